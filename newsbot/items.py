@@ -1,0 +1,37 @@
+"""The output contract: one ``Article`` per news story.
+
+Field names, order and types are the JSON Lines schema users read; see the README.
+Every field is filled through ``newsbot.loaders.ArticleLoader``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Article:
+    """A news story as it appears in ``output/urdupoint.jsonl``."""
+
+    url: str | None = None  # canonical story URL
+    article_id: str | None = None  # numeric id from the URL, as a string
+    title: str | None = None
+    summary: str | None = None  # the h2 standfirst
+    author: str | None = None  # None for wire stories without a byline name
+    author_handle: str | None = None  # "@handle"
+    published_at: str | None = None  # ISO 8601 in the site's offset (+05:00)
+    modified_at: str | None = None
+    section: str | None = None  # from the URL
+    category: str | None = None  # the name the page gives ("More Stories From ...")
+    dateline_place: str | None = None
+    source_agency: str | None = None
+    body: str | None = None  # paragraphs joined by a blank line
+    related_topics: list[str] = field(default_factory=list)
+    image_url: str | None = None
+    language: str = "en"
+    word_count: int | None = None
+    content_hash: str | None = None  # sha256 of the normalized body
+    crawled_at: str | None = None  # UTC, ISO 8601
+
+    #: Fields without which a story is not emitted (dropped with a reason instead).
+    REQUIRED = ("url", "article_id", "title", "published_at")

@@ -1,0 +1,55 @@
+"""``ArticleLoader``: every field of an ``Article`` normalized in one place.
+
+Parsers add raw candidates in order of trust (``add_value`` several times for one
+field); input processors normalize each candidate or turn it into None, and
+``TakeFirst`` keeps the first that survived. So a missing byline date falls back to
+the JSON-LD one without any if/else in the parser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
+from scrapy.loader import ItemLoader
+
+from newsbot.items import Article
+from newsbot.text import normalize_space, site_datetime_iso
+
+
+def _clean(value: Any) -> str | None:
+    """Whitespace-normalize a string candidate; empty becomes None (dropped)."""
+    if value is None:
+        return None
+    text = normalize_space(str(value))
+    return text or None
+
+
+def _unique(values: list[str]) -> list[str]:
+    """Keep the first of repeated values, in page order."""
+    return list(dict.fromkeys(values))
+
+
+class ArticleLoader(ItemLoader):
+    default_item_class = Article
+    default_input_processor = MapCompose(_clean)
+    default_output_processor = TakeFirst()
+
+    published_at_in = MapCompose(site_datetime_iso)
+    modified_at_in = MapCompose(site_datetime_iso)
+    section_in = MapCompose(_clean, str.lower)
+    body_out = Join("\n\n")
+    related_topics_out = Identity()
+
+    def load_item(self) -> Article:
+        """Build the item, then fill the fields derived from the others."""
+        item: Article = super().load_item()
+        item.related_topics = _unique(item.related_topics or [])
+        item.language = "en"
+        item.body = item.body or ""
+        item.word_count = len(item.body.split())
+        item.content_hash = hashlib.sha256(item.body.encode("utf-8")).hexdigest()
+        item.crawled_at = datetime.now(UTC).isoformat(timespec="seconds")
+        return item

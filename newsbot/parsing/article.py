@@ -1,0 +1,334 @@
+"""The story page: a response in, an ``Article`` (or the reason there is none) out.
+
+``ArticlePage`` is a page object in the web-poet manner: one method per field, each
+testable on stored HTML without a network. Selectors are named constants; blocks
+whose markup is only ASSUMED in ``URDUPOINT.md`` are found by their visible heading.
+Nothing here makes a request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin
+
+from parsel import Selector
+from scrapy.http import Response, TextResponse
+
+from newsbot.items import Article
+from newsbot.loaders import ArticleLoader
+from newsbot.parsing.html import (
+    heading_by_text,
+    jsonld_objects,
+    jsonld_types,
+    links_after,
+    text_blocks,
+    text_of,
+)
+from newsbot.text import normalize_space
+from newsbot.urls import Site, article_id, article_match, article_section, strip_query_and_fragment
+
+# --- Selectors (REAL unless marked) -------------------------------------------------
+ARTICLE_CONTAINER = "div.news_article"
+TITLE = "h1"
+BODY_CANDIDATES = ("div.detail_txt", '[itemprop="articleBody"]', "article div.content")
+BODY_CLASS = "detail_txt"
+BYLINE_SPANS = "span.article-date"
+BREADCRUMB_LINKS = "[class*=bread] a"  # ASSUMED markup: a fallback for the category
+CANONICAL = 'link[rel="canonical"]::attr(href)'
+OG_IMAGE = 'meta[property="og:image"]::attr(content)'
+ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"}
+
+# --- Visible text patterns ----------------------------------------------------------
+RELATED_TOPICS_RE = re.compile(r"^related topics\W*$", re.I)
+MORE_STORIES_RE = re.compile(r"^more stories from\s+(?P<category>.+?)\W*$", re.I)
+BLOCK_HEADING_RE = re.compile(r"^(related topics|recent stories|more stories from\b)", re.I)
+#: ``Published December 30, 2022 | 03:20 PM`` (REAL); the time may be missing.
+PUBLISHED_RE = re.compile(
+    r"Published(?:\s+on)?\s*:?\s*(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
+    r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?\s*[AaPp]\.?\s*[Mm]\.?))?"
+)
+UPDATED_RE = re.compile(
+    r"(?:Last\s+)?Updated(?:\s+on)?\s*:?\s*(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
+    r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?\s*[AaPp]\.?\s*[Mm]\.?))?"
+)
+HANDLE_RE = re.compile(r"\(?\s*(?P<handle>@[A-Za-z0-9_]{1,30})\s*\)?")
+#: ``Moscow, (UrduPoint / Pakistan Point News - 30th Dec, 2022 ) :Text`` (REAL).
+DATELINE_RE = re.compile(
+    r"^(?P<place>[^()\n]{1,60}?)\s*,?\s*\((?P<inner>[^()]{2,120})\)\s*:\s*(?P<rest>.*)$", re.S
+)
+DATELINE_DATE_RE = re.compile(r"^(?P<agency>.*\S)\s+-\s+(?P<date>[^-]*\d{4})\s*$")
+NOT_FOUND_RE = re.compile(r"\b(page not found|404|not found)\b", re.I)
+CHALLENGE_TITLE_RE = re.compile(r"just a moment|attention required|checking your browser", re.I)
+CHALLENGE_MARKERS = ("challenge-running", "challenge-form", "cf-challenge", "cf_chl_")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A fetched story URL that yields no item, and why (a ``newsbot/dropped/`` reason)."""
+
+    reason: str
+    url: str
+    title: str | None = None
+    article_id: str | None = None
+
+
+def is_challenge(response: Response) -> bool:
+    """A bot-protection interstitial ("Just a moment..."), never a story."""
+    if response.headers.get(b"cf-mitigated", b"").lower() == b"challenge":
+        return True
+    if not isinstance(response, TextResponse):
+        return False
+    title = normalize_space(" ".join(response.xpath("//title//text()").getall()))
+    if CHALLENGE_TITLE_RE.search(title):
+        return True
+    head = response.text[:20000]
+    return any(marker in head for marker in CHALLENGE_MARKERS) and not response.css(TITLE)
+
+
+class ArticlePage:
+    """Field extractors for one story page."""
+
+    def __init__(self, response: TextResponse, site: Site | None = None):
+        self.response = response
+        self.site = site or Site.from_base_url(response.url)
+
+    # --- page-level parts, computed once --------------------------------------------
+    @cached_property
+    def container(self) -> Selector:
+        found = self.response.css(ARTICLE_CONTAINER)
+        return found[0] if found else self.response.selector
+
+    @cached_property
+    def body_element(self) -> Selector | None:
+        for css in BODY_CANDIDATES:
+            found = self.response.css(css)
+            if found:
+                return found[0]
+        return None
+
+    @cached_property
+    def jsonld(self) -> dict[str, Any]:
+        """The page's NewsArticle JSON-LD (its position among the scripts varies)."""
+        for obj in jsonld_objects(self.response.selector):
+            if jsonld_types(obj) & ARTICLE_TYPES:
+                return obj
+        return {}
+
+    @cached_property
+    def byline(self) -> str:
+        """The byline's spans as one line: ``Name (@handle) Published <date> | <time>``."""
+        spans = self.container.css(BYLINE_SPANS) or self.response.css(BYLINE_SPANS)
+        line = " ".join(text_of(span) for span in spans)
+        if not line:  # no known spans: a "Published ..." line anywhere near the title
+            texts = self.container.xpath(".//text()[contains(., 'Published')]").getall()
+            line = normalize_space(" ".join(texts[:1]))
+        return normalize_space(line)
+
+    @cached_property
+    def paragraphs(self) -> list[str]:
+        if self.body_element is None:
+            return []
+        return text_blocks(self.body_element.root)
+
+    @cached_property
+    def dateline(self) -> re.Match[str] | None:
+        if not self.paragraphs:
+            return None
+        return DATELINE_RE.match(self.paragraphs[0])
+
+    # --- fields -----------------------------------------------------------------------
+    def url(self) -> str:
+        """The page's canonical URL when it is a story URL on this site, else the fetched one.
+
+        A canonical on another host is never trusted (it could send the story anywhere).
+        """
+        canonical = self.response.css(CANONICAL).get()
+        if canonical:
+            absolute = urljoin(self.response.url, canonical.strip())
+            if self.site.owns(absolute) and article_match(absolute):
+                return strip_query_and_fragment(absolute)
+        return strip_query_and_fragment(self.response.url)
+
+    def title(self) -> str | None:
+        return text_of(self.container.css(TITLE)[:1] or None) or None
+
+    def summary(self) -> str | None:
+        """The h2 standfirst: the first h2 of the story that comes before its body."""
+        for h2 in self.container.css("h2"):
+            if h2.xpath(f"ancestor::*[contains(concat(' ', @class, ' '), ' {BODY_CLASS} ')]"):
+                break
+            text = text_of(h2)
+            if text and not BLOCK_HEADING_RE.match(text):
+                return text
+        return None
+
+    def author(self) -> list[str | None]:
+        """Byline name first, then a JSON-LD Person; wire stories have neither."""
+        name = self.byline.split("Published", 1)[0]
+        name = HANDLE_RE.sub(" ", UPDATED_RE.sub(" ", name))
+        name = re.sub(r"^\s*by\s+", "", name, flags=re.I).strip(" |,-")
+        jsonld_author = self.jsonld.get("author")
+        authors = jsonld_author if isinstance(jsonld_author, list) else [jsonld_author]
+        people = [
+            a.get("name") for a in authors if isinstance(a, dict) and "Person" in jsonld_types(a)
+        ]
+        return [name or None, *(people if not self.byline else [])]
+
+    def author_handle(self) -> str | None:
+        match = HANDLE_RE.search(self.byline.split("Published", 1)[0])
+        return match["handle"] if match else None
+
+    def published_at(self) -> list[str | None]:
+        """Byline date (what readers see) first, then JSON-LD ``datePublished``."""
+        return [_byline_date(PUBLISHED_RE, self.byline), self.jsonld.get("datePublished")]
+
+    def modified_at(self) -> list[str | None]:
+        return [_byline_date(UPDATED_RE, self.byline), self.jsonld.get("dateModified")]
+
+    def category(self) -> list[str | None]:
+        """The name in "More Stories From <Category>", else the breadcrumb's last level."""
+        heading = heading_by_text(self.response.selector, "more stories from", MORE_STORIES_RE)
+        from_heading = MORE_STORIES_RE.match(text_of(heading)) if heading else None
+        return [
+            from_heading["category"] if from_heading else None,
+            self._jsonld_breadcrumb_category(),
+            _last(self.response.css(BREADCRUMB_LINKS)),
+        ]
+
+    def dateline_place(self) -> str | None:
+        return self.dateline["place"] if self.dateline else None
+
+    def source_agency(self) -> str | None:
+        if not self.dateline:
+            return None
+        inner = normalize_space(self.dateline["inner"])
+        dated = DATELINE_DATE_RE.match(inner)
+        return dated["agency"] if dated else inner
+
+    def body(self) -> list[str]:
+        """Paragraphs without the dateline prefix; the JSON-LD articleBody as a fallback."""
+        paragraphs = list(self.paragraphs)
+        if self.dateline:
+            rest = normalize_space(self.dateline["rest"])
+            paragraphs = ([rest] if rest else []) + paragraphs[1:]
+        if not paragraphs and isinstance(self.jsonld.get("articleBody"), str):
+            paragraphs = [p for p in self.jsonld["articleBody"].split("\n") if p.strip()]
+        return paragraphs
+
+    @cached_property
+    def topic_links(self) -> list[tuple[str, str]]:
+        """``(absolute url, name)`` of the "Related Topics" block's links on this site."""
+        heading = heading_by_text(self.response.selector, "related topics", RELATED_TOPICS_RE)
+        if heading is None:
+            return []
+        links = []
+        for href, name in links_after(heading):
+            absolute = urljoin(self.response.url, href)
+            if name and self.site.owns(absolute):
+                links.append((absolute, name))
+        return links
+
+    def related_topics(self) -> list[str]:
+        return [name for _, name in self.topic_links]
+
+    def image_url(self) -> list[str | None]:
+        """JSON-LD image first: ``og:image`` is often only the site logo."""
+        image = self.jsonld.get("image")
+        if isinstance(image, list):
+            image = image[0] if image else None
+        if isinstance(image, dict):
+            image = image.get("url") or image.get("contentUrl")
+        og = self.response.css(OG_IMAGE).get()
+        return [image if isinstance(image, str) else None, None if _is_logo(og) else og]
+
+    # --- checks ----------------------------------------------------------------------
+    def rejection(self) -> Rejected | None:
+        """Why this page yields no item, or None when it is a story."""
+        url = self.response.url
+        if is_challenge(self.response):
+            return Rejected("challenge", url)
+        page_title = normalize_space(" ".join(self.response.xpath("//title//text()").getall()))
+        title = self.title()
+        if self.body_element is None and (
+            NOT_FOUND_RE.search(page_title) or NOT_FOUND_RE.search(title or "")
+        ):
+            return Rejected("not_found", url, title, article_id(url))
+        story_url = self.url()
+        looks_like_story = self.body_element is not None or self.jsonld or any(self.published_at())
+        if not article_match(story_url) or not looks_like_story:
+            return Rejected("not_article", url, title)
+        if not title:
+            return Rejected("missing_title", url, None, article_id(story_url))
+        if not any(self.published_at()):
+            return Rejected("missing_published_at", url, title, article_id(story_url))
+        return None
+
+    def to_item(self) -> Article:
+        loader = ArticleLoader(selector=self.response.selector)
+        story_url = self.url()
+        loader.add_value("url", story_url)
+        loader.add_value("article_id", article_id(story_url))
+        loader.add_value("section", article_section(story_url))
+        for name in (
+            "title", "summary", "author", "author_handle", "published_at", "modified_at",
+            "category", "dateline_place", "source_agency", "body", "related_topics", "image_url",
+        ):  # fmt: skip
+            loader.add_value(name, getattr(self, name)())
+        return loader.load_item()
+
+    def _jsonld_breadcrumb_category(self) -> str | None:
+        headline = self.jsonld.get("headline")
+        for obj in jsonld_objects(self.response.selector):
+            if "BreadcrumbList" not in jsonld_types(obj):
+                continue
+            items = [i for i in obj.get("itemListElement") or [] if isinstance(i, dict)]
+            names = [i.get("name") for i in items if isinstance(i.get("name"), str)]
+            names = [n for n in names if n.strip().lower() != "home" and n != headline]
+            return names[-1] if names else None
+        return None
+
+
+@dataclass(frozen=True)
+class StoryResult:
+    """What one fetched story URL gives: an item or a rejection, and the topics to crawl."""
+
+    item: Article | None
+    rejected: Rejected | None
+    topic_urls: list[str]
+
+
+def parse_story(response: Response, site: Site | None = None) -> StoryResult:
+    """Parse a fetched story URL once: its ``Article`` (or why none) and its topic links."""
+    if not isinstance(response, TextResponse):
+        return StoryResult(None, Rejected("not_html", response.url), [])
+    page = ArticlePage(response, site)
+    rejected = page.rejection()
+    topics = [] if rejected and rejected.reason in ("challenge", "not_found") else page.topic_links
+    item = None if rejected else page.to_item()
+    return StoryResult(item, rejected, [url for url, _ in topics])
+
+
+def parse_article(response: Response, site: Site | None = None) -> Article | Rejected:
+    """An ``Article`` for a story page, or ``Rejected`` with the reason it is not one."""
+    result = parse_story(response, site)
+    return result.item if result.item is not None else result.rejected  # type: ignore[return-value]
+
+
+def _byline_date(pattern: re.Pattern[str], byline: str) -> str | None:
+    match = pattern.search(byline)
+    if not match:
+        return None
+    return f"{match['date']} {match['time'] or ''}".strip()
+
+
+def _is_logo(url: str | None) -> bool:
+    return not url or "logo" in url.rsplit("/", 1)[-1].lower()
+
+
+def _last(links: list[Selector]) -> str | None:
+    names = [text_of(a) for a in links]
+    names = [n for n in names if n and n.lower() != "home"]
+    return names[-1] if names else None

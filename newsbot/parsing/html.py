@@ -1,0 +1,173 @@
+"""Generic markup helpers: paragraph blocks, headings found by their text, JSON-LD.
+
+These know nothing of urdupoint's class names; ``article.py`` and ``listing.py`` hold
+the site's selectors and use these to stay robust when the markup shifts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+from parsel import Selector
+
+from newsbot.text import normalize_space
+
+#: Tags that start and end a paragraph of their own.
+BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol blockquote section article header footer aside "
+    "figure figcaption table tr td th pre dl dt dd main nav form".split()
+)
+#: Tags whose content is never text a reader sees as the story.
+SKIP_TAGS = frozenset(
+    "script style noscript iframe ins template svg button input select textarea object "
+    "embed video audio img picture source canvas map head meta link".split()
+)
+#: ids and classes of ad slots and share widgets inside a body (REAL names plus the
+#: common families they belong to), matched as whole words between ``_``/``-``.
+AD_MARKER_RE = re.compile(
+    r"(?:^|[\s_-])(?:ad|ads|advert\w*|adsbygoogle|teads\w*|gpt|dfp|googletag|outbrain|taboola"
+    r"|sponsor\w*|social_sharer|sharer|share\w*)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+#: A paragraph that is only an ad label.
+AD_LABEL_RE = re.compile(r"^\W*(advertisement|advertisment|sponsored|ad)\W*$", re.IGNORECASE)
+#: Headings that open what comes after a story; body text never goes past them.
+AFTER_STORY_RE = re.compile(
+    r"^(related topics|recent stories|more stories from\b.*|related news|read more)\W*$", re.I
+)
+
+
+def _is_skipped(node: etree._Element) -> bool:
+    tag = node.tag
+    if not isinstance(tag, str):  # comments and processing instructions
+        return True
+    if tag.lower() in SKIP_TAGS:
+        return True
+    marker = f"{node.get('id', '')} {node.get('class', '')}".strip()
+    return bool(marker) and bool(AD_MARKER_RE.search(marker))
+
+
+def text_blocks(root: etree._Element) -> list[str]:
+    """The paragraphs of a body element, in order, each whitespace-normalized.
+
+    Block tags delimit paragraphs; inline text and tails join the paragraph they
+    stand in. Ads, scripts, styles and ad labels are left out; a heading such as
+    "Related Topics" ends the story.
+    """
+    blocks: list[str] = []
+    current: list[str] = []
+    stopped = False
+
+    def flush() -> None:
+        nonlocal stopped
+        text = normalize_space(" ".join(current))
+        current.clear()
+        if not text or stopped:
+            return
+        if AFTER_STORY_RE.match(text):
+            stopped = True
+        elif not AD_LABEL_RE.match(text):
+            blocks.append(text)
+
+    def walk(node: etree._Element) -> None:
+        if stopped or _is_skipped(node):
+            return
+        is_block = node.tag.lower() in BLOCK_TAGS
+        if is_block:
+            flush()
+        if node.text:
+            current.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                current.append(child.tail)
+        if is_block:
+            flush()
+
+    walk(root)
+    flush()
+    return blocks
+
+
+def text_of(sel: Selector | None) -> str:
+    """All text under a selector, whitespace-normalized ('' for None)."""
+    if sel is None:
+        return ""
+    return normalize_space(" ".join(sel.xpath(".//text()").getall()))
+
+
+_LOWER = "translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+
+def heading_by_text(sel: Selector, needle: str, pattern: re.Pattern[str]) -> Selector | None:
+    """The first element whose own text matches ``pattern`` (a block's visible heading).
+
+    Blocks like "Related Topics" are found by what they say, not by class names,
+    which are ASSUMED in our notes and may differ on the real site. ``needle`` is a
+    lower-case substring that XPath uses to preselect candidate text nodes cheaply.
+    """
+    xpath = f"//body//*[text()[contains({_LOWER}, '{needle}')]]"
+    for element in sel.xpath(xpath):
+        if pattern.match(normalize_space(" ".join(element.xpath("text()").getall()))):
+            return element
+    return None
+
+
+def links_after(heading: Selector, max_levels: int = 3) -> list[tuple[str, str]]:
+    """``(href, text)`` of the links that follow ``heading`` inside its block.
+
+    Climbs up to ``max_levels`` ancestors until one holds links after the heading,
+    so ``<h3>Related Topics</h3><ul>...</ul>`` and ``<div><h3/></div><ul/>`` both work.
+    """
+    node = heading.root
+    for _ in range(max_levels):
+        container = node.getparent()
+        if container is None:
+            return []
+        found: list[tuple[str, str]] = []
+        seen_heading = False
+        for element in container.iter():
+            if element is heading.root:
+                seen_heading = True
+                continue
+            if seen_heading and element.tag == "a" and element.get("href"):
+                found.append((element.get("href"), normalize_space(element.text_content())))
+        if found:
+            return found
+        node = container
+    return []
+
+
+def _walk_jsonld(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, list):
+        for entry in value:
+            yield from _walk_jsonld(entry)
+    elif isinstance(value, dict):
+        yield value
+        if "@graph" in value:
+            yield from _walk_jsonld(value["@graph"])
+
+
+def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
+    """Every JSON-LD object on the page (lists and ``@graph`` flattened).
+
+    A script that does not parse is skipped: one broken script must not cost the rest.
+    """
+    objects: list[dict[str, Any]] = []
+    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
+        try:
+            data = json.loads(raw, strict=False)
+        except ValueError:
+            continue
+        objects.extend(_walk_jsonld(data))
+    return objects
+
+
+def jsonld_types(obj: dict[str, Any]) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k for k in kinds if isinstance(k, str)}

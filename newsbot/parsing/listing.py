@@ -1,0 +1,89 @@
+"""Listing pages (category and Related Topics pages): a response in, links out.
+
+A listing gives two kinds of links: the stories its cards show, in page order, and
+the other pages of the same listing. Both layouts the notes describe are read: the
+current ``div.txt_box`` cards and the older ``div.news_big_item`` / ``ul.news_list``.
+Pagination markup is ASSUMED, so its links are recognised by what they say ("2",
+"Next »", ``rel=next``) and by pointing at the same listing, not by class names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from scrapy.http import Response, TextResponse
+
+from newsbot.text import normalize_space
+from newsbot.urls import PageKind, Site, listing_stem, page_kind, page_number
+
+# --- Selectors (REAL unless marked) -------------------------------------------------
+#: Story links inside listing cards, both layouts.
+CARD_LINKS = "div.txt_box a[href], div.news_big_item a[href], ul.news_list li a[href]"
+#: Where to look for story links when no card matched (a layout we do not know yet).
+FALLBACK_LINKS = "#main_content a[href], main a[href], body a[href]"
+#: Pagination candidates (ASSUMED markup): any link saying a number or "next".
+PAGINATION_LINKS = "a[href]"
+NEXT_TEXT_RE = re.compile(r"^(next|older)\b|^[\u00bb\u203a>]+$", re.I)
+NUMBER_TEXT_RE = re.compile(r"^\d{1,4}$")
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """Another page of the same listing; ``number`` is None when only "next" is known."""
+
+    url: str
+    number: int | None
+
+
+@dataclass
+class ListingLinks:
+    """What a listing page links to that the crawl follows."""
+
+    stories: list[str] = field(default_factory=list)
+    pages: list[PageLink] = field(default_factory=list)
+
+
+def parse_listing(response: Response, site: Site | None = None) -> ListingLinks:
+    """Story links (normalized, page order, no repeats) and pagination links of a listing."""
+    links = ListingLinks()
+    if not isinstance(response, TextResponse):
+        return links
+    site = site or Site.from_base_url(response.url)
+    links.stories = _story_links(response, site, CARD_LINKS) or _story_links(
+        response, site, FALLBACK_LINKS
+    )
+    links.pages = _page_links(response, site)
+    return links
+
+
+def _story_links(response: TextResponse, site: Site, css: str) -> list[str]:
+    found: dict[str, None] = {}
+    for href in response.css(css).xpath("@href").getall():
+        url = site.normalize(urljoin(response.url, href.strip()))
+        if url and page_kind(url) is PageKind.ARTICLE:
+            found.setdefault(url)
+    return list(found)
+
+
+def _page_links(response: TextResponse, site: Site) -> list[PageLink]:
+    here = listing_stem(response.url)
+    pages: dict[str, PageLink] = {}
+    for anchor in response.css(PAGINATION_LINKS):
+        text = normalize_space(" ".join(anchor.xpath(".//text()").getall()))
+        is_next = bool(NEXT_TEXT_RE.match(text)) or "next" in (anchor.attrib.get("rel") or "")
+        is_number = bool(NUMBER_TEXT_RE.match(text))
+        if not (is_next or is_number):
+            continue
+        url = site.normalize(urljoin(response.url, anchor.attrib["href"].strip()))
+        if not url or url == site.normalize(response.url):
+            continue
+        if page_kind(url) in (PageKind.ARTICLE, PageKind.AUTHOR, PageKind.FOREIGN):
+            continue
+        if listing_stem(url) != here and not is_next:
+            continue
+        number = page_number(url) or (int(text) if is_number else None)
+        if url not in pages or pages[url].number is None:
+            pages[url] = PageLink(url, number)
+    return list(pages.values())

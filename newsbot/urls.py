@@ -1,0 +1,175 @@
+"""URL rules of urdupoint.com's English section, in one place.
+
+Everything that decides what a URL *is* (a story, a listing, an author page...) or
+how it is normalized lives here, so the spider, the parsers and the pipelines agree.
+The shapes come from ``URDUPOINT.md``: story ``/en/<section>/<slug>-<id>.html``
+(REAL), category listing ``/en/news/<category>.html`` and
+``/en/news/<category>-updates<N>.html`` (REAL), author ``/en/team/...`` (REAL),
+Urdu ``/daily/...`` (REAL). Topic pages have no known shape: they are recognised by
+where their link stands (the "Related Topics" block), not by their path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit, urlunsplit
+
+#: ``/en/<section>/[<sub>/]<slug>-<id>.html``; the id has 5 to 9 digits (6-7 seen).
+ARTICLE_PATH_RE = re.compile(
+    r"^/en/(?P<section>[a-z0-9_-]+)/(?:[a-z0-9_-]+/)*(?:[^/]*?-)?(?P<id>\d{5,9})\.html$",
+    re.IGNORECASE,
+)
+#: Listing pages of a category: page 1 and page N (``-updates<N>``).
+CATEGORY_PATH_RE = re.compile(
+    r"^/en/news/(?P<category>[a-z0-9_/-]+?)(?:-updates(?P<page>\d+))?\.html$", re.IGNORECASE
+)
+#: A page number in any paginated listing path or query.
+PAGE_NUMBER_RE = re.compile(r"(?:-updates|[?&]page=|/page/)(?P<page>\d+)", re.IGNORECASE)
+
+#: First path segments under ``/en/`` that never hold a story, whatever the rest looks like.
+NON_ARTICLE_SECTIONS = frozenset(
+    {"news", "team", "topics", "topic", "tags", "tag", "sitemap", "videos", "video"}
+)
+#: Path prefixes that are out of scope for the English spider.
+FOREIGN_PREFIXES = ("/daily/", "/kids/", "/islam/", "/horoscope/")
+
+#: Query parameters that only track a click; dropped so one page has one URL.
+TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|igshid|mc_cid|mc_eid|ref|src|from)$", re.I)
+
+
+class PageKind(StrEnum):
+    """What a URL points to, judged by its path alone."""
+
+    ARTICLE = "article"
+    CATEGORY = "category"
+    AUTHOR = "author"
+    FOREIGN = "foreign"
+    OTHER = "other"
+
+
+def bare_host(host: str) -> str:
+    """``www.urdupoint.com`` and ``urdupoint.com`` are the same site."""
+    host = host.lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def article_match(url: str) -> re.Match[str] | None:
+    """The article-path match of ``url``, or None when it is not a story URL."""
+    path = urlsplit(url).path
+    match = ARTICLE_PATH_RE.match(path)
+    if match and match["section"].lower() not in NON_ARTICLE_SECTIONS:
+        return match
+    return None
+
+
+def article_id(url: str) -> str | None:
+    """The numeric story id of a story URL, as a string."""
+    match = article_match(url)
+    return match["id"] if match else None
+
+
+def article_section(url: str) -> str | None:
+    """The URL's section (``world`` in ``/en/world/...-1612404.html``)."""
+    match = article_match(url)
+    return match["section"].lower() if match else None
+
+
+def page_kind(url: str) -> PageKind:
+    """Classify a URL by its path."""
+    path = urlsplit(url).path
+    if path.startswith(FOREIGN_PREFIXES) or not path.startswith("/en/"):
+        return PageKind.FOREIGN if path.startswith(FOREIGN_PREFIXES) else PageKind.OTHER
+    if path.startswith("/en/team/"):
+        return PageKind.AUTHOR
+    if article_match(url):
+        return PageKind.ARTICLE
+    if CATEGORY_PATH_RE.match(path):
+        return PageKind.CATEGORY
+    return PageKind.OTHER
+
+
+def page_number(url: str) -> int | None:
+    """The listing page number a URL names (``-updates3`` -> 3), if any."""
+    match = PAGE_NUMBER_RE.search(url)
+    return int(match["page"]) if match else None
+
+
+def listing_stem(url: str) -> str:
+    """A listing's identity without its page number: all its pages share it."""
+    parts = urlsplit(url)
+    path = re.sub(r"-updates\d+(?=\.html$)", "", parts.path, flags=re.I)
+    path = re.sub(r"/page/\d+/?$", "", path, flags=re.I)
+    return f"{bare_host(parts.hostname or '')}{path}"
+
+
+@dataclass(frozen=True)
+class Site:
+    """The site being crawled, as given by the spider's ``base_url``.
+
+    Links to the same site under another scheme or with/without ``www`` are
+    rewritten to the base's scheme and host, so one page has one URL.
+    """
+
+    scheme: str
+    netloc: str
+
+    @classmethod
+    def from_base_url(cls, base_url: str) -> Site:
+        parts = urlsplit(base_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+        return cls(scheme=parts.scheme, netloc=parts.netloc.lower())
+
+    @property
+    def host(self) -> str:
+        return self.netloc.rsplit("@", 1)[-1].split(":", 1)[0] if self.netloc else ""
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.netloc}"
+
+    def owns(self, url: str) -> bool:
+        """True when ``url`` is on this site (scheme and ``www.`` aside)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False
+        if bare_host(parts.hostname) != bare_host(self.host):
+            return False
+        # Same host on another explicit port is another server (loopback sample sites).
+        return parts.port == urlsplit(self.base_url).port or (
+            parts.port is None and urlsplit(self.base_url).port is None
+        )
+
+    def url(self, path: str) -> str:
+        """An absolute URL on this site for a root-relative path."""
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def normalize(self, url: str) -> str | None:
+        """The one URL to request for ``url``, or None when it is not on this site.
+
+        Story URLs lose their whole query and fragment (the id names the story);
+        other pages lose the fragment and tracking parameters only.
+        """
+        if not self.owns(url):
+            return None
+        parts = urlsplit(url)
+        query = "" if article_match(url) else parts.query
+        cleaned = urlunsplit((self.scheme, self.netloc, parts.path or "/", query, ""))
+        return _drop_tracking(cleaned) if query else cleaned
+
+
+def _drop_tracking(url: str) -> str:
+    """Remove tracking parameters from a URL's query, keeping the rest in order."""
+    parts = urlsplit(url)
+    kept = [
+        p for p in parts.query.split("&") if p and not TRACKING_PARAMS.match(p.split("=", 1)[0])
+    ]
+    return urlunsplit(parts._replace(query="&".join(kept)))
+
+
+def strip_query_and_fragment(url: str) -> str:
+    """``url`` without its query string and fragment."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
