@@ -1,0 +1,62 @@
+# Scrapy settings for the newsbot project.
+#
+# Defaults are polite to the real site. Tests, the demo and benchmarks override
+# them with -s / custom settings; never edit the defaults for a run.
+#
+#     https://docs.scrapy.org/en/latest/topics/settings.html
+
+BOT_NAME = "newsbot"
+
+SPIDER_MODULES = ["newsbot.spiders"]
+NEWSPIDER_MODULE = "newsbot.spiders"
+COMMANDS_MODULE = "newsbot.commands"
+
+
+# --- Identity and politeness -------------------------------------------------------
+# Crawl responsibly: say who we are and obey robots.txt.
+USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot/newsbot; research news archive)"
+ROBOTSTXT_OBEY = True
+
+# Few requests at a time, about a second apart, adapted to the server's latency.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+
+# Transient failures: retry 5xx and 429 (Retry-After is honoured by the throttle).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# Always fetch fresh pages.
+HTTPCACHE_ENABLED = False
+
+
+# --- Crawl shape -------------------------------------------------------------------
+# One story, one request: story URLs are fingerprinted by their id.
+REQUEST_FINGERPRINTER_CLASS = "newsbot.fingerprint.StoryIdFingerprinter"
+# Breadth-first-ish: finish listings before diving into topics of topics.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+
+# --- Output ------------------------------------------------------------------------
+# JSON Lines, UTF-8 as text, appended across runs; no empty file when nothing is found.
+# Written by the DefaultFeed add-on unless the command line asks for a feed:
+# `scrapy crawl urdupoint -O other.jsonl` writes other.jsonl only.
+NEWSBOT_FEED = "output/urdupoint.jsonl"
+ADDONS = {
+    "newsbot.addons.DefaultFeed": 100,
+}
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_STORE_EMPTY = False
+
+
+# --- Logging -----------------------------------------------------------------------
+LOG_LEVEL = "INFO"

@@ -1,0 +1,142 @@
+"""The ``urdupoint`` spider: routing only.
+
+Category listings -> story pages -> their "Related Topics" pages -> more story pages.
+What a page contains is decided in ``newsbot.parsing``; what a URL is, in
+``newsbot.urls``. This module only decides which callback a link goes to.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from newsbot.items import Article
+from newsbot.parsing.article import parse_story
+from newsbot.parsing.listing import parse_listing
+from newsbot.urls import Site, bare_host
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://www.urdupoint.com"
+#: The main English sections (nav bar and story URLs of the site).
+DEFAULT_CATEGORIES = ("pakistan", "world", "business", "sports", "technology")
+DEFAULT_MAX_PAGES = 20
+STATS_PREFIX = "newsbot"
+
+
+class UrdupointSpider(scrapy.Spider):
+    """English news of urdupoint.com.
+
+    Arguments (``-a name=value``, or Scrapyd's ``schedule.json``):
+      base_url    site root; start URLs and the allowed host follow it
+      categories  comma-separated category slugs (``pakistan,world``; ``pakistan/crime``)
+      max_pages   listing pages followed per category or topic
+    """
+
+    name = "urdupoint"
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        categories: str | None = None,
+        max_pages: str | int = DEFAULT_MAX_PAGES,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        try:
+            self.site = Site.from_base_url(base_url)
+        except ValueError as exc:
+            raise ValueError(f"urdupoint: bad argument base_url: {exc}") from None
+        self.categories = _parse_categories(categories)
+        self.max_pages = _parse_positive_int("max_pages", max_pages)
+        self.allowed_domains = [bare_host(self.site.host)]
+
+    # --- routing ------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for slug in self.categories:
+            yield self._listing_request(self.site.url(f"/en/news/{slug}.html"), "category", 1)
+
+    def parse_listing(self, response: Response, kind: str, page: int) -> Iterator[scrapy.Request]:
+        """A category or topic page: its stories, then its next pages up to ``max_pages``."""
+        self._inc(f"pages/{kind}")
+        links = parse_listing(response, self.site)
+        if not links.stories:
+            self._inc(f"empty_listing/{kind}")
+            logger.info("Listing without stories: %s", response.url)
+        for url in links.stories:
+            yield scrapy.Request(url, callback=self.parse_story, errback=self.on_error)
+        for link in links.pages:
+            number = link.number or page + 1
+            if 1 < number <= self.max_pages:
+                yield self._listing_request(link.url, kind, number)
+
+    def parse_story(self, response: Response) -> Iterator[Article | scrapy.Request]:
+        """A story page: its item (or the reason it has none), then its Related Topics."""
+        self._inc("pages/story")
+        try:
+            result = parse_story(response, self.site)
+        except Exception as exc:  # a page broken in a way the parser did not foresee
+            self._inc("errors/parse")
+            logger.error("Could not parse %s: %s: %s", response.url, type(exc).__name__, exc)
+            return
+        if result.rejected:
+            self._inc(f"dropped/{result.rejected.reason}")
+            logger.info("Dropped %s: %s", response.url, result.rejected.reason)
+        else:
+            yield result.item
+        for url in result.topic_urls:
+            normalized = self.site.normalize(url)
+            if normalized:
+                yield self._listing_request(normalized, "topic", 1)
+
+    def on_error(self, failure: Failure) -> None:
+        """One clear line and a counter for a story URL that could not be fetched."""
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self._inc(f"errors/http_{status}")
+            logger.warning("HTTP %s for %s", status, request.url)
+        else:
+            self._inc(f"errors/{type(failure.value).__name__}")
+            logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
+
+    # --- helpers ------------------------------------------------------------------------
+    def _listing_request(self, url: str, kind: str, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.on_error,
+            cb_kwargs={"kind": kind, "page": page},
+        )
+
+    def _inc(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"{STATS_PREFIX}/{key}")
+
+
+def _parse_categories(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_CATEGORIES
+    slugs = tuple(s.strip().strip("/").lower() for s in str(value).split(",") if s.strip())
+    if not slugs:
+        raise ValueError("urdupoint: bad argument categories: give at least one slug")
+    for slug in slugs:
+        if not all(ch.isalnum() or ch in "-_/" for ch in slug):
+            raise ValueError(f"urdupoint: bad argument categories: {slug!r} is not a slug")
+    return slugs
+
+
+def _parse_positive_int(name: str, value: str | int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"urdupoint: bad argument {name}: {value!r} is not a number") from None
+    if number < 1:
+        raise ValueError(f"urdupoint: bad argument {name}: must be 1 or more, got {number}")
+    return number
