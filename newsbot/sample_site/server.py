@@ -1,0 +1,138 @@
+"""A loopback HTTP server for the sample site's docroot.
+
+Files are read at request time, so a site rebuilt into the same docroot between two crawls is
+served as rebuilt. Query strings and fragments are ignored, like a static host would.
+"""
+
+from __future__ import annotations
+
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import unquote, urlsplit
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "SampleSite/1.0"
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def _resolve(self) -> Path | None:
+        """The file for the request path, or None (missing, or outside the docroot)."""
+        docroot = self.server.docroot.resolve()
+        rel = unquote(urlsplit(self.path).path).lstrip("/")
+        target = (docroot / rel).resolve()
+        if target != docroot and docroot not in target.parents:
+            return None
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+
+    def _respond(self, send_body: bool) -> None:
+        target = self._resolve()
+        if target is None:
+            body = b"<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>"
+            status, ctype = HTTPStatus.NOT_FOUND, "text/html; charset=utf-8"
+        else:
+            try:
+                body = target.read_bytes()
+            except OSError:  # removed by a concurrent rebuild
+                self.send_error(HTTPStatus.NOT_FOUND)
+                return
+            status = HTTPStatus.OK
+            ctype = CONTENT_TYPES.get(target.suffix, "application/octet-stream")
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silence per-request logging: crawls make thousands of requests."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], docroot: Path) -> None:
+        self.docroot = docroot
+        super().__init__(address, _Handler)
+
+
+class SampleSiteServer:
+    """Serves ``docroot`` on loopback; the port is bound at construction.
+
+    Binding first means ``base_url`` is known before the site is built, so the build can write
+    absolute URLs (canonical, JSON-LD) that point at this very server.
+    """
+
+    def __init__(self, docroot: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+        if host not in LOOPBACK_HOSTS:
+            raise ValueError(f"the sample site serves on loopback only, not {host!r}")
+        self.docroot = Path(docroot)
+        self._httpd = _Server((host, port), self.docroot)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return str(self._httpd.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> SampleSiteServer:
+        """Serve from a daemon thread (idempotent)."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever,
+                name="sample-site-server",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread (the CLI's ``serve``)."""
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> SampleSiteServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
