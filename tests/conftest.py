@@ -1,0 +1,88 @@
+"""Shared fixtures: a sample site on loopback, and a way to run real crawls."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from newsbot.sample_site import BuildResult, SampleSiteServer, build_site
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: Politeness off for loopback crawls: tests override settings, never edit defaults.
+FAST_SETTINGS = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS": "32",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
+    "LOG_LEVEL": "INFO",
+}
+
+
+@dataclass
+class SampleSite:
+    server: SampleSiteServer
+    build: BuildResult
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def ground_truth(self) -> list[dict]:
+        return read_jsonl(self.build.ground_truth)
+
+    def expected_drops(self) -> list[dict]:
+        return read_jsonl(self.build.expected_drops)
+
+
+@pytest.fixture
+def sample_site(tmp_path: Path) -> Iterator[SampleSite]:
+    """The default sample site, built and served on a free loopback port."""
+    root = tmp_path / "sample"
+    server = SampleSiteServer(root / "site")
+    build = build_site(root, server.base_url)
+    server.start()
+    try:
+        yield SampleSite(server, build)
+    finally:
+        server.stop()
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+@dataclass
+class CrawlRun:
+    returncode: int
+    log: str
+    cwd: Path
+
+    def stat(self, key: str) -> int | None:
+        """A number from the crawl's final stats dump (``'key': value``)."""
+        marker = f"'{key}': "
+        for line in self.log.splitlines():
+            stripped = line.strip()
+            if stripped.startswith(marker):
+                return int(stripped[len(marker) :].rstrip(",}"))
+        return None
+
+
+def run_crawl(cwd: Path, *args: str, settings: dict[str, str] | None = None) -> CrawlRun:
+    """``scrapy crawl urdupoint ARGS`` in ``cwd``, as a user runs it (a real process)."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "urdupoint", *args]
+    for key, value in {**FAST_SETTINGS, **(settings or {})}.items():
+        cmd += ["-s", f"{key}={value}"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SCRAPY_SETTINGS_MODULE": "newsbot.settings"}
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    return CrawlRun(proc.returncode, proc.stdout + proc.stderr, cwd)
