@@ -2,14 +2,19 @@
 
 The ground-truth check parses every generated story page by the markup rules of URDUPOINT.md
 (independently of the generator's model), so a page and its expected item cannot drift apart.
+The drop cases (wire copies, near-duplicates, video stubs, soft 404s, a template series) are
+checked against their pages too: a copy's body really equals, or nearly equals, its original's,
+and no two distinct ground-truth stories look like duplicates or template copies.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections import deque
 from datetime import datetime, timedelta, timezone
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
@@ -49,6 +54,25 @@ DATELINE = re.compile(
 )
 STORY_PATH = re.compile(r"^/en/(?P<section>[a-z]+)/[a-z0-9-]+-(?P<id>\d{7})\.html$")
 TRACKING = "?utm_source=twitter&utm_medium=social#comments"
+PROMO = "Follow UrduPoint on WhatsApp and Google News for the latest updates."
+LEGAL = "Copying this story without permission is prohibited under the Copyright Ordinance."
+BOILERPLATE = frozenset({PROMO, LEGAL})
+"""Paragraphs a correct crawl leaves out of bodies (the boilerplate rule)."""
+DROP_REASONS = {
+    "not_found",
+    "missing_published_at",
+    "missing_title",
+    "duplicate_body",
+    "near_duplicate",
+    "stub",
+    "template",
+}
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+NAMES = re.compile(r"\b(?:" + "|".join(MONTHS + DAYS) + r")\b")
+GOLD_TITLE = re.compile(r"^Gold Rate In Pakistan Today \d{1,2} [A-Z][a-z]+ \d{4}$")
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -111,7 +135,8 @@ def extract(sel: Selector, url: str) -> dict[str, Any]:
         if i == 0 and (dateline := DATELINE.match(text)):
             place, agency = dateline["place"], dateline["agency"]
             text = text[dateline.end() :]
-        paragraphs.append(text)
+        if text not in BOILERPLATE:
+            paragraphs.append(text)
     body = "\n\n".join(paragraphs)
     more = sel.xpath("//h3[starts-with(normalize-space(), 'More Stories From ')]/text()").get()
     topics = sel.xpath(
@@ -164,7 +189,7 @@ def pages(site: BuildResult, truth: list[dict[str, Any]]) -> dict[str, str]:
 def test_build_result_and_files(site: BuildResult, truth: list[dict[str, Any]]) -> None:
     assert site.docroot == site.root / "site"
     assert site.categories == CATEGORIES
-    assert site.story_count == len(truth) >= 140
+    assert site.story_count == len(truth) >= 130
     assert [r["article_id"] for r in truth] == sorted(r["article_id"] for r in truth)
     assert all(list(row) == CONTRACT_KEYS for row in truth)
     for cat in CATEGORIES:
@@ -191,18 +216,23 @@ def test_ground_truth_matches_the_pages(
 
 
 def test_expected_drops(site: BuildResult) -> None:
-    drops = {row["reason"]: row for row in site.expected_drop_rows()}
-    assert set(drops) == {"not_found", "missing_published_at", "missing_title"}
+    rows = site.expected_drop_rows()
+    assert all(list(row) == ["url", "article_id", "reason", "duplicate_of"] for row in rows)
+    assert {row["reason"] for row in rows} == DROP_REASONS
     listed = set()
     for cat in CATEGORIES:
         for f in (site.docroot / "en/news").glob(f"{cat}*.html"):
             hrefs = Selector(text=f.read_text("utf-8")).css("a::attr(href)").getall()
             listed.update(local_path(h) for h in hrefs)
-    for row in drops.values():
+    for row in rows:
         assert row["url"].removeprefix(BASE) in listed
-    nf = sel_of(site.docroot, drops["not_found"]["url"].removeprefix(BASE))
-    assert nf.css("title::text").get() == "Page Not Found - UrduPoint"
-    assert nf.css("h1::text").get() == "Page Not Found" and not nf.css(".detail_txt")
+    drops = {row["reason"]: row for row in rows}
+    not_found = [row for row in rows if row["reason"] == "not_found"]
+    assert len(not_found) == 2
+    for row in not_found:
+        nf = sel_of(site.docroot, row["url"].removeprefix(BASE))
+        assert nf.css("title::text").get() == "Page Not Found - UrduPoint"
+        assert nf.css("h1::text").get() == "Page Not Found" and not nf.css(".detail_txt")
     nodate = sel_of(site.docroot, drops["missing_published_at"]["url"].removeprefix(BASE))
     assert nodate.css("h1::text").get() and nodate.css(".detail_txt > *")
     assert not any("Published" in t for t in nodate.css(".author_wrap ::text").getall())
@@ -212,6 +242,150 @@ def test_expected_drops(site: BuildResult) -> None:
     notitle = sel_of(site.docroot, drops["missing_title"]["url"].removeprefix(BASE))
     assert notitle.css("h1") and not norm("".join(notitle.css("h1 ::text").getall()))
     assert '"headline"' not in notitle.get() and not notitle.css("meta[property='og:title']")
+
+
+# --- duplicates, stubs, templates, boilerplate -----------------------------------------
+
+
+def similarity(a: str, b: str) -> float:
+    """Word-level edit similarity: 1 - word edits / the longer length (difflib opcodes)."""
+    wa, wb = a.split(), b.split()
+    ops = difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()
+    edits = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
+    return 1 - edits / max(len(wa), len(wb), 1)
+
+
+def shingles(text: str) -> set[tuple[str, ...]]:
+    words = text.split()
+    return {tuple(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+
+
+def masked(text: str) -> str:
+    """Text with digit runs, month names and day names masked (the template rule)."""
+    return NAMES.sub("@", re.sub(r"\d+", "#", text))
+
+
+def drop_item(site: BuildResult, row: dict[str, Any]) -> dict[str, Any]:
+    """What a correct spider extracts from a drop's page (before dedupe drops it)."""
+    return extract(sel_of(site.docroot, row["url"].removeprefix(BASE)), row["url"])
+
+
+def by_reason(rows: list[dict[str, Any]], reason: str) -> list[dict[str, Any]]:
+    return [row for row in rows if row["reason"] == reason]
+
+
+def test_no_two_truth_stories_look_like_duplicates(truth: list[dict[str, Any]]) -> None:
+    bodies = [row["body"] for row in truth]
+    assert not any(line in body for body in bodies for line in BOILERPLATE)
+    assert len(set(bodies)) == len(bodies)
+    assert len({masked(b) for b in bodies}) == len(bodies)
+    assert len({masked(r["title"] + "\n" + r["body"]) for r in truth}) == len(truth)
+    grams = [shingles(b) for b in bodies]
+    close = []
+    for i, j in combinations(range(len(truth)), 2):
+        union = len(grams[i] | grams[j])
+        if len(grams[i] & grams[j]) / union > 0.4 and similarity(bodies[i], bodies[j]) >= 0.85:
+            close.append((truth[i]["article_id"], truth[j]["article_id"]))
+    assert not close
+
+
+def test_wire_story_published_twice(site: BuildResult, truth: list[dict[str, Any]]) -> None:
+    by_id = {row["article_id"]: row for row in truth}
+    copies = by_reason(site.expected_drop_rows(), "duplicate_body")
+    assert len(copies) == 2
+    for row in copies:
+        original = by_id[row["duplicate_of"]]
+        copy = drop_item(site, row)
+        assert original["author"] is None and original["source_agency"].startswith("APP - ")
+        assert (copy["author"], copy["source_agency"]) == (None, original["source_agency"])
+        assert int(row["article_id"]) > int(original["article_id"])
+        gap = datetime.fromisoformat(copy["published_at"]) - datetime.fromisoformat(
+            original["published_at"]
+        )
+        assert timedelta(minutes=5) <= gap <= timedelta(minutes=60)
+        assert copy["title"].strip().lower() == original["title"].lower()
+        assert copy["body"] == original["body"]
+        slug = row["url"].rsplit("/", 1)[1].removesuffix(f"-{row['article_id']}.html")
+        assert slug != original["url"].rsplit("/", 1)[1].removesuffix(
+            f"-{original['article_id']}.html"
+        )
+        assert copy["related_topics"] == []
+
+
+def test_near_duplicate_with_small_edits(site: BuildResult, truth: list[dict[str, Any]]) -> None:
+    by_id = {row["article_id"]: row for row in truth}
+    copies = by_reason(site.expected_drop_rows(), "near_duplicate")
+    assert len(copies) == 2
+    for row in copies:
+        original = by_id[row["duplicate_of"]]
+        copy = drop_item(site, row)
+        assert original["word_count"] >= 80
+        assert int(row["article_id"]) > int(original["article_id"])
+        assert copy["published_at"] > original["published_at"]
+        assert copy["body"] != original["body"]
+        assert masked(copy["body"]) != masked(original["body"])
+        assert 0.9 <= similarity(copy["body"], original["body"]) < 1
+        raw = (site.docroot / row["url"].removeprefix(BASE).lstrip("/")).read_text("utf-8")
+        assert re.search(r"\w  \w", raw)  # a double space in the markup
+
+
+def test_video_stubs(site: BuildResult) -> None:
+    stubs = by_reason(site.expected_drop_rows(), "stub")
+    assert len(stubs) == 3
+    videos = 0
+    for row in stubs:
+        assert row["duplicate_of"] is None
+        item = drop_item(site, row)
+        assert item["title"] and item["published_at"]
+        assert 1 <= item["word_count"] < 15 and "\n\n" not in item["body"]
+        sel = sel_of(site.docroot, row["url"].removeprefix(BASE))
+        iframe = sel.css(".detail_txt .video_wrap iframe::attr(src)").get()
+        videos += bool(iframe and iframe.startswith("https://www.youtube.com/embed/"))
+    assert videos >= 1
+
+
+def check_gold_series(site: BuildResult, truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The template series: the earliest in the truth, later days dropped; the drops."""
+    golds = [row for row in truth if row["title"].startswith("Gold Rate In Pakistan")]
+    assert len(golds) == 1
+    first = golds[0]
+    drops = by_reason(site.expected_drop_rows(), "template")
+    items = [drop_item(site, row) for row in drops]
+    days = [first["title"].split("Today ")[1]] + [i["title"].split("Today ")[1] for i in items]
+    assert len(set(days)) == len(days)
+    template = masked(first["title"] + "\n" + first["body"])
+    assert 80 <= first["word_count"] <= 120 and first["body"].count("\n\n") in (2, 3)
+    for row, item in zip(drops, items, strict=True):
+        assert row["duplicate_of"] == first["article_id"]
+        assert int(row["article_id"]) > int(first["article_id"])
+        assert GOLD_TITLE.match(item["title"]) and item["section"] == "business"
+        assert masked(item["title"] + "\n" + item["body"]) == template
+        assert item["body"] != first["body"]
+        assert similarity(item["body"], first["body"]) < 0.9  # a template, not a near-duplicate
+    return drops
+
+
+def test_template_series(site: BuildResult, truth: list[dict[str, Any]]) -> None:
+    drops = check_gold_series(site, truth)
+    assert len(drops) >= 3
+    first = next(r for r in truth if r["title"].startswith("Gold Rate"))
+    assert GOLD_TITLE.match(first["title"]) and first["section"] == "business"
+    days = {r["published_at"][:10] for r in truth}
+    assert len(drops) + 1 == len(days)  # one a day
+
+
+def test_boilerplate_paragraphs_are_rendered_but_not_in_the_truth(
+    truth: list[dict[str, Any]], pages: dict[str, str]
+) -> None:
+    promo = legal = before_last = 0
+    for row in truth:
+        sel = Selector(text=pages[row["article_id"]])
+        blocks = [norm("".join(b.css("::text").getall())) for b in sel.css(".detail_txt > p")]
+        promo += PROMO in blocks
+        legal += LEGAL in blocks
+        before_last += PROMO in blocks[:-1] and blocks[-1] != LEGAL
+        assert PROMO not in row["body"] and LEGAL not in row["body"]
+    assert promo >= 20 and legal >= 10 and before_last >= 2
 
 
 def test_determinism(tmp_path: Path, site: BuildResult) -> None:
@@ -255,6 +429,23 @@ def test_edition_two_adds_new_stories_on_top(
     assert truth2[: len(truth)] == truth
     new = truth2[len(truth) :]
     assert len(new) == 12
+    drops1 = site.expected_drop_rows()
+    drops2 = ed2.expected_drop_rows()
+    assert drops2[: len(drops1)] == drops1
+    new_drops = drops2[len(drops1) :]
+    assert sorted(r["reason"] for r in new_drops) == ["duplicate_body", "template"]
+    assert min(int(r["article_id"]) for r in new_drops) > int(truth[-1]["article_id"])
+    gold = next(r for r in new_drops if r["reason"] == "template")
+    check_gold_series(ed2, truth2)
+    last_day = max(
+        datetime.strptime(r["title"].split("Today ")[1], "%d %B %Y")
+        for r in map(lambda row: drop_item(site, row), by_reason(drops1, "template"))
+    )
+    assert drop_item(ed2, gold)["title"].endswith(f"{(last_day + timedelta(days=1)):%-d %B %Y}")
+    wire = next(r for r in new_drops if r["reason"] == "duplicate_body")
+    original = next(r for r in truth if r["article_id"] == wire["duplicate_of"])
+    assert original["source_agency"].startswith("APP - ")
+    assert drop_item(ed2, wire)["body"] == original["body"]
     assert min(int(r["article_id"]) for r in new) > max(int(r["article_id"]) for r in truth)
     assert min(r["published_at"] for r in new) > max(r["published_at"] for r in truth)
     assert len({r["section"] for r in new}) >= 3
@@ -266,10 +457,15 @@ def test_edition_two_adds_new_stories_on_top(
         assert (ed2.docroot / rel).read_bytes() == (site.docroot / rel).read_bytes(), rel
     for cat in CATEGORIES:
         before, after = listing_ids(site.docroot, cat), listing_ids(ed2.docroot, cat)
-        fresh = sorted((r["article_id"] for r in new if r["section"] == cat), reverse=True)
+        fresh = sorted(
+            (r["article_id"] for r in new + new_drops if r["url"].startswith(f"{BASE}/en/{cat}/")),
+            reverse=True,
+        )
         assert after == fresh + before, cat
     ed3 = build_site(tmp_path / "ed3", BASE, edition=3)
     assert ed3.story_count == len(truth) + 24
+    assert len(ed3.expected_drop_rows()) == len(drops1) + 4
+    check_gold_series(ed3, ed3.ground_truth_rows())
 
 
 def crawl(docroot: Path, starts: list[str], skip_prefix: str | None = None) -> set[str]:
@@ -434,6 +630,22 @@ def test_larger_builds_have_more_topic_only_stories(tmp_path: Path) -> None:
     topic_only = [r for r in rows if r["article_id"] not in listed]
     assert len(topic_only) > 20
     assert (big.docroot / "en/news/pakistan-updates10.html").is_file()
+    # The drop cases scale with the size (4 blocks of 150 stories; one gold rate a day).
+    reasons = [r["reason"] for r in big.expected_drop_rows()]
+    for reason, count in (
+        ("duplicate_body", 8),
+        ("near_duplicate", 8),
+        ("stub", 12),
+        ("not_found", 8),
+        ("template", 12),
+    ):
+        assert reasons.count(reason) >= count, reason
+    promo = sum(
+        PROMO in (big.docroot / r["url"].removeprefix(BASE).lstrip("/")).read_text("utf-8")
+        for r in rows
+    )
+    assert promo >= 80
+    check_gold_series(big, rows)
 
 
 def fetch(url: str) -> tuple[int, str, bytes]:

@@ -13,7 +13,9 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("root", type=Path, help="directory for site/ and the ground truth")
     parser.add_argument("--stories", type=int, default=150, help="stories in edition 1")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--edition", type=int, default=1, help="2+ adds 12 newer stories each")
+    parser.add_argument(
+        "--edition", type=int, default=1, help="2+ adds 12 newer stories (and 2 drops) each"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

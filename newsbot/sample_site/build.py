@@ -1,4 +1,9 @@
-"""Write the sample site's docroot and its ground truth to disk."""
+"""Write the sample site's docroot and its ground truth to disk.
+
+``ground_truth.jsonl`` holds the items a correct crawl emits; ``expected_drops.jsonl`` one row
+``{"url", "article_id", "reason", "duplicate_of"}`` per linked story URL that must not become an
+item (``duplicate_of``: the article id of the story kept instead, or null).
+"""
 
 from __future__ import annotations
 
@@ -93,8 +98,9 @@ def build_site(
 ) -> BuildResult:
     """Build the site into ``root/site`` and its ground truth next to it.
 
-    The same arguments always give byte-identical files; ``edition`` N adds 12 newer stories per
-    edition after the first, leaving the older story pages as they were.
+    The same arguments always give byte-identical files; ``edition`` N adds, per edition after
+    the first, 12 newer stories (items) and two newer drops (the next gold rate, a wire copy),
+    leaving the older story pages as they were.
     """
     root = Path(root)
     base_url = base_url.rstrip("/")
@@ -113,7 +119,12 @@ def build_site(
     _write_jsonl(
         expected_drops,
         (
-            {"url": base_url + s.path, "article_id": str(s.article_id), "reason": s.kind}
+            {
+                "url": base_url + s.path,
+                "article_id": str(s.article_id),
+                "reason": s.kind,
+                "duplicate_of": None if s.duplicate_of is None else str(s.duplicate_of),
+            }
             for s in drops
         ),
     )

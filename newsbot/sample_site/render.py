@@ -2,7 +2,9 @@
 
 Templates are Python strings (not files next to ``__file__``) so the package also works from a
 zipped egg. Text is escaped with ``html.escape``; in-page links are root-relative, absolute URLs
-(canonical, og:url, JSON-LD, RSS) start with ``base_url``.
+(canonical, og:url, JSON-LD, RSS) start with ``base_url``. A story body (``div.detail_txt``) holds
+its paragraphs, ad blocks between them, and, on some stories, boilerplate paragraphs (promo and
+legal lines, as plain ``<p>``) and a ``div.video_wrap`` YouTube iframe.
 """
 
 from __future__ import annotations
@@ -99,6 +101,11 @@ AD_HTML = {
         '<ins class="adsbygoogle"></ins></div>'
     ),
 }
+
+VIDEO_HTML = (
+    '<div class="video_wrap"><iframe src="https://www.youtube.com/embed/{video}" '
+    "allowfullscreen></iframe></div>"
+)
 
 
 def esc(text: str) -> str:
@@ -211,14 +218,21 @@ def _byline(story: Story) -> str:
 
 
 def _detail_txt(story: Story) -> str:
+    extras: dict[int, list[str]] = {}
+    for position, text in story.boilerplate:
+        extras.setdefault(position, []).append(f"<p>{esc(text)}</p>")
     lines = []
     for i, paragraph in enumerate(story.paragraphs):
+        lines.extend(extras.get(i, []))
         text = paragraph
         if i == 0 and story.dateline and story.kind != "missing_published_at":
             text = story.dateline.render(story.published) + text
         tag = "p" if i or story.first_in_p else "div"
         lines.append(f"<{tag}>{esc(text)}</{tag}>")
+        if i == 0 and story.video:
+            lines.append(VIDEO_HTML.format(video=story.video))
         lines.extend(AD_HTML[ad] for ad in story.ads.get(i, []))
+    lines.extend(extras.get(len(story.paragraphs), []))
     return '<div class="detail_txt">\n' + "\n".join(lines) + "\n</div>"
 
 
