@@ -6,6 +6,7 @@ Every field is filled through ``newsbot.loaders.ArticleLoader``.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 
@@ -33,5 +34,8 @@ class Article:
     content_hash: str | None = None  # sha256 of the normalized body
     crawled_at: str | None = None  # UTC, ISO 8601
 
-    #: Fields without which a story is not emitted (dropped with a reason instead).
-    REQUIRED = ("url", "article_id", "title", "published_at")
+    def set_body(self, body: str) -> None:
+        """Set the body and the fields derived from it, so they never disagree."""
+        self.body = body
+        self.word_count = len(body.split())
+        self.content_hash = hashlib.sha256(body.encode("utf-8")).hexdigest()

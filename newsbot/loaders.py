@@ -8,7 +8,6 @@ the JSON-LD one without any if/else in the parser.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,8 +47,6 @@ class ArticleLoader(ItemLoader):
         item: Article = super().load_item()
         item.related_topics = _unique(item.related_topics or [])
         item.language = "en"
-        item.body = item.body or ""
-        item.word_count = len(item.body.split())
-        item.content_hash = hashlib.sha256(item.body.encode("utf-8")).hexdigest()
+        item.set_body(item.body or "")
         item.crawled_at = datetime.now(UTC).isoformat(timespec="seconds")
         return item

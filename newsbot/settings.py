@@ -21,7 +21,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50%
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -58,5 +58,42 @@ FEED_EXPORT_ENCODING = "utf-8"
 FEED_STORE_EMPTY = False
 
 
+# --- Pipelines: every story once, no boilerplate stories ----------------------------
+# Parsed stories are staged and released in publication order when the crawl is idle,
+# so dedupe winners and learned boilerplate are deterministic (see newsbot/staging.py).
+SPIDER_MIDDLEWARES = {
+    "newsbot.staging.StagingMiddleware": 900,
+}
+ITEM_PIPELINES = {
+    "newsbot.pipelines.rejected.RecordRejections": 100,
+    "newsbot.pipelines.boilerplate.DropNonStories": 200,
+    "newsbot.pipelines.boilerplate.StripBoilerplate": 300,
+    "newsbot.pipelines.boilerplate.DropStubs": 400,
+    "newsbot.pipelines.dedupe.DropDuplicates": 500,
+    "newsbot.pipelines.boilerplate.DropTemplates": 600,
+    "newsbot.pipelines.dedupe.RememberEmitted": 900,
+}
+EXTENSIONS = {
+    "newsbot.pipelines.drops.DropRecord": 500,
+}
+# The crawler's memory (emitted stories, templates, boilerplate): one SQLite file per
+# spider in this directory, shared by every run of that spider.
+NEWSBOT_STATE_DIR = "output/state"
+# Every dropped story with its reason (%(name)s is the spider's name).
+NEWSBOT_DROPPED_FEED = "output/%(name)s.dropped.jsonl"
+# Stories with fewer words are stubs (video-only pages).
+NEWSBOT_MIN_WORDS = 25
+# A paragraph seen in more than this many stories is site boilerplate.
+NEWSBOT_BOILERPLATE_MIN_STORIES = 5
+# Near-duplicate: word-level edit similarity at least this (1.0 = identical words),
+# among stories published within this many days of each other.
+NEWSBOT_NEAR_DUPLICATE_SIMILARITY = 0.9
+NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS = 14
+# Drop daily template stories after the first of each series.
+NEWSBOT_DROP_TEMPLATES = True
+
+
 # --- Logging -----------------------------------------------------------------------
 LOG_LEVEL = "INFO"
+# One INFO line per dropped story: "Dropped <url>: <reason>".
+LOG_FORMATTER = "newsbot.pipelines.drops.DropLogFormatter"

@@ -36,41 +36,64 @@ def test_crawl_emits_every_story_once_with_every_field_right(
         assert set(item) == set(expected), "unexpected fields"
 
 
-def test_pages_that_are_not_stories_are_counted_and_logged(
+def test_every_drop_is_logged_counted_and_recorded_with_its_reason(
     sample_site: SampleSite, tmp_path: Path
 ) -> None:
     run = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}")
-    drops = sample_site.expected_drops()
-    assert drops, "the sample site must hold pages that are not stories"
-    for drop in drops:
+    expected = sample_site.expected_drops()
+    assert expected, "the sample site must hold pages that are not stories"
+    recorded = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
+    by_url = {row["url"]: row for row in recorded}
+    assert len(by_url) == len(recorded), "a drop recorded twice"
+    for drop in expected:
+        row = by_url.get(drop["url"])
+        assert row is not None, f"no record for {drop}"
+        assert (row["reason"], row["duplicate_of"]) == (drop["reason"], drop.get("duplicate_of"))
         assert f"Dropped {drop['url']}: {drop['reason']}" in run.log
-    reasons = {d["reason"] for d in drops}
-    for reason in reasons:
-        expected = sum(1 for d in drops if d["reason"] == reason)
-        assert run.stat(f"newsbot/dropped/{reason}") == expected
+    assert len(recorded) == len(expected), "a story was dropped that should not have been"
+    for reason in {d["reason"] for d in expected}:
+        count = sum(1 for d in expected if d["reason"] == reason)
+        assert run.stat(f"newsbot/dropped/{reason}") == count
+
+
+def test_a_second_crawl_of_the_same_site_emits_nothing_new(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    first = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}")
+    assert first.returncode == 0
+    feed = tmp_path / "output" / "urdupoint.jsonl"
+    emitted = len(read_jsonl(feed))
+    assert emitted == len(sample_site.ground_truth())
+    second = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}")
+    assert second.returncode == 0
+    assert len(read_jsonl(feed)) == emitted
+    assert second.stat("item_scraped_count") is None
 
 
 def test_feed_appends_across_runs_and_is_not_created_empty(
     sample_site: SampleSite, tmp_path: Path
 ) -> None:
-    nothing = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}", "-a", "categories=nope")
-    assert nothing.returncode == 0
-    assert not (tmp_path / "output" / "urdupoint.jsonl").exists(), "empty feed written"
-
-    args = (
-        "-a",
-        f"base_url={sample_site.base_url}",
-        "-a",
-        "categories=sports",
-        "-a",
-        "max_pages=1",
-    )
-    first = run_crawl(tmp_path, *args)
+    base = ("-a", f"base_url={sample_site.base_url}", "-a", "max_pages=1")
     feed = tmp_path / "output" / "urdupoint.jsonl"
-    count = len(read_jsonl(feed))
-    assert first.returncode == 0 and count > 0
-    text = feed.read_text(encoding="utf-8")
-    assert "\\u" not in text, "non-ASCII text must be written as UTF-8, not escaped"
-    run_crawl(tmp_path, *args, "-O", "other.jsonl")
-    assert len(read_jsonl(tmp_path / "other.jsonl")) == count, "-O works as in any project"
-    assert len(read_jsonl(feed)) == count, "-O replaces the default feed, not adds to it"
+
+    nothing = run_crawl(tmp_path, *base, "-a", "categories=nope")
+    assert nothing.returncode == 0
+    assert not feed.exists(), "empty feed written"
+
+    run_crawl(tmp_path, *base, "-a", "categories=sports")
+    sports = len(read_jsonl(feed))
+    assert sports > 0
+    assert "\\u" not in feed.read_text(encoding="utf-8"), "text must be UTF-8, not escaped"
+
+    run_crawl(tmp_path, *base, "-a", "categories=world")
+    both = len(read_jsonl(feed))
+    assert both > sports, "a second run appends"
+
+    again = run_crawl(tmp_path, *base, "-a", "categories=sports,world")
+    assert len(read_jsonl(feed)) == both, "a second crawl of the same pages emits nothing new"
+    assert again.stat("newsbot/dropped/duplicate_id") == both
+
+    fresh = {"NEWSBOT_STATE_DIR": str(tmp_path / "other-state")}
+    run_crawl(tmp_path, *base, "-a", "categories=sports", "-O", "other.jsonl", settings=fresh)
+    assert len(read_jsonl(tmp_path / "other.jsonl")) == sports, "-O works as in any project"
+    assert len(read_jsonl(feed)) == both, "-O replaces the default feed, not adds to it"

@@ -11,6 +11,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
 from newsbot.items import Article
+from newsbot.parsing.article import Rejected
 from newsbot.spiders.urdupoint import DEFAULT_CATEGORIES, UrdupointSpider
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -128,18 +129,19 @@ def test_story_page_yields_item_then_its_related_topics() -> None:
         ("listing/category-page1.html", "not_article"),
     ],
 )
-def test_pages_that_are_not_stories_are_counted_not_emitted(golden: str, reason: str) -> None:
+def test_pages_that_are_not_stories_are_handed_on_as_rejections(golden: str, reason: str) -> None:
     spider = make_spider()
     response = page("/en/pakistan/some-story-2190111.html", golden)
     out = list(spider.parse_story(response))
     assert not [o for o in out if isinstance(o, Article)]
-    assert spider.crawler.stats.get_value(f"newsbot/dropped/{reason}") == 1
+    rejected = [o for o in out if isinstance(o, Rejected)]
+    assert [r.reason for r in rejected] == [reason]
+    assert rejected[0].url == response.url
 
 
-def test_non_html_answer_is_dropped_with_reason() -> None:
+def test_non_html_answer_is_rejected_with_reason() -> None:
     spider = make_spider()
     url = f"{BASE}/en/pakistan/some-story-2190111.html"
     response = Response(url=url, body=b"%PDF-1.4", request=Request(url))
-    assert list(spider.parse_story(response)) == []
-    assert spider.crawler.stats.get_value("newsbot/dropped/not_html") == 1
     assert not isinstance(response, TextResponse)
+    assert list(spider.parse_story(response)) == [Rejected("not_html", url)]

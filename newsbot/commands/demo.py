@@ -4,12 +4,17 @@ Builds the sample site under ``output/sample-site/``, serves it on a free loopba
 port, runs ``urdupoint`` against it with politeness off, writes
 ``output/urdupoint.jsonl`` (replaced, so the check below is about this run) and
 compares the feed with the site's ground truth. No network is used.
+
+The demo keeps its own crawler state under ``output/sample-site/state`` and starts it
+afresh, like the site it just rebuilt; the main job's state (``output/state``) is
+never touched.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +24,9 @@ from scrapy.exceptions import UsageError
 from newsbot.sample_site import SampleSiteServer, build_site
 
 FEED = Path("output/urdupoint.jsonl")
+DROPPED = Path("output/urdupoint.dropped.jsonl")
 SITE_DIR = Path("output/sample-site")
+STATE_DIR = SITE_DIR / "state"
 #: Values that depend on the crawl moment, not the page.
 VOLATILE_FIELDS = ("crawled_at", "content_hash")
 
@@ -51,6 +58,7 @@ class Command(BaseRunSpiderCommand):
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         self.settings.setdict(self.fast_settings, priority="cmdline")
+        self.settings.set("NEWSBOT_STATE_DIR", str(STATE_DIR), priority="cmdline")
         super().process_options(args, opts)
         if opts.stories < 1:
             raise UsageError("--stories must be 1 or more")
@@ -61,6 +69,9 @@ class Command(BaseRunSpiderCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError("scrapy demo takes no positional arguments")
+        shutil.rmtree(STATE_DIR, ignore_errors=True)
+        for stale in (FEED, DROPPED):
+            stale.unlink(missing_ok=True)
         server = SampleSiteServer(SITE_DIR / "site", port=opts.port)
         build = build_site(SITE_DIR, server.base_url, stories=opts.stories, seed=opts.seed)
         server.start()

@@ -24,7 +24,7 @@ CARD_LINKS = "div.txt_box a[href], div.news_big_item a[href], ul.news_list li a[
 #: Where to look for story links when no card matched (a layout we do not know yet).
 FALLBACK_LINKS = "#main_content a[href], main a[href], body a[href]"
 #: Pagination candidates (ASSUMED markup): any link saying a number or "next".
-PAGINATION_LINKS = "a[href]"
+PAGINATION_LINKS = "//a[@href]"
 NEXT_TEXT_RE = re.compile(r"^(next|older)\b|^[\u00bb\u203a>]+$", re.I)
 NUMBER_TEXT_RE = re.compile(r"^\d{1,4}$")
 
@@ -69,15 +69,17 @@ def _story_links(response: TextResponse, site: Site, css: str) -> list[str]:
 
 def _page_links(response: TextResponse, site: Site) -> list[PageLink]:
     here = listing_stem(response.url)
+    own_url = site.normalize(response.url)
     pages: dict[str, PageLink] = {}
-    for anchor in response.css(PAGINATION_LINKS):
-        text = normalize_space(" ".join(anchor.xpath(".//text()").getall()))
-        is_next = bool(NEXT_TEXT_RE.match(text)) or "next" in (anchor.attrib.get("rel") or "")
+    for anchor in response.xpath(PAGINATION_LINKS):
+        element = anchor.root  # plain lxml: this loop sees every link of the page
+        text = normalize_space(element.text_content())
+        is_next = bool(NEXT_TEXT_RE.match(text)) or "next" in (element.get("rel") or "")
         is_number = bool(NUMBER_TEXT_RE.match(text))
         if not (is_next or is_number):
             continue
-        url = site.normalize(urljoin(response.url, anchor.attrib["href"].strip()))
-        if not url or url == site.normalize(response.url):
+        url = site.normalize(urljoin(response.url, element.get("href").strip()))
+        if not url or url == own_url:
             continue
         if page_kind(url) in (PageKind.ARTICLE, PageKind.AUTHOR, PageKind.FOREIGN):
             continue

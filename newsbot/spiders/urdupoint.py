@@ -17,7 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsbot.items import Article
-from newsbot.parsing.article import parse_story
+from newsbot.parsing.article import Rejected, parse_story
 from newsbot.parsing.listing import parse_listing
 from newsbot.urls import Site, bare_host
 
@@ -76,7 +76,7 @@ class UrdupointSpider(scrapy.Spider):
             if 1 < number <= self.max_pages:
                 yield self._listing_request(link.url, kind, number)
 
-    def parse_story(self, response: Response) -> Iterator[Article | scrapy.Request]:
+    def parse_story(self, response: Response) -> Iterator[Article | Rejected | scrapy.Request]:
         """A story page: its item (or the reason it has none), then its Related Topics."""
         self._inc("pages/story")
         try:
@@ -85,11 +85,8 @@ class UrdupointSpider(scrapy.Spider):
             self._inc("errors/parse")
             logger.error("Could not parse %s: %s: %s", response.url, type(exc).__name__, exc)
             return
-        if result.rejected:
-            self._inc(f"dropped/{result.rejected.reason}")
-            logger.info("Dropped %s: %s", response.url, result.rejected.reason)
-        else:
-            yield result.item
+        # A rejection goes to the pipelines too, so it is logged and recorded like any drop.
+        yield result.rejected or result.item
         for url in result.topic_urls:
             normalized = self.site.normalize(url)
             if normalized:

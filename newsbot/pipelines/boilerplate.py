@@ -1,0 +1,97 @@
+"""Boilerplate: paragraphs the site repeats, and stories that are not real stories."""
+
+from __future__ import annotations
+
+import re
+
+from scrapy.crawler import Crawler
+
+from newsbot.config import NewsbotConfig
+from newsbot.fingerprints import paragraph_hash
+from newsbot.items import Article
+from newsbot.pipelines.dedupe import story_print
+from newsbot.pipelines.drops import StoryDropped
+from newsbot.state import StateStore
+
+NOT_FOUND_TITLE_RE = re.compile(r"^(page not found|404\b|not found\b)", re.I)
+CHALLENGE_TITLE_RE = re.compile(r"^(just a moment|attention required|checking your browser)", re.I)
+
+
+class DropNonStories:
+    """Pages that are not stories but look like one: soft 404s and challenge pages."""
+
+    def process_item(self, item: Article) -> Article:
+        title = item.title or ""
+        if NOT_FOUND_TITLE_RE.match(title):
+            raise StoryDropped("not_found")
+        if CHALLENGE_TITLE_RE.match(title):
+            raise StoryDropped("challenge")
+        return item
+
+
+class StripBoilerplate:
+    """Remove paragraphs seen in more than ``NEWSBOT_BOILERPLATE_MIN_STORIES`` stories.
+
+    The counts are kept in the state store across runs; stories are released only
+    after the whole run was counted (``staging.py``), so the first stories that carry
+    a promo paragraph lose it too.
+    """
+
+    def __init__(self, state: StateStore, min_stories: int):
+        self.state = state
+        self.min_stories = min_stories
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StripBoilerplate:
+        config = NewsbotConfig.from_settings(crawler.settings)
+        return cls(StateStore.for_crawler(crawler), config.boilerplate_min_stories)
+
+    def process_item(self, item: Article) -> Article:
+        boilerplate = self.state.boilerplate_paragraphs(self.min_stories)
+        if not boilerplate or not item.body:
+            return item
+        paragraphs = item.body.split("\n\n")
+        kept = [p for p in paragraphs if paragraph_hash(p) not in boilerplate]
+        if len(kept) != len(paragraphs):
+            item.set_body("\n\n".join(kept))
+        return item
+
+
+class DropStubs:
+    """Bodies under ``NEWSBOT_MIN_WORDS`` words (video-only pages, empty bodies)."""
+
+    def __init__(self, min_words: int):
+        self.min_words = min_words
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DropStubs:
+        return cls(NewsbotConfig.from_settings(crawler.settings).min_words)
+
+    def process_item(self, item: Article) -> Article:
+        if (item.word_count or 0) < self.min_words:
+            raise StoryDropped("stub")
+        return item
+
+
+class DropTemplates:
+    """Stories equal to an earlier one once numbers, dates, days and months are masked.
+
+    The first story of a series is emitted; its template is remembered, so later
+    runs drop the rest of the series. ``NEWSBOT_DROP_TEMPLATES = False`` keeps them.
+    """
+
+    def __init__(self, state: StateStore, enabled: bool):
+        self.state = state
+        self.enabled = enabled
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DropTemplates:
+        config = NewsbotConfig.from_settings(crawler.settings)
+        return cls(StateStore.for_crawler(crawler), config.drop_templates)
+
+    def process_item(self, item: Article) -> Article:
+        if self.enabled:
+            first = self.state.emitted_with_template(story_print(item))
+            if first is not None:
+                raise StoryDropped("template", duplicate_of=first)
+        return item

@@ -1,0 +1,78 @@
+"""Every story once: by id, by exact body, and by nearly the same body.
+
+The winner among duplicates is the earliest published story (ties: the lower id):
+stories reach the pipelines in that order (``staging.py``), so the first one seen
+is kept and the later ones are dropped with ``duplicate_of`` naming it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from scrapy.crawler import Crawler
+
+from newsbot.config import NewsbotConfig
+from newsbot.fingerprints import StoryPrint
+from newsbot.items import Article
+from newsbot.pipelines.drops import StoryDropped
+from newsbot.state import StateStore
+
+
+@lru_cache(maxsize=64)
+def _print(title: str, body: str) -> StoryPrint:
+    return StoryPrint.of(title, body)
+
+
+def story_print(item: Article) -> StoryPrint:
+    """The story's fingerprints, computed once for all pipelines that need them."""
+    return _print(item.title or "", item.body or "")
+
+
+class DropDuplicates:
+    """Same id (another URL of a story we have), same body, or a near-duplicate body."""
+
+    def __init__(self, state: StateStore, config: NewsbotConfig):
+        self.state = state
+        self.config = config
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DropDuplicates:
+        return cls(StateStore.for_crawler(crawler), NewsbotConfig.from_settings(crawler.settings))
+
+    def process_item(self, item: Article) -> Article:
+        assert item.article_id is not None
+        if self.state.was_emitted(item.article_id):
+            raise StoryDropped("duplicate_id", duplicate_of=item.article_id)
+        fingerprint = story_print(item)
+        same_body = self.state.emitted_with_body(fingerprint)
+        if same_body is not None:
+            raise StoryDropped("duplicate_body", duplicate_of=same_body)
+        near = self.state.near_duplicate_of(
+            fingerprint,
+            item.published_at,
+            self.config.near_duplicate_window_days,
+            self.config.near_duplicate_similarity,
+        )
+        if near is not None:
+            raise StoryDropped("near_duplicate", duplicate_of=near)
+        return item
+
+
+class RememberEmitted:
+    """Last pipeline: the story will be written, so remember it for dedupe and templates."""
+
+    def __init__(self, state: StateStore, window_days: int):
+        self.state = state
+        self.window_days = window_days
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RememberEmitted:
+        config = NewsbotConfig.from_settings(crawler.settings)
+        return cls(StateStore.for_crawler(crawler), config.near_duplicate_window_days)
+
+    def process_item(self, item: Article) -> Article:
+        self.state.remember_emitted(item, story_print(item))
+        return item
+
+    def close_spider(self) -> None:
+        self.state.prune(self.window_days)

@@ -1,0 +1,101 @@
+"""Every dropped story on record: one log line, one stats counter, one JSON line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from itemadapter import ItemAdapter
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.http import Response
+from scrapy.logformatter import LogFormatter, LogFormatterResult
+from twisted.python.failure import Failure
+
+from newsbot.config import NewsbotConfig
+from newsbot.state import StateStore
+
+STATS_PREFIX = "newsbot/dropped"
+
+
+class StoryDropped(DropItem):
+    """Why a story is not emitted; ``duplicate_of`` names the story it repeats."""
+
+    def __init__(self, reason: str, duplicate_of: str | None = None):
+        detail = f"{reason} (duplicate of {duplicate_of})" if duplicate_of else reason
+        super().__init__(detail, log_level="INFO")
+        self.reason = reason
+        self.duplicate_of = duplicate_of
+
+
+class DropLogFormatter(LogFormatter):
+    """One short INFO line per dropped story: ``Dropped <url>: <reason>``."""
+
+    def dropped(
+        self,
+        item: Any,
+        exception: BaseException,
+        response: Response | Failure | None,
+        spider: Spider,
+    ) -> LogFormatterResult:
+        if not isinstance(exception, StoryDropped):
+            return super().dropped(item, exception, response, spider)
+        return {
+            "level": logging.INFO,
+            "msg": "Dropped %(url)s: %(reason)s",
+            "args": {"url": ItemAdapter(item).get("url"), "reason": exception.args[0]},
+        }
+
+
+class DropRecord:
+    """Extension: counts each drop and appends it to the drops file; settles its story."""
+
+    def __init__(self, crawler: Crawler, path: Path | None, state: StateStore):
+        self.crawler = crawler
+        self.path = path
+        self.state = state
+        self._file: IO[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DropRecord:
+        config = NewsbotConfig.from_settings(crawler.settings)
+        assert crawler.spidercls is not None
+        path = config.dropped_path(crawler.spidercls.name)
+        record = cls(crawler, path, StateStore.for_crawler(crawler))
+        crawler.signals.connect(record.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(record.spider_closed, signal=signals.spider_closed)
+        return record
+
+    def item_dropped(self, item: Any, exception: BaseException, **kwargs: Any) -> None:
+        adapter = ItemAdapter(item)
+        reason = exception.reason if isinstance(exception, StoryDropped) else "other"
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"{STATS_PREFIX}/{reason}")
+        row = {
+            "url": adapter.get("url"),
+            "article_id": adapter.get("article_id"),
+            "title": adapter.get("title"),
+            "reason": reason,
+            "duplicate_of": getattr(exception, "duplicate_of", None),
+        }
+        self._write(row)
+        self.state.unstage(row["article_id"])
+
+    def _write(self, row: dict[str, Any]) -> None:
+        if self.path is None:
+            return
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+        self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._file = None
