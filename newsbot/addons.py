@@ -14,18 +14,18 @@ DEFAULT_FEED_OPTIONS = {
 
 
 class DefaultFeed:
-    """Write ``NEWSBOT_FEED`` (``output/urdupoint.jsonl``) unless a feed was asked for.
+    """Always write ``NEWSBOT_FEED`` (``output/urdupoint.jsonl``), beside any other feed.
 
-    Scrapy merges ``-o``/``-O`` with a ``FEEDS`` dict from ``settings.py``, so a
-    project-level ``FEEDS`` would be written even by ``-O other.jsonl``. Adding the
-    default feed here, only when nothing on the command line set ``FEEDS``, makes
-    ``-o`` and ``-O`` behave as users expect: their file, and only theirs.
+    Other feeds (``-o``/``-O``, Scrapyd's ``items_dir``) are added to it, as Scrapy adds
+    them to a project's ``FEEDS``. The default feed is the crawl's record: the state
+    store reconciles with it after a crash. ``-s NEWSBOT_FEED=`` turns it off.
     """
 
     def update_settings(self, settings: BaseSettings) -> None:
-        priority = settings.getpriority("FEEDS") or 0
-        if priority >= SETTINGS_PRIORITIES["cmdline"] or settings.getdict("FEEDS"):
-            return
         path = settings.get("NEWSBOT_FEED")
-        if path:
-            settings.set("FEEDS", {path: dict(DEFAULT_FEED_OPTIONS)}, priority="addon")
+        if not path:
+            return
+        feeds = settings.getdict("FEEDS")
+        feeds.setdefault(path, dict(DEFAULT_FEED_OPTIONS))
+        priority = max(settings.getpriority("FEEDS") or 0, SETTINGS_PRIORITIES["addon"])
+        settings.set("FEEDS", feeds, priority=priority)

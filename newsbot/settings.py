@@ -40,6 +40,10 @@ HTTPCACHE_ENABLED = False
 # --- Crawl shape -------------------------------------------------------------------
 # One story, one request: story URLs are fingerprinted by their id.
 REQUEST_FINGERPRINTER_CLASS = "newsbot.fingerprint.StoryIdFingerprinter"
+# The crash-safe frontier (newsbot/frontier.py) is the crawl's dupefilter; Scrapy's
+# own would, after a SIGKILL under JOBDIR, remember requests the frontier lost.
+DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
+NEWSBOT_FRONTIER_ENABLED = True
 # Breadth-first-ish: finish listings before diving into topics of topics.
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
@@ -48,8 +52,8 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 # --- Output ------------------------------------------------------------------------
 # JSON Lines, UTF-8 as text, appended across runs; no empty file when nothing is found.
-# Written by the DefaultFeed add-on unless the command line asks for a feed:
-# `scrapy crawl urdupoint -O other.jsonl` writes other.jsonl only.
+# Written by the DefaultFeed add-on beside any other feed (-o/-O, Scrapyd's items_dir);
+# `-s NEWSBOT_FEED=` turns it off.
 NEWSBOT_FEED = "output/urdupoint.jsonl"
 ADDONS = {
     "newsbot.addons.DefaultFeed": 100,
@@ -61,8 +65,11 @@ FEED_STORE_EMPTY = False
 # --- Pipelines: every story once, no boilerplate stories ----------------------------
 # Parsed stories are staged and released in publication order when the crawl is idle,
 # so dedupe winners and learned boilerplate are deterministic (see newsbot/staging.py).
+# Output goes spider -> 950 -> 900 -> 800 -> engine.
 SPIDER_MIDDLEWARES = {
-    "newsbot.staging.StagingMiddleware": 900,
+    "newsbot.incremental.IncrementalMiddleware": 950,  # skip known stories, cut listings
+    "newsbot.staging.StagingMiddleware": 900,  # hold stories for ordered release
+    "newsbot.frontier.FrontierMiddleware": 800,  # crash-safe frontier, resume after a kill
 }
 ITEM_PIPELINES = {
     "newsbot.pipelines.rejected.RecordRejections": 100,
@@ -91,6 +98,14 @@ NEWSBOT_NEAR_DUPLICATE_SIMILARITY = 0.9
 NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS = 14
 # Drop daily template stories after the first of each series.
 NEWSBOT_DROP_TEMPLATES = True
+
+
+# --- Incremental re-crawls ----------------------------------------------------------
+# A listing is followed until a page holds only known stories, plus this many more
+# such pages (raise it if the site reorders its listings).
+NEWSBOT_INCREMENTAL_PAGES_PAST = 0
+# Revisit the first page of topics named by stories published within this many days.
+NEWSBOT_TOPIC_REVISIT_DAYS = 7
 
 
 # --- Logging -----------------------------------------------------------------------

@@ -11,22 +11,31 @@ keyed by spider, not by run, so scheduled runs continue each other. It holds:
   near-duplicate window, with ``sketch_index`` to find candidates; pruned by age.
 - ``paragraphs``: in how many distinct stories each paragraph was seen, to learn the
   site's boilerplate; paragraphs seen once are forgotten after a while.
+- ``frontier``: the current crawl's requests, pending or done (``frontier.py``): what
+  a killed crawl resumes from.
+- ``seen_stories`` and ``topics``: every story page fetched (with its date) and every
+  topic page linked, for incremental re-crawls (``incremental.py``).
+- ``meta``: whether a crawl is in progress, and how much of the feed is accounted for.
 
 Writes are batched: committed every ``COMMIT_EVERY`` changes and when the crawl
-pauses or ends (WAL journal, so a crash loses at most the last uncommitted batch
-and never corrupts the file).
+pauses or ends (WAL journal, so a crash loses at most the last uncommitted batch and
+never corrupts the file). Order makes that safe: a request is marked done only after
+its stories and links were written, so a lost batch is redone, never skipped. While
+stories are released into the feed nothing is committed; the commit at the end
+follows the feed's fsync, and a release cut short is reconciled with the feed at the
+next start (``reconcile_feed``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -74,6 +83,24 @@ CREATE TABLE IF NOT EXISTS sketch_index (
     article_id INTEGER NOT NULL,
     PRIMARY KEY (value, article_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS frontier (
+    fingerprint BLOB PRIMARY KEY,
+    request TEXT NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS seen_stories (
+    article_id INTEGER PRIMARY KEY,
+    published_at TEXT,
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS topics (
+    url TEXT PRIMARY KEY,
+    last_published TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS paragraphs (
     hash INTEGER PRIMARY KEY,
     stories INTEGER NOT NULL,
@@ -125,6 +152,8 @@ class StateStore:
         self.db.executescript(SCHEMA)
         self._pending = 0
         self._boilerplate: set[int] | None = None
+        self._releasing = False
+        self.feed_path: Path | None = None
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> StateStore:
@@ -135,27 +164,191 @@ class StateStore:
             assert crawler.spidercls is not None
             store = cls(config.state_path(crawler.spidercls.name))
             crawler.newsbot_state = store  # type: ignore[attr-defined]
-            crawler.signals.connect(store.on_spider_closed, signal=signals.spider_closed)
+            # After spider_closed, when feed exports have closed their files.
+            crawler.signals.connect(store.on_engine_stopped, signal=signals.engine_stopped)
         return store
 
     # --- transactions -------------------------------------------------------------------
     def _changed(self, count: int = 1) -> None:
         self._pending += count
-        if self._pending >= COMMIT_EVERY:
+        if self._pending >= COMMIT_EVERY and not self._releasing:
             self.commit()
 
     def commit(self) -> None:
         self.db.commit()
         self._pending = 0
 
-    def on_spider_closed(self, spider: Any = None) -> None:
+    def begin_release(self) -> None:
+        """Stories are going to the feed: hold commits until the feed is on disk."""
+        self.commit()
+        self._releasing = True
+
+    def on_engine_stopped(self) -> None:
         self.close()
 
     def close(self) -> None:
         if self.db is not None:
+            self._sync_feed()
             self.commit()
             self.db.close()
             self.db = None  # type: ignore[assignment]
+
+    # --- the feed: what was really written ---------------------------------------------
+    def watch_feed(self, path: Path | None) -> None:
+        """Account for the default feed: stories in it are emitted, whatever state says."""
+        self.feed_path = path
+
+    def _sync_feed(self) -> None:
+        """fsync the feed, then note its size: everything before it is accounted for."""
+        if self.feed_path is None or not self.feed_path.exists():
+            return
+        with self.feed_path.open("rb") as handle:
+            os.fsync(handle.fileno())
+        self._set_meta("feed_offset", str(self.feed_path.stat().st_size))
+
+    def reconcile_feed(self) -> int:
+        """Settle stories a killed release wrote to the feed; drop a torn last line.
+
+        Returns how many stories were found in the feed but not yet marked emitted.
+        """
+        path = self.feed_path
+        if path is None or not path.exists():
+            return 0
+        size = path.stat().st_size
+        offset = int(self._get_meta("feed_offset") or 0)
+        offset = offset if offset <= size else 0  # the feed was replaced or rotated
+        settled = 0
+        with path.open("r+b") as handle:
+            handle.seek(offset)
+            tail = handle.read()
+            complete = tail[: tail.rfind(b"\n") + 1]
+            if len(complete) < len(tail):  # a line cut by the kill: it never was written
+                handle.truncate(offset + len(complete))
+            for line in complete.splitlines():
+                settled += self._settle_written(line)
+        self._set_meta("feed_offset", str(offset + len(complete)))
+        self.commit()
+        return settled
+
+    def _settle_written(self, line: bytes) -> int:
+        try:
+            item = Article(**json.loads(line))
+        except (ValueError, TypeError):
+            return 0
+        if not item.article_id or self.was_emitted(item.article_id):
+            return 0
+        self.remember_emitted(item, StoryPrint.of(item.title or "", item.body or ""))
+        return 1
+
+    def _get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # --- the crawl frontier ---------------------------------------------------------------
+    def crawl_in_progress(self) -> bool:
+        return self._get_meta("crawl_in_progress") == "1"
+
+    def begin_crawl(self) -> None:
+        """A new crawl: forget the last one's frontier.
+
+        Not committed here: ``crawl_in_progress`` must reach the disk together with the
+        start requests (``start_recorded``), or a kill in between would leave a crawl
+        "in progress" with nothing to resume from.
+        """
+        self.db.execute("DELETE FROM frontier")
+        self._set_meta("crawl_in_progress", "1")
+        self._set_meta("crawl_started_at", _now().isoformat())
+
+    def start_recorded(self) -> None:
+        self.commit()
+
+    def mark_running(self) -> None:
+        """Until ``mark_stopped``, a process is working on this state (or died doing so)."""
+        self._set_meta("clean_shutdown", "0")
+        self.commit()
+
+    def mark_stopped(self) -> None:
+        self._set_meta("clean_shutdown", "1")
+        self._changed()
+
+    def shut_down_cleanly(self) -> bool:
+        return self._get_meta("clean_shutdown") != "0"
+
+    def finish_crawl(self) -> None:
+        self.db.execute("DELETE FROM frontier")
+        self._set_meta("crawl_in_progress", "0")
+        self._changed()
+
+    def frontier_add(self, fingerprint: bytes, request: str) -> bool:
+        """Record a request as pending; False when this crawl already has it."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO frontier (fingerprint, request) VALUES (?, ?)",
+            (fingerprint, request),
+        )
+        self._changed()
+        return bool(cursor.rowcount)
+
+    def frontier_done(self, fingerprint: bytes) -> None:
+        self.db.execute("UPDATE frontier SET done = 1 WHERE fingerprint = ?", (fingerprint,))
+        self._changed()
+
+    def frontier_pending(self) -> list[str]:
+        rows = self.db.execute("SELECT request FROM frontier WHERE done = 0 ORDER BY rowid")
+        return [request for (request,) in rows]
+
+    # --- incremental memory -----------------------------------------------------------
+    def story_seen(self, article_id: str) -> tuple[str | None, str | None]:
+        """When this story page was fetched (None: never) and its publication date."""
+        row = self.db.execute(
+            "SELECT fetched_at, published_at FROM seen_stories WHERE article_id = ?",
+            (int(article_id),),
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def crawl_started_at(self) -> str:
+        """When the current crawl began (its resumed runs included)."""
+        return self._get_meta("crawl_started_at") or ""
+
+    def remember_story_seen(self, article_id: str, published_at: str | None) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO seen_stories (article_id, published_at, fetched_at) "
+            "VALUES (?, ?, ?)",
+            (int(article_id), published_at, _now().isoformat()),
+        )
+        self._changed()
+
+    def remember_topic(self, url: str, published_at: str | None) -> None:
+        self.db.execute(
+            "INSERT INTO topics (url, last_published) VALUES (?, ?) ON CONFLICT(url) DO UPDATE "
+            "SET last_published = MAX(last_published, excluded.last_published)",
+            (url, published_at or ""),
+        )
+        self._changed()
+
+    def recent_topics(self, days: int) -> list[str]:
+        """Topic pages named by stories published within ``days`` of the newest one."""
+        newest = self.db.execute("SELECT MAX(last_published) FROM topics").fetchone()[0]
+        if not newest:
+            return []
+        low, _ = _window(newest, days)
+        rows = self.db.execute(
+            "SELECT url FROM topics WHERE last_published >= ? ORDER BY url", (low,)
+        )
+        return [url for (url,) in rows]
+
+    def retire_body(self, article_id: str) -> None:
+        """Before a new version of a story is remembered, forget its old text."""
+        self.db.execute("DELETE FROM sketch_index WHERE article_id = ?", (int(article_id),))
+        self._changed()
+
+    def emitted_body_hash(self, article_id: str) -> int | None:
+        row = self.db.execute(
+            "SELECT body_hash FROM emitted WHERE article_id = ?", (int(article_id),)
+        ).fetchone()
+        return row[0] if row else None
 
     # --- staging ------------------------------------------------------------------------
     def stage(self, item: Article) -> bool:
@@ -265,6 +458,7 @@ class StateStore:
         published_at: str | None,
         window_days: int,
         min_similarity: float,
+        exclude: str | None = None,
     ) -> str | None:
         """The id of a recent emitted story this one nearly repeats, if any.
 
@@ -287,6 +481,8 @@ class StateStore:
             )
         ]
         for article_id, packed_tokens, packed_sketch in rows:
+            if str(article_id) == exclude:
+                continue
             if sketch_resemblance(print_.sketch, unpack_sketch(packed_sketch)) < 0.25:
                 continue
             tokens = unpack_tokens(packed_tokens)

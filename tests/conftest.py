@@ -45,14 +45,11 @@ class SampleSite:
 @pytest.fixture
 def sample_site(tmp_path: Path) -> Iterator[SampleSite]:
     """The default sample site, built and served on a free loopback port."""
-    root = tmp_path / "sample"
-    server = SampleSiteServer(root / "site")
-    build = build_site(root, server.base_url)
-    server.start()
+    site = build_and_serve(tmp_path / "sample")
     try:
-        yield SampleSite(server, build)
+        yield site
     finally:
-        server.stop()
+        site.server.stop()
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -76,13 +73,35 @@ class CrawlRun:
         return None
 
 
-def run_crawl(cwd: Path, *args: str, settings: dict[str, str] | None = None) -> CrawlRun:
-    """``scrapy crawl urdupoint ARGS`` in ``cwd``, as a user runs it (a real process)."""
+def crawl_command(*args: str, settings: dict[str, str] | None = None) -> list[str]:
+    """``scrapy crawl urdupoint ARGS -s ...`` with politeness off."""
     cmd = [sys.executable, "-m", "scrapy", "crawl", "urdupoint", *args]
     for key, value in {**FAST_SETTINGS, **(settings or {})}.items():
         cmd += ["-s", f"{key}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "SCRAPY_SETTINGS_MODULE": "newsbot.settings"}
+    return cmd
+
+
+def crawl_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO), "SCRAPY_SETTINGS_MODULE": "newsbot.settings"}
+
+
+def run_crawl(cwd: Path, *args: str, settings: dict[str, str] | None = None) -> CrawlRun:
+    """``scrapy crawl urdupoint ARGS`` in ``cwd``, as a user runs it (a real process)."""
     proc = subprocess.run(
-        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
+        crawl_command(*args, settings=settings),
+        cwd=cwd,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     return CrawlRun(proc.returncode, proc.stdout + proc.stderr, cwd)
+
+
+def build_and_serve(root: Path, *, delay: float = 0.0, **build_args: object) -> SampleSite:
+    """A sample site (any size or edition) served on loopback; stop ``.server`` after."""
+    server = SampleSiteServer(root / "site", delay=delay)
+    build = build_site(root, server.base_url, **build_args)  # type: ignore[arg-type]
+    server.start()
+    return SampleSite(server, build)

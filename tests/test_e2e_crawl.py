@@ -89,11 +89,16 @@ def test_feed_appends_across_runs_and_is_not_created_empty(
     both = len(read_jsonl(feed))
     assert both > sports, "a second run appends"
 
-    again = run_crawl(tmp_path, *base, "-a", "categories=sports,world")
+    again = run_crawl(tmp_path, *base, "-a", "categories=sports,world", "-a", "full=1")
     assert len(read_jsonl(feed)) == both, "a second crawl of the same pages emits nothing new"
-    assert again.stat("newsbot/dropped/duplicate_id") == both
+    assert again.stat("newsbot/dropped/duplicate_id") == both, "full=1 fetched them all again"
 
-    fresh = {"NEWSBOT_STATE_DIR": str(tmp_path / "other-state")}
+    fresh = {"NEWSBOT_STATE_DIR": str(tmp_path / "other-state"), "NEWSBOT_FEED": ""}
     run_crawl(tmp_path, *base, "-a", "categories=sports", "-O", "other.jsonl", settings=fresh)
     assert len(read_jsonl(tmp_path / "other.jsonl")) == sports, "-O works as in any project"
-    assert len(read_jsonl(feed)) == both, "-O replaces the default feed, not adds to it"
+    assert len(read_jsonl(feed)) == both, "NEWSBOT_FEED= turns the default feed off"
+
+    run_crawl(tmp_path, *base, "-a", "categories=technology", "-o", "more.jsonl")
+    more = read_jsonl(tmp_path / "more.jsonl")
+    assert more, "-o adds a feed"
+    assert read_jsonl(feed)[both:] == more, "beside the default feed, as in any project"

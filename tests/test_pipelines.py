@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -356,3 +357,29 @@ def test_staged_stories_are_released_oldest_first(state: StateStore) -> None:
     assert not state.stage(story("2190300", published="11:00 PM")), "staged once"
     released = [item.article_id for item in state.staged_items(batch=2)]
     assert released == ["2190100", "2190200", "2190300"]
+
+
+# --- the feed and the state agree after a kill -----------------------------------------
+
+
+def test_reconcile_settles_stories_a_killed_release_wrote_and_cuts_a_torn_line(
+    tmp_path: Path,
+) -> None:
+    feed = tmp_path / "urdupoint.jsonl"
+    state = StateStore(tmp_path / "state.sqlite3")
+    state.watch_feed(feed)
+    written, unwritten = story("2190100"), story("2190200", published="11:00 PM")
+    for item in (written, unwritten):
+        state.stage(item)
+    state.commit()
+    # The release wrote one story and half of the next when the process was killed.
+    whole = json.dumps(asdict(written), ensure_ascii=False) + "\n"
+    torn = json.dumps(asdict(unwritten), ensure_ascii=False)[:100]
+    feed.write_text(whole + torn, encoding="utf-8")
+
+    assert state.reconcile_feed() == 1
+    assert feed.read_text(encoding="utf-8") == whole, "the torn line is gone"
+    assert state.was_emitted("2190100") and not state.was_emitted("2190200")
+    assert [item.article_id for item in state.staged_items()] == ["2190200"], "left to release"
+    assert state.reconcile_feed() == 0, "what was accounted for is not read again"
+    state.close()

@@ -7,6 +7,7 @@ is kept and the later ones are dropped with ``duplicate_of`` naming it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
 from scrapy.crawler import Crawler
@@ -16,6 +17,7 @@ from newsbot.fingerprints import StoryPrint
 from newsbot.items import Article
 from newsbot.pipelines.drops import StoryDropped
 from newsbot.state import StateStore
+from newsbot.text import SITE_TZ
 
 
 @lru_cache(maxsize=64)
@@ -28,8 +30,16 @@ def story_print(item: Article) -> StoryPrint:
     return _print(item.title or "", item.body or "")
 
 
+def _now_on_site_clock() -> str:
+    return datetime.now(SITE_TZ).replace(microsecond=0).isoformat()
+
+
 class DropDuplicates:
-    """Same id (another URL of a story we have), same body, or a near-duplicate body."""
+    """Same id (another URL of a story we have), same body, or a near-duplicate body.
+
+    A story fetched again whose body changed is not a duplicate: it is emitted as a new
+    version, with the same ``article_id`` and ``modified_at`` set.
+    """
 
     def __init__(self, state: StateStore, config: NewsbotConfig):
         self.state = state
@@ -41,9 +51,13 @@ class DropDuplicates:
 
     def process_item(self, item: Article) -> Article:
         assert item.article_id is not None
-        if self.state.was_emitted(item.article_id):
-            raise StoryDropped("duplicate_id", duplicate_of=item.article_id)
         fingerprint = story_print(item)
+        emitted_hash = self.state.emitted_body_hash(item.article_id)
+        if emitted_hash == fingerprint.body_hash:
+            raise StoryDropped("duplicate_id", duplicate_of=item.article_id)
+        if emitted_hash is not None:  # fetched again (recheck_hours) and edited since
+            item.modified_at = item.modified_at or _now_on_site_clock()
+            self.state.retire_body(item.article_id)
         same_body = self.state.emitted_with_body(fingerprint)
         if same_body is not None:
             raise StoryDropped("duplicate_body", duplicate_of=same_body)
@@ -52,6 +66,7 @@ class DropDuplicates:
             item.published_at,
             self.config.near_duplicate_window_days,
             self.config.near_duplicate_similarity,
+            exclude=item.article_id,
         )
         if near is not None:
             raise StoryDropped("near_duplicate", duplicate_of=near)

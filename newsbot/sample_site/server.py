@@ -6,7 +6,9 @@ served as rebuilt. Query strings and fragments are ignored, like a static host w
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -45,6 +47,8 @@ class _Handler(BaseHTTPRequestHandler):
         return target if target.is_file() else None
 
     def _respond(self, send_body: bool) -> None:
+        if self.server.delay:
+            time.sleep(self.server.delay)
         target = self._resolve()
         if target is None:
             body = b"<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>"
@@ -71,9 +75,15 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], docroot: Path) -> None:
+    def __init__(self, address: tuple[str, int], docroot: Path, delay: float) -> None:
         self.docroot = docroot
+        self.delay = delay
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away mid-answer (a killed crawl) is not an error here."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class SampleSiteServer:
@@ -83,11 +93,14 @@ class SampleSiteServer:
     absolute URLs (canonical, JSON-LD) that point at this very server.
     """
 
-    def __init__(self, docroot: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, docroot: Path, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0
+    ) -> None:
+        """``delay``: seconds each answer waits, to stretch a crawl (crash tests)."""
         if host not in LOOPBACK_HOSTS:
             raise ValueError(f"the sample site serves on loopback only, not {host!r}")
         self.docroot = Path(docroot)
-        self._httpd = _Server((host, port), self.docroot)
+        self._httpd = _Server((host, port), self.docroot, delay)
         self._thread: threading.Thread | None = None
 
     @property

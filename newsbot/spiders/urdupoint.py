@@ -16,6 +16,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newsbot.incremental import ROLE
 from newsbot.items import Article
 from newsbot.parsing.article import Rejected, parse_story
 from newsbot.parsing.listing import parse_listing
@@ -37,6 +38,9 @@ class UrdupointSpider(scrapy.Spider):
       base_url    site root; start URLs and the allowed host follow it
       categories  comma-separated category slugs (``pakistan,world``; ``pakistan/crime``)
       max_pages   listing pages followed per category or topic
+      full        1/true: a full re-crawl, ignoring what earlier runs fetched
+      recheck_hours  fetch again stories published this recently; emit a new
+                  version (same article_id, modified_at set) when the body changed
     """
 
     name = "urdupoint"
@@ -46,6 +50,8 @@ class UrdupointSpider(scrapy.Spider):
         base_url: str = DEFAULT_BASE_URL,
         categories: str | None = None,
         max_pages: str | int = DEFAULT_MAX_PAGES,
+        full: str | bool = False,
+        recheck_hours: str | float = 0,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -55,12 +61,15 @@ class UrdupointSpider(scrapy.Spider):
             raise ValueError(f"urdupoint: bad argument base_url: {exc}") from None
         self.categories = _parse_categories(categories)
         self.max_pages = _parse_positive_int("max_pages", max_pages)
+        self.full_crawl = _parse_bool("full", full)
+        self.recheck_hours = _parse_hours("recheck_hours", recheck_hours)
         self.allowed_domains = [bare_host(self.site.host)]
 
     # --- routing ------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for slug in self.categories:
-            yield self._listing_request(self.site.url(f"/en/news/{slug}.html"), "category", 1)
+            url = self.site.url(f"/en/news/{slug}.html")
+            yield self._listing_request(url, "category", 1, role="category")
 
     def parse_listing(self, response: Response, kind: str, page: int) -> Iterator[scrapy.Request]:
         """A category or topic page: its stories, then its next pages up to ``max_pages``."""
@@ -70,11 +79,11 @@ class UrdupointSpider(scrapy.Spider):
             self._inc(f"empty_listing/{kind}")
             logger.info("Listing without stories: %s", response.url)
         for url in links.stories:
-            yield scrapy.Request(url, callback=self.parse_story, errback=self.on_error)
+            yield self.story_request(url)
         for link in links.pages:
             number = link.number or page + 1
             if 1 < number <= self.max_pages:
-                yield self._listing_request(link.url, kind, number)
+                yield self._listing_request(link.url, kind, number, role="listing")
 
     def parse_story(self, response: Response) -> Iterator[Article | Rejected | scrapy.Request]:
         """A story page: its item (or the reason it has none), then its Related Topics."""
@@ -90,7 +99,7 @@ class UrdupointSpider(scrapy.Spider):
         for url in result.topic_urls:
             normalized = self.site.normalize(url)
             if normalized:
-                yield self._listing_request(normalized, "topic", 1)
+                yield self.topic_request(normalized)
 
     def on_error(self, failure: Failure) -> None:
         """One clear line and a counter for a story URL that could not be fetched."""
@@ -103,13 +112,24 @@ class UrdupointSpider(scrapy.Spider):
             self._inc(f"errors/{type(failure.value).__name__}")
             logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
 
-    # --- helpers ------------------------------------------------------------------------
-    def _listing_request(self, url: str, kind: str, page: int) -> scrapy.Request:
+    # --- requests, with their role for the middlewares (newsbot.incremental) -------------
+    def story_request(self, url: str) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_story, errback=self.on_error, meta={ROLE: "story"}
+        )
+
+    def topic_request(self, url: str) -> scrapy.Request:
+        return self._listing_request(url, "topic", 1, role="topic")
+
+    def _listing_request(
+        self, url: str, kind: str, page: int, role: str = "listing"
+    ) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_listing,
             errback=self.on_error,
             cb_kwargs={"kind": kind, "page": page},
+            meta={ROLE: role},
         )
 
     def _inc(self, key: str) -> None:
@@ -127,6 +147,25 @@ def _parse_categories(value: str | None) -> tuple[str, ...]:
         if not all(ch.isalnum() or ch in "-_/" for ch in slug):
             raise ValueError(f"urdupoint: bad argument categories: {slug!r} is not a slug")
     return slugs
+
+
+def _parse_bool(name: str, value: str | bool) -> bool:
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"urdupoint: bad argument {name}: {value!r} is not true/false")
+
+
+def _parse_hours(name: str, value: str | float) -> float:
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"urdupoint: bad argument {name}: {value!r} is not a number") from None
+    if hours < 0:
+        raise ValueError(f"urdupoint: bad argument {name}: must be 0 or more, got {hours}")
+    return hours
 
 
 def _parse_positive_int(name: str, value: str | int) -> int:

@@ -1,0 +1,189 @@
+"""Incremental re-crawls: each run fetches what is new, and little else.
+
+- A story page fetched by an earlier run is not downloaded again (unless it was
+  published within the spider's ``recheck_hours``, to catch edits).
+- A listing (category or topic) is followed page after page only until it reaches
+  stories already known: after ``NEWSBOT_INCREMENTAL_PAGES_PAST`` more pages whose
+  stories were all known, its pagination is not followed further. New stories come
+  at the top, so the first page with nothing new is where the new ground ends.
+- Topic pages named by recent stories (``NEWSBOT_TOPIC_REVISIT_DAYS``) are revisited
+  from the start, so a new story reachable only through a topic is found even when
+  no new listed story names that topic.
+
+The spider argument ``full=1`` turns all of it off for one run (a full re-crawl; the
+dedupe memory still keeps emitted stories from being written twice). The memory is
+the state store's ``seen_stories`` and ``topics``, keyed by spider, not by run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from newsbot.items import Article
+from newsbot.parsing.article import Rejected
+from newsbot.state import StateStore
+from newsbot.text import SITE_TZ
+from newsbot.urls import article_id
+
+logger = logging.getLogger(__name__)
+
+#: Request meta keys the spider sets (routing as data).
+ROLE = "newsbot_role"  # "listing", "story" or "topic"
+KNOWN_PAGES = "newsbot_known_pages"  # pages of this listing with nothing new
+RECHECK = "newsbot_recheck"
+
+
+@dataclass
+class _Page:
+    """What one listing page held: its story links, how many known, its pagination."""
+
+    stories: int = 0
+    known: int = 0
+    pagination: list[Request] = field(default_factory=list)
+
+    @property
+    def all_known(self) -> bool:
+        """Nothing new here: every story on the page was known before this crawl."""
+        return self.known == self.stories
+
+
+@dataclass(frozen=True)
+class IncrementalConfig:
+    enabled: bool
+    pages_past: int
+    topic_revisit_days: int
+    recheck_hours: float
+
+
+class IncrementalMiddleware:
+    """Spider middleware: skip known stories, cut listings at known ground, revisit topics."""
+
+    def __init__(self, crawler: Crawler, state: StateStore):
+        self.crawler = crawler
+        self.state = state
+        self._config: IncrementalConfig | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
+        return cls(crawler, StateStore.for_crawler(crawler))
+
+    @property
+    def config(self) -> IncrementalConfig:
+        """Read once, when the spider (and its arguments) exists."""
+        if self._config is None:
+            spider = self.crawler.spider
+            settings = self.crawler.settings
+            self._config = IncrementalConfig(
+                enabled=not getattr(spider, "full_crawl", False),
+                pages_past=settings.getint("NEWSBOT_INCREMENTAL_PAGES_PAST", 0),
+                topic_revisit_days=settings.getint("NEWSBOT_TOPIC_REVISIT_DAYS", 7),
+                recheck_hours=float(getattr(spider, "recheck_hours", 0) or 0),
+            )
+        return self._config
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for output in start:
+            yield output
+        spider = self.crawler.spider
+        if not self.config.enabled or spider is None:
+            return
+        for url in self.state.recent_topics(self.config.topic_revisit_days):
+            self._inc("newsbot/incremental/topics_revisited")
+            yield spider.topic_request(url)  # type: ignore[attr-defined]
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        page = _Page()
+        for output in result:
+            passed = self._sort(response, output, page)
+            if passed is not None:
+                yield passed
+        yield from self._pagination(response, page)
+
+    async def process_spider_output_async(self, response: Response, result: Any) -> Any:
+        page = _Page()
+        async for output in result:
+            passed = self._sort(response, output, page)
+            if passed is not None:
+                yield passed
+        for request in self._pagination(response, page):
+            yield request
+
+    # --- decisions ------------------------------------------------------------------------
+    def _sort(self, response: Response, output: Any, page: _Page) -> Any:
+        """Pass, hold (pagination) or skip one output of a response, noting what it was."""
+        if isinstance(output, (Article, Rejected)):
+            self._remember_story(response, output)
+            return output
+        if not isinstance(output, Request):
+            return output
+        role = output.meta.get(ROLE)
+        if role == "topic":
+            self.state.remember_topic(output.url, response.meta.get("newsbot_published_at"))
+        if role == "listing" and response.meta.get(ROLE) in ("listing", "topic"):
+            page.pagination.append(output)
+            return None
+        if role == "story" and self.config.enabled:
+            page.stories += 1
+            passed, known_before = self._story(output)
+            page.known += known_before
+            return passed
+        return output
+
+    def _story(self, request: Request) -> tuple[Request | None, bool]:
+        """Skip a story fetched before; say if an earlier crawl knew it (listing cut)."""
+        story_id = article_id(request.url)
+        if story_id is None:
+            return request, False
+        fetched_at, published_at = self.state.story_seen(story_id)
+        if fetched_at is None:
+            return request, False
+        # Stories this very crawl fetched (before a kill) are skipped but are no sign
+        # that the listing reached known ground.
+        known_before = fetched_at < self.state.crawl_started_at()
+        if known_before and self._within_recheck(published_at):
+            self._inc("newsbot/incremental/rechecked")
+            request.meta[RECHECK] = True
+            return request, True
+        self._inc("newsbot/incremental/known_story_skipped")
+        logger.debug("Known story, not fetched again: %s", request.url)
+        return None, known_before
+
+    def _pagination(self, response: Response, page: _Page) -> Iterator[Request]:
+        """Follow the listing unless it went past ``pages_past`` pages of known stories."""
+        known_pages = response.meta.get(KNOWN_PAGES, 0) + int(page.all_known)
+        if self.config.enabled and known_pages > self.config.pages_past:
+            if page.pagination:
+                self._inc("newsbot/incremental/listing_stopped")
+                logger.debug("Listing reached known stories, stopped at %s", response.url)
+            return
+        for request in page.pagination:
+            request.meta[KNOWN_PAGES] = known_pages
+            yield request
+
+    def _within_recheck(self, published_at: str | None) -> bool:
+        if not self.config.recheck_hours or not published_at:
+            return False
+        try:
+            published = datetime.fromisoformat(published_at)
+        except ValueError:
+            return False
+        return published >= datetime.now(SITE_TZ) - timedelta(hours=self.config.recheck_hours)
+
+    def _remember_story(self, response: Response, story: Article | Rejected) -> None:
+        story_id = story.article_id or article_id(response.url)
+        published_at = story.published_at if isinstance(story, Article) else None
+        if story_id:
+            self.state.remember_story_seen(story_id, published_at)
+        response.meta["newsbot_published_at"] = published_at
+
+    def _inc(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)
