@@ -37,6 +37,7 @@ from scrapy.http import Response
 from scrapy.utils.job import job_dir
 from scrapy.utils.request import request_from_dict
 
+from newsbot.browser import BROWSER_FLAG
 from newsbot.state import StateStore
 
 logger = logging.getLogger(__name__)
@@ -147,8 +148,8 @@ class FrontierMiddleware:
 
     def _admit(self, request: Request, spider: Spider | None) -> bool:
         """Record a new request as pending; False for one this crawl already has."""
-        if request.url.startswith("data:"):
-            return True
+        if request.url.startswith("data:") or request.meta.get(BROWSER_FLAG):
+            return True  # the release, or a page retried once in the browser
         assert spider is not None
         if self.state.frontier_add(self.fingerprint(request), dump_request(request, spider)):
             return True

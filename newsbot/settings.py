@@ -57,6 +57,7 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 NEWSBOT_FEED = "output/urdupoint.jsonl"
 ADDONS = {
     "newsbot.addons.DefaultFeed": 100,
+    "newsbot.browser.BrowserAddon": 110,
 }
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_STORE_EMPTY = False
@@ -98,6 +99,18 @@ NEWSBOT_NEAR_DUPLICATE_SIMILARITY = 0.9
 NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS = 14
 # Drop daily template stories after the first of each series.
 NEWSBOT_DROP_TEMPLATES = True
+
+
+# --- The browser, only where plain HTTP fails ----------------------------------------
+# Challenged pages ("Just a moment...") go through headless Chromium (scrapy-playwright),
+# wired in by the BrowserAddon when Chromium exists. Debian's package by default; the
+# environment variable NEWSBOT_CHROMIUM_PATH works too. PLAYWRIGHT_* settings override.
+NEWSBOT_BROWSER_ENABLED = True
+NEWSBOT_CHROMIUM_PATH = ""
+DOWNLOADER_MIDDLEWARES = {
+    # Before CookiesMiddleware (700) sees a browser answer: it stores the earned cookie.
+    "newsbot.browser.ChallengeMiddleware": 750,
+}
 
 
 # --- Incremental re-crawls ----------------------------------------------------------

@@ -99,9 +99,11 @@ def run_crawl(cwd: Path, *args: str, settings: dict[str, str] | None = None) -> 
     return CrawlRun(proc.returncode, proc.stdout + proc.stderr, cwd)
 
 
-def build_and_serve(root: Path, *, delay: float = 0.0, **build_args: object) -> SampleSite:
+def build_and_serve(
+    root: Path, *, delay: float = 0.0, challenged: tuple[str, ...] = (), **build_args: object
+) -> SampleSite:
     """A sample site (any size or edition) served on loopback; stop ``.server`` after."""
-    server = SampleSiteServer(root / "site", delay=delay)
+    server = SampleSiteServer(root / "site", delay=delay, challenged=challenged)
     build = build_site(root, server.base_url, **build_args)  # type: ignore[arg-type]
     server.start()
     return SampleSite(server, build)

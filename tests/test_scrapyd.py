@@ -179,6 +179,7 @@ def test_requests_without_credentials_are_refused(scrapyd: Scrapyd) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         scrapyd.call("daemonstatus.json", auth=False)
     assert refused.value.code == 401
+    refused.value.close()
     assert scrapyd.call("daemonstatus.json")["status"] == "ok"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,6 +17,20 @@ from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+#: The clearance cookie the challenge's script sets.
+CLEARANCE = "cf_clearance=passed"
+#: Like the real site's interstitial: a script sets the cookie and reloads the page.
+CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8">
+<meta name="robots" content="noindex,nofollow"></head><body class="no-js">
+<div class="main-wrapper" role="main"><div class="main-content">
+<h2 class="h2" id="challenge-running">Checking if the site connection is secure</h2>
+<noscript><div id="challenge-error-title">Enable JavaScript and cookies to continue</div></noscript>
+</div></div>
+<script>(function(){document.cookie="cf_clearance=passed; path=/";
+setTimeout(function(){location.reload();}, 300);})();</script>
+</body></html>"""
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -49,6 +64,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, send_body: bool) -> None:
         if self.server.delay:
             time.sleep(self.server.delay)
+        path = unquote(urlsplit(self.path).path)
+        if path in self.server.challenged and CLEARANCE not in (self.headers.get("Cookie") or ""):
+            self._challenge(send_body)
+            return
         target = self._resolve()
         if target is None:
             body = b"<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>"
@@ -68,6 +87,16 @@ class _Handler(BaseHTTPRequestHandler):
         if send_body:
             self.wfile.write(body)
 
+    def _challenge(self, send_body: bool) -> None:
+        body = CHALLENGE_PAGE.encode("utf-8")
+        self.send_response(HTTPStatus.FORBIDDEN)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("cf-mitigated", "challenge")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
     def log_message(self, format: str, *args: object) -> None:
         """Silence per-request logging: crawls make thousands of requests."""
 
@@ -75,9 +104,12 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], docroot: Path, delay: float) -> None:
+    def __init__(
+        self, address: tuple[str, int], docroot: Path, delay: float, challenged: frozenset[str]
+    ) -> None:
         self.docroot = docroot
         self.delay = delay
+        self.challenged = challenged
         super().__init__(address, _Handler)
 
     def handle_error(self, request: object, client_address: object) -> None:
@@ -94,13 +126,23 @@ class SampleSiteServer:
     """
 
     def __init__(
-        self, docroot: Path, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0
+        self,
+        docroot: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        delay: float = 0.0,
+        challenged: Iterable[str] = (),
     ) -> None:
-        """``delay``: seconds each answer waits, to stretch a crawl (crash tests)."""
+        """``delay``: seconds each answer waits, to stretch a crawl (crash tests).
+
+        ``challenged``: paths answered, without the clearance cookie, by a challenge like
+        the real site's (403, ``cf-mitigated: challenge``, a script that sets the cookie
+        and reloads): only a browser gets the page.
+        """
         if host not in LOOPBACK_HOSTS:
             raise ValueError(f"the sample site serves on loopback only, not {host!r}")
         self.docroot = Path(docroot)
-        self._httpd = _Server((host, port), self.docroot, delay)
+        self._httpd = _Server((host, port), self.docroot, delay, frozenset(challenged))
         self._thread: threading.Thread | None = None
 
     @property

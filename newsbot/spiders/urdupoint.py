@@ -16,9 +16,10 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newsbot.browser import BROWSER_FLAG
 from newsbot.incremental import ROLE
 from newsbot.items import Article
-from newsbot.parsing.article import Rejected, parse_story
+from newsbot.parsing.article import Rejected, is_challenge, parse_story
 from newsbot.parsing.listing import parse_listing
 from newsbot.urls import Site, bare_host
 
@@ -94,6 +95,16 @@ class UrdupointSpider(scrapy.Spider):
             self._inc("errors/parse")
             logger.error("Could not parse %s: %s: %s", response.url, type(exc).__name__, exc)
             return
+        browser_ready = self.settings.getbool("NEWSBOT_BROWSER_READY")
+        if (
+            result.item
+            and not result.item.body
+            and browser_ready
+            and not response.meta.get(BROWSER_FLAG)
+        ):
+            # Empty in the raw HTML: the body may be rendered by JavaScript. Once, in the browser.
+            yield response.request.replace(meta={**response.meta, BROWSER_FLAG: True})
+            return
         # A rejection goes to the pipelines too, so it is logged and recorded like any drop.
         yield result.rejected or result.item
         for url in result.topic_urls:
@@ -101,9 +112,13 @@ class UrdupointSpider(scrapy.Spider):
             if normalized:
                 yield self.topic_request(normalized)
 
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> Iterator[Rejected]:
         """One clear line and a counter for a story URL that could not be fetched."""
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError) and is_challenge(failure.value.response):
+            # Blocked (ChallengeMiddleware logged it): on record like any other drop.
+            yield Rejected("challenge", request.url)
+            return
         if failure.check(HttpError):
             status = failure.value.response.status
             self._inc(f"errors/http_{status}")
