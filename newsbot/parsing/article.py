@@ -28,7 +28,15 @@ from newsbot.parsing.html import (
     text_of,
 )
 from newsbot.text import normalize_space
-from newsbot.urls import Site, article_id, article_match, article_section, strip_query_and_fragment
+from newsbot.urls import (
+    PageKind,
+    Site,
+    article_id,
+    article_match,
+    article_section,
+    page_kind,
+    strip_query_and_fragment,
+)
 
 # --- Selectors (REAL unless marked) -------------------------------------------------
 ARTICLE_CONTAINER = "div.news_article"
@@ -41,6 +49,9 @@ CANONICAL = 'link[rel="canonical"]::attr(href)'
 OG_IMAGE = 'meta[property="og:image"]::attr(content)'
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"}
 
+#: Links in the "Related Topics" block that cannot be topic pages.
+NOT_TOPICS = frozenset({PageKind.ARTICLE, PageKind.AUTHOR, PageKind.FOREIGN})
+
 # --- Visible text patterns ----------------------------------------------------------
 RELATED_TOPICS_RE = re.compile(r"^related topics\W*$", re.I)
 MORE_STORIES_RE = re.compile(r"^more stories from\s+(?P<category>.+?)\W*$", re.I)
@@ -52,6 +63,11 @@ PUBLISHED_RE = re.compile(
 )
 UPDATED_RE = re.compile(
     r"(?:Last\s+)?Updated(?:\s+on)?\s*:?\s*(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
+    r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?\s*[AaPp]\.?\s*[Mm]\.?))?"
+)
+#: A byline date without the word "Published" (a layout we have not seen yet).
+BARE_DATE_RE = re.compile(
+    r"(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
     r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?\s*[AaPp]\.?\s*[Mm]\.?))?"
 )
 HANDLE_RE = re.compile(r"\(?\s*(?P<handle>@[A-Za-z0-9_]{1,30})\s*\)?")
@@ -182,8 +198,12 @@ class ArticlePage:
         return match["handle"] if match else None
 
     def published_at(self) -> list[str | None]:
-        """Byline date (what readers see) first, then JSON-LD ``datePublished``."""
-        return [_byline_date(PUBLISHED_RE, self.byline), self.jsonld.get("datePublished")]
+        """Byline date (what readers see) first, then JSON-LD, then a bare byline date."""
+        return [
+            _byline_date(PUBLISHED_RE, self.byline),
+            self.jsonld.get("datePublished"),
+            _byline_date(BARE_DATE_RE, UPDATED_RE.sub(" ", self.byline)),
+        ]
 
     def modified_at(self) -> list[str | None]:
         return [_byline_date(UPDATED_RE, self.byline), self.jsonld.get("dateModified")]
@@ -227,8 +247,8 @@ class ArticlePage:
         links = []
         for href, name in links_after(heading):
             absolute = urljoin(self.response.url, href)
-            if name and self.site.owns(absolute):
-                links.append((absolute, name))
+            if name and self.site.owns(absolute) and page_kind(absolute) not in NOT_TOPICS:
+                links.append((absolute, name))  # a topic page: not a story, author or Urdu page
         return links
 
     def related_topics(self) -> list[str]:

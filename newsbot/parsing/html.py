@@ -21,6 +21,7 @@ BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol blockquote section article header footer aside "
     "figure figcaption table tr td th pre dl dt dd main nav form".split()
 )
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 #: Tags whose content is never text a reader sees as the story.
 SKIP_TAGS = frozenset(
     "script style noscript iframe ins template svg button input select textarea object "
@@ -134,7 +135,11 @@ def links_after(heading: Selector, max_levels: int = 3) -> list[tuple[str, str]]
             if element is heading.root:
                 seen_heading = True
                 continue
-            if seen_heading and element.tag == "a" and element.get("href"):
+            if not seen_heading or not isinstance(element.tag, str):
+                continue
+            if element.tag in HEADING_TAGS and element.getparent() is not heading.root:
+                break  # the next block ("Recent Stories", ...) begins
+            if element.tag == "a" and element.get("href"):
                 found.append((element.get("href"), normalize_space(element.text_content())))
         if found:
             return found
