@@ -13,16 +13,20 @@ from typing import Any
 
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
+from w3lib.html import remove_tags, replace_entities
 
 from newsbot.items import Article
 from newsbot.text import normalize_space, site_datetime_iso
 
 
 def _clean(value: Any) -> str | None:
-    """Whitespace-normalize a string candidate; empty becomes None (dropped)."""
+    """Text only: tags and entities out (JSON-LD may carry markup), whitespace normalized.
+
+    Empty becomes None, so the next candidate for the field is taken.
+    """
     if value is None:
         return None
-    text = normalize_space(str(value))
+    text = normalize_space(replace_entities(remove_tags(str(value))))
     return text or None
 
 

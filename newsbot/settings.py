@@ -28,10 +28,16 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 
-# Transient failures: retry 5xx and 429 (Retry-After is honoured by the throttle).
+# Transient failures: retry 5xx and timeouts; 429 waits for its Retry-After first
+# (newsbot/ratelimit.py, at most NEWSBOT_RETRY_AFTER_MAX seconds).
 RETRY_ENABLED = True
 RETRY_TIMES = 3
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+NEWSBOT_RETRY_AFTER_MAX = 120
+
+# A story page is tens of kB: warn at 1 MB, give up at 5 MB (a PDF, a runaway page).
+DOWNLOAD_WARNSIZE = 1024 * 1024
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
 
 # Always fetch fresh pages.
 HTTPCACHE_ENABLED = False
@@ -83,6 +89,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "newsbot.pipelines.drops.DropRecord": 500,
+    "newsbot.report.ValidationReport": 510,
 }
 # The crawler's memory (emitted stories, templates, boilerplate): one SQLite file per
 # spider in this directory, shared by every run of that spider.
@@ -110,6 +117,10 @@ NEWSBOT_CHROMIUM_PATH = ""
 DOWNLOADER_MIDDLEWARES = {
     # Before CookiesMiddleware (700) sees a browser answer: it stores the earned cookie.
     "newsbot.browser.ChallengeMiddleware": 750,
+    # Before RedirectMiddleware (600): never follow a redirect to another host.
+    "newsbot.offsite.OffsiteRedirectMiddleware": 610,
+    # Before RetryMiddleware (550): a 429 waits for its Retry-After.
+    "newsbot.ratelimit.RetryAfterMiddleware": 560,
 }
 
 
@@ -119,6 +130,14 @@ DOWNLOADER_MIDDLEWARES = {
 NEWSBOT_INCREMENTAL_PAGES_PAST = 0
 # Revisit the first page of topics named by stories published within this many days.
 NEWSBOT_TOPIC_REVISIT_DAYS = 7
+
+
+# --- Noticing a redesign ------------------------------------------------------------
+# The end-of-crawl report; a required field missing from more than 5% of the story pages
+# (at least 10 of them) ends the crawl as "site_layout_changed", exit status 3.
+NEWSBOT_REPORT = "output/%(name)s.report.json"
+NEWSBOT_MIN_FIELD_COVERAGE = 0.95
+NEWSBOT_REPORT_MIN_PAGES = 10
 
 
 # --- Logging -----------------------------------------------------------------------

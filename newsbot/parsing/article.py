@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin
@@ -27,7 +28,7 @@ from newsbot.parsing.html import (
     text_blocks,
     text_of,
 )
-from newsbot.text import normalize_space
+from newsbot.text import SITE_TZ, normalize_space, parse_site_datetime
 from newsbot.urls import (
     PageKind,
     Site,
@@ -49,6 +50,8 @@ CANONICAL = 'link[rel="canonical"]::attr(href)'
 OG_IMAGE = 'meta[property="og:image"]::attr(content)'
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"}
 
+#: A story dated further ahead than this is refused: a wrong date, not a scoop.
+MAX_CLOCK_AHEAD = timedelta(days=1)
 #: Links in the "Related Topics" block that cannot be topic pages.
 NOT_TOPICS = frozenset({PageKind.ARTICLE, PageKind.AUTHOR, PageKind.FOREIGN})
 
@@ -78,6 +81,7 @@ DATELINE_RE = re.compile(
 DATELINE_DATE_RE = re.compile(r"^(?P<agency>.*\S)\s+-\s+(?P<date>[^-]*\d{4})\s*$")
 NOT_FOUND_RE = re.compile(r"\b(page not found|404|not found)\b", re.I)
 CHALLENGE_TITLE_RE = re.compile(r"just a moment|attention required|checking your browser", re.I)
+PAGE_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 CHALLENGE_MARKERS = ("challenge-running", "challenge-form", "cf-challenge", "cf_chl_")
 
 
@@ -97,11 +101,11 @@ def is_challenge(response: Response) -> bool:
         return True
     if not isinstance(response, TextResponse):
         return False
-    title = normalize_space(" ".join(response.xpath("//title//text()").getall()))
-    if CHALLENGE_TITLE_RE.search(title):
+    head = response.text[:20000]  # plain text search: works on any text answer (JSON too)
+    title = PAGE_TITLE_RE.search(head)
+    if title and CHALLENGE_TITLE_RE.search(title.group(1)):
         return True
-    head = response.text[:20000]
-    return any(marker in head for marker in CHALLENGE_MARKERS) and not response.css(TITLE)
+    return any(marker in head for marker in CHALLENGE_MARKERS) and "<h1" not in head
 
 
 class ArticlePage:
@@ -282,8 +286,11 @@ class ArticlePage:
             return Rejected("not_article", url, title)
         if not title:
             return Rejected("missing_title", url, None, article_id(story_url))
-        if not any(self.published_at()):
+        published = next(filter(None, map(parse_site_datetime, self.published_at())), None)
+        if published is None:
             return Rejected("missing_published_at", url, title, article_id(story_url))
+        if published > datetime.now(SITE_TZ) + MAX_CLOCK_AHEAD:
+            return Rejected("future_published_at", url, title, article_id(story_url))
         return None
 
     def to_item(self) -> Article:
@@ -322,7 +329,7 @@ class StoryResult:
 
 def parse_story(response: Response, site: Site | None = None) -> StoryResult:
     """Parse a fetched story URL once: its ``Article`` (or why none) and its topic links."""
-    if not isinstance(response, TextResponse):
+    if not isinstance(response, TextResponse) or not _declared_html(response):
         return StoryResult(None, Rejected("not_html", response.url), [])
     page = ArticlePage(response, site)
     rejected = page.rejection()
@@ -335,6 +342,12 @@ def parse_article(response: Response, site: Site | None = None) -> Article | Rej
     """An ``Article`` for a story page, or ``Rejected`` with the reason it is not one."""
     result = parse_story(response, site)
     return result.item if result.item is not None else result.rejected  # type: ignore[return-value]
+
+
+def _declared_html(response: Response) -> bool:
+    """False when the server says the body is something else (PDF, image, JSON...)."""
+    declared = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+    return not declared or declared.startswith(b"text/") or b"html" in declared
 
 
 def _byline_date(pattern: re.Pattern[str], byline: str) -> str | None:

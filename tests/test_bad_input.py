@@ -1,0 +1,150 @@
+"""Bad input: the parsers never raise, and a redesigned site fails the run loudly."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scrapy.http import HtmlResponse, Response, TextResponse
+
+from newsbot.items import Article
+from newsbot.parsing.article import Rejected, parse_story
+from newsbot.parsing.listing import parse_listing
+from tests.conftest import SampleSite, build_and_serve, run_crawl
+
+STORY_URL = "https://www.urdupoint.com/en/pakistan/some-story-2190111.html"
+GOLDEN = Path(__file__).parent / "golden" / "article" / "seed-story.html"
+TAGS = st.sampled_from(
+    ["div", "p", "h1", "h2", "h3", "span", "a", "ul", "li", "script", "style", "br", "b", "i"]
+)
+ATTRS = st.sampled_from(
+    ['', ' class="detail_txt"', ' class="news_article"', ' class="article-date"',
+     ' href="/en/topics/x.html"', ' href="/en/world/y-1234567.html"', ' id="teads_upw"',
+     ' type="application/ld+json"', ' class="txt_box"', ' rel="canonical"']
+)  # fmt: skip
+TEXT = st.text(max_size=40) | st.sampled_from(
+    [
+        "Related Topics",
+        "More Stories From X",
+        "Published December 30, 2022 | 12:05 AM",
+        "Moscow, (APP - UrduPoint - 4th Jan, 2023 ) :",
+        "Next \u00bb",
+        "2",
+        '{"@type": "NewsArticle", "datePublished": "2022-12-30T15:20:00+0500"}',
+        "Just a moment...",
+        "Page Not Found",
+    ]
+)
+
+
+@st.composite
+def markup(draw: st.DrawFn, depth: int = 0) -> str:
+    """Random, often broken, HTML made of the site's own building blocks."""
+    parts = []
+    for _ in range(draw(st.integers(0, 4))):
+        if depth < 4 and draw(st.booleans()):
+            tag = draw(TAGS)
+            inner = draw(markup(depth + 1))
+            closing = draw(st.sampled_from([f"</{tag}>", "", f"</{tag}"]))
+            parts.append(f"<{tag}{draw(ATTRS)}>{inner}{closing}")
+        else:
+            parts.append(draw(TEXT))
+    return "".join(parts)
+
+
+def check(result_item: Article | None, rejected: Rejected | None) -> None:
+    assert (result_item is None) != (rejected is None)
+    if result_item is not None:
+        assert result_item.title and result_item.published_at and result_item.article_id
+        for value in (result_item.title, result_item.body, result_item.summary):
+            assert value is None or "<script" not in value
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=st.binary(max_size=3000))
+def test_parsers_never_raise_on_arbitrary_bytes(body: bytes) -> None:
+    response = HtmlResponse(url=STORY_URL, body=body)
+    result = parse_story(response)
+    check(result.item, result.rejected)
+    parse_listing(response)
+    plain = Response(url=STORY_URL, body=body)
+    assert parse_story(plain).rejected == Rejected("not_html", STORY_URL)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(html=markup())
+def test_parsers_never_raise_on_arbitrary_markup(html: str) -> None:
+    response = HtmlResponse(url=STORY_URL, body=html.encode("utf-8"), encoding="utf-8")
+    result = parse_story(response)
+    check(result.item, result.rejected)
+    links = parse_listing(response)
+    assert all(url.startswith("https://www.urdupoint.com/") for url in links.stories)
+
+
+@pytest.mark.parametrize(
+    ("body", "declared"),
+    [
+        (GOLDEN.read_text(encoding="utf-8").encode("cp1252", "replace"), "windows-1252"),
+        (GOLDEN.read_text(encoding="utf-8").encode("cp1252", "replace"), "utf-8"),  # wrong
+        (b"\xef\xbb\xbf" + GOLDEN.read_bytes(), None),  # a BOM, no charset header
+        (GOLDEN.read_bytes()[: len(GOLDEN.read_bytes()) // 2], None),  # truncated
+        (b"<div>" * 5000 + GOLDEN.read_bytes(), None),  # deeply nested
+    ],
+    ids=["cp1252", "cp1252-declared-utf8", "bom", "truncated", "deep"],
+)
+def test_odd_encodings_and_broken_pages_still_parse_or_are_refused(
+    body: bytes, declared: str | None
+) -> None:
+    headers = {"Content-Type": f"text/html; charset={declared}"} if declared else {}
+    response = HtmlResponse(url=STORY_URL, body=body, headers=headers)
+    assert isinstance(response, TextResponse)
+    result = parse_story(response)
+    check(result.item, result.rejected)
+    if result.item is not None:
+        assert result.item.title == "Putin Tells Xi He Wants To Ramp Up Military Cooperation"
+
+
+@pytest.fixture
+def redesigned_site(tmp_path: Path) -> Iterator[SampleSite]:
+    """The sample site after a redesign: story titles are no longer in an ``h1``."""
+    site = build_and_serve(tmp_path / "sample")
+    for page in site.build.docroot.glob("en/*/*.html"):
+        if "/news/" in str(page) or "/topics/" in str(page) or "/team/" in str(page):
+            continue
+        html = page.read_text(encoding="utf-8")
+        html = html.replace('<h1 class="fs24 lh38">', '<div class="headline">')
+        page.write_text(html.replace("</h1>", "</div>"), encoding="utf-8")
+    try:
+        yield site
+    finally:
+        site.server.stop()
+
+
+@pytest.mark.e2e
+def test_a_redesign_that_empties_a_required_field_fails_the_run_loudly(
+    redesigned_site: SampleSite, tmp_path: Path
+) -> None:
+    run = run_crawl(tmp_path, "-a", f"base_url={redesigned_site.base_url}")
+    assert run.returncode == 3, run.log[-2000:]
+    assert "The site probably changed its layout" in run.log
+    report = json.loads((tmp_path / "output" / "urdupoint.report.json").read_text())
+    assert report["finish_reason"] == "site_layout_changed"
+    assert report["coverage_of_story_pages"]["title"] < 0.95
+    assert report["problems"]
+
+
+@pytest.mark.e2e
+def test_a_healthy_crawl_reports_coverage_and_exits_0(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    run = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}")
+    assert run.returncode == 0
+    report = json.loads((tmp_path / "output" / "urdupoint.report.json").read_text())
+    assert report["finish_reason"] == "finished" and not report["problems"]
+    assert report["stories_emitted"] == len(sample_site.ground_truth())
+    assert report["coverage_of_emitted"]["body"] == 1.0
+    assert report["dropped"]["stub"] == 3
