@@ -83,8 +83,8 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.boilerplate.DropNonStories": 200,
     "newsbot.pipelines.boilerplate.StripBoilerplate": 300,
     "newsbot.pipelines.boilerplate.DropStubs": 400,
-    "newsbot.pipelines.dedupe.DropDuplicates": 500,
-    "newsbot.pipelines.boilerplate.DropTemplates": 600,
+    "newsbot.pipelines.boilerplate.DropTemplates": 500,
+    "newsbot.pipelines.dedupe.DropDuplicates": 600,
     "newsbot.pipelines.dedupe.RememberEmitted": 900,
 }
 EXTENSIONS = {

@@ -73,8 +73,8 @@ def state(tmp_path: Path) -> Iterator[StateStore]:
 
 def emit(state: StateStore, item: Article) -> Article:
     """Run an item through dedupe, templates and memory, as the crawl does."""
-    DropDuplicates(state, config()).process_item(item)
     DropTemplates(state, enabled=True).process_item(item)
+    DropDuplicates(state, config()).process_item(item)
     return RememberEmitted(state, 14).process_item(item)
 
 

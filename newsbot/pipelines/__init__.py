@@ -4,8 +4,8 @@
 2. ``boilerplate.DropNonStories``  "Page Not Found" and challenge pages that slipped through
 3. ``boilerplate.StripBoilerplate`` paragraphs learned to be site boilerplate leave bodies
 4. ``boilerplate.DropStubs``       bodies too short to be a story (video-only pages)
-5. ``dedupe.DropDuplicates``       same id, same body, or nearly the same body
-6. ``boilerplate.DropTemplates``   the daily template stories after the first
+5. ``boilerplate.DropTemplates``   the daily template stories after the first
+6. ``dedupe.DropDuplicates``       same id, same body, or nearly the same body
 7. ``dedupe.RememberEmitted``      what passed is remembered for later runs
 
 Every drop raises ``drops.StoryDropped``; ``drops.DropRecord`` logs it, counts it and

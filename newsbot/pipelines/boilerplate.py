@@ -90,8 +90,15 @@ class DropTemplates:
         return cls(StateStore.for_crawler(crawler), config.drop_templates)
 
     def process_item(self, item: Article) -> Article:
-        if self.enabled:
-            first = self.state.emitted_with_template(story_print(item))
-            if first is not None:
-                raise StoryDropped("template", duplicate_of=first)
-        return item
+        """Runs before the dedupe: a daily series is a template even when two days' texts
+        are similar enough to pass for near-duplicates. The same story (same id, or the
+        same words under another id) is left to the dedupe."""
+        if not self.enabled:
+            return item
+        fingerprint = story_print(item)
+        first = self.state.emitted_with_template(fingerprint)
+        if first is None or first == item.article_id:
+            return item
+        if self.state.emitted_with_body(fingerprint) is not None:
+            return item
+        raise StoryDropped("template", duplicate_of=first)

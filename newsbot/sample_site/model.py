@@ -41,6 +41,8 @@ PKT = timezone(timedelta(hours=5))
 """The site's clock: Pakistan time, UTC+05:00, no DST."""
 
 START_TIME = datetime(2026, 11, 22, 0, 5, tzinfo=PKT)
+#: The newest story of a first edition is never later than this (see ``_timeline``).
+LATEST_BASE = datetime(2026, 11, 25, 6, 0, tzinfo=PKT)
 START_ID = 2190000
 NEW_STORIES_PER_EDITION = 12
 """Items each edition after the first adds (its two drops come on top)."""
@@ -622,8 +624,13 @@ def make_story(
     )
 
 
-def _timeline(seed: int, total: int) -> list[tuple[datetime, int]]:
-    """(published, article id) of every story index; both grow with the index."""
+def _timeline(seed: int, total: int, base: int) -> list[tuple[datetime, int]]:
+    """(published, article id) of every story index; both grow with the index.
+
+    A large site starts earlier, so that its first edition still ends by ``LATEST_BASE``:
+    the crawler refuses stories dated in the future, and the site must look like the past.
+    The shift depends only on the seed and the base size, so editions stay consistent.
+    """
     out = []
     published, article_id = START_TIME, START_ID
     for index in range(total):
@@ -633,6 +640,9 @@ def _timeline(seed: int, total: int) -> list[tuple[datetime, int]]:
             published += timedelta(minutes=clock.randint(5, 59))
         article_id += clock.randint(1, 40)
         out.append((published, article_id))
+    overshoot = out[min(base, total) - 1][0] - LATEST_BASE
+    if overshoot > timedelta(0):
+        out = [(moment - overshoot, story_id) for moment, story_id in out]
     return out
 
 
@@ -835,7 +845,7 @@ def build_model(stories: int = 150, seed: int = 7, edition: int = 1) -> Site:
     if stories < 1 or edition < 1:
         raise ValueError("stories and edition must be positive")
     total = stories + EDITION_SLOTS * (edition - 1)
-    timeline = _timeline(seed, total)
+    timeline = _timeline(seed, total, stories)
     roles = _base_roles(stories, [published for published, _ in timeline])
     result: list[Story] = []
     listed_topics: set[str] = set()
