@@ -15,18 +15,20 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin
 
-from parsel import Selector
+from lxml import etree
 from scrapy.http import Response, TextResponse
 
 from newsbot.items import Article
 from newsbot.loaders import ArticleLoader
 from newsbot.parsing.html import (
+    css,
     heading_by_text,
     jsonld_objects,
     jsonld_types,
     links_after,
     text_blocks,
     text_of,
+    xpath,
 )
 from newsbot.text import SITE_TZ, normalize_space, parse_site_datetime
 from newsbot.urls import (
@@ -39,15 +41,23 @@ from newsbot.urls import (
     strip_query_and_fragment,
 )
 
-# --- Selectors (REAL unless marked) -------------------------------------------------
-ARTICLE_CONTAINER = "div.news_article"
-TITLE = "h1"
-BODY_CANDIDATES = ("div.detail_txt", '[itemprop="articleBody"]', "article div.content")
+# --- Selectors (REAL unless marked), compiled once -------------------------------------
+ARTICLE_CONTAINER = css("div.news_article")
+TITLE = css("h1")
+SUMMARY = css("h2")
+BODY_CANDIDATES = (
+    css("div.detail_txt"),
+    css('[itemprop="articleBody"]'),
+    css("article div.content"),
+)
 BODY_CLASS = "detail_txt"
-BYLINE_SPANS = "span.article-date"
-BREADCRUMB_LINKS = "[class*=bread] a"  # ASSUMED markup: a fallback for the category
-CANONICAL = 'link[rel="canonical"]::attr(href)'
-OG_IMAGE = 'meta[property="og:image"]::attr(content)'
+INSIDE_BODY = xpath(f"ancestor::*[contains(concat(' ', @class, ' '), ' {BODY_CLASS} ')]")
+BYLINE_SPANS = css("span.article-date")
+PUBLISHED_TEXT = xpath(".//text()[contains(., 'Published')]")
+BREADCRUMB_LINKS = css("[class*=bread] a")  # ASSUMED markup: a fallback for the category
+CANONICAL = css('link[rel="canonical"]::attr(href)')
+OG_IMAGE = css('meta[property="og:image"]::attr(content)')
+PAGE_TITLE = xpath("//title//text()")
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"}
 
 #: A story dated further ahead than this is refused: a wrong date, not a scoop.
@@ -109,30 +119,39 @@ def is_challenge(response: Response) -> bool:
 
 
 class ArticlePage:
-    """Field extractors for one story page."""
+    """Field extractors for one story page.
+
+    Works on the page's lxml tree (parsed once, by Scrapy) with selectors compiled
+    once; a part several fields need (container, byline, dates) is computed once.
+    """
 
     def __init__(self, response: TextResponse, site: Site | None = None):
         self.response = response
         self.site = site or Site.from_base_url(response.url)
+        self.root: etree._Element = response.selector.root
 
     # --- page-level parts, computed once --------------------------------------------
     @cached_property
-    def container(self) -> Selector:
-        found = self.response.css(ARTICLE_CONTAINER)
-        return found[0] if found else self.response.selector
+    def container(self) -> etree._Element:
+        found = ARTICLE_CONTAINER(self.root)
+        return found[0] if found else self.root
 
     @cached_property
-    def body_element(self) -> Selector | None:
-        for css in BODY_CANDIDATES:
-            found = self.response.css(css)
+    def body_element(self) -> etree._Element | None:
+        for selector in BODY_CANDIDATES:
+            found = selector(self.root)
             if found:
                 return found[0]
         return None
 
     @cached_property
+    def jsonld_all(self) -> list[dict[str, Any]]:
+        return jsonld_objects(self.root)
+
+    @cached_property
     def jsonld(self) -> dict[str, Any]:
         """The page's NewsArticle JSON-LD (its position among the scripts varies)."""
-        for obj in jsonld_objects(self.response.selector):
+        for obj in self.jsonld_all:
             if jsonld_types(obj) & ARTICLE_TYPES:
                 return obj
         return {}
@@ -140,10 +159,10 @@ class ArticlePage:
     @cached_property
     def byline(self) -> str:
         """The byline's spans as one line: ``Name (@handle) Published <date> | <time>``."""
-        spans = self.container.css(BYLINE_SPANS) or self.response.css(BYLINE_SPANS)
+        spans = BYLINE_SPANS(self.container) or BYLINE_SPANS(self.root)
         line = " ".join(text_of(span) for span in spans)
         if not line:  # no known spans: a "Published ..." line anywhere near the title
-            texts = self.container.xpath(".//text()[contains(., 'Published')]").getall()
+            texts = PUBLISHED_TEXT(self.container)
             line = normalize_space(" ".join(texts[:1]))
         return normalize_space(line)
 
@@ -151,7 +170,7 @@ class ArticlePage:
     def paragraphs(self) -> list[str]:
         if self.body_element is None:
             return []
-        return text_blocks(self.body_element.root)
+        return text_blocks(self.body_element)
 
     @cached_property
     def dateline(self) -> re.Match[str] | None:
@@ -159,26 +178,43 @@ class ArticlePage:
             return None
         return DATELINE_RE.match(self.paragraphs[0])
 
-    # --- fields -----------------------------------------------------------------------
-    def url(self) -> str:
+    @cached_property
+    def story_url(self) -> str:
         """The page's canonical URL when it is a story URL on this site, else the fetched one.
 
         A canonical on another host is never trusted (it could send the story anywhere).
         """
-        canonical = self.response.css(CANONICAL).get()
+        canonical = CANONICAL(self.root)
         if canonical:
-            absolute = urljoin(self.response.url, canonical.strip())
+            absolute = urljoin(self.response.url, canonical[0].strip())
             if self.site.owns(absolute) and article_match(absolute):
                 return strip_query_and_fragment(absolute)
         return strip_query_and_fragment(self.response.url)
 
+    @cached_property
+    def title_text(self) -> str | None:
+        headings = TITLE(self.container)
+        return text_of(headings[0]) if headings else None
+
+    @cached_property
+    def published_candidates(self) -> list[str | None]:
+        return [
+            _byline_date(PUBLISHED_RE, self.byline),
+            self.jsonld.get("datePublished"),
+            _byline_date(BARE_DATE_RE, UPDATED_RE.sub(" ", self.byline)),
+        ]
+
+    # --- fields -----------------------------------------------------------------------
+    def url(self) -> str:
+        return self.story_url
+
     def title(self) -> str | None:
-        return text_of(self.container.css(TITLE)[:1] or None) or None
+        return self.title_text or None
 
     def summary(self) -> str | None:
         """The h2 standfirst: the first h2 of the story that comes before its body."""
-        for h2 in self.container.css("h2"):
-            if h2.xpath(f"ancestor::*[contains(concat(' ', @class, ' '), ' {BODY_CLASS} ')]"):
+        for h2 in SUMMARY(self.container):
+            if INSIDE_BODY(h2):
                 break
             text = text_of(h2)
             if text and not BLOCK_HEADING_RE.match(text):
@@ -203,23 +239,19 @@ class ArticlePage:
 
     def published_at(self) -> list[str | None]:
         """Byline date (what readers see) first, then JSON-LD, then a bare byline date."""
-        return [
-            _byline_date(PUBLISHED_RE, self.byline),
-            self.jsonld.get("datePublished"),
-            _byline_date(BARE_DATE_RE, UPDATED_RE.sub(" ", self.byline)),
-        ]
+        return self.published_candidates
 
     def modified_at(self) -> list[str | None]:
         return [_byline_date(UPDATED_RE, self.byline), self.jsonld.get("dateModified")]
 
     def category(self) -> list[str | None]:
         """The name in "More Stories From <Category>", else the breadcrumb's last level."""
-        heading = heading_by_text(self.response.selector, "more stories from", MORE_STORIES_RE)
-        from_heading = MORE_STORIES_RE.match(text_of(heading)) if heading else None
+        heading = heading_by_text(self.root, "more stories from", MORE_STORIES_RE)
+        from_heading = MORE_STORIES_RE.match(text_of(heading)) if heading is not None else None
         return [
             from_heading["category"] if from_heading else None,
             self._jsonld_breadcrumb_category(),
-            _last(self.response.css(BREADCRUMB_LINKS)),
+            _last(BREADCRUMB_LINKS(self.root)),
         ]
 
     def dateline_place(self) -> str | None:
@@ -245,7 +277,7 @@ class ArticlePage:
     @cached_property
     def topic_links(self) -> list[tuple[str, str]]:
         """``(absolute url, name)`` of the "Related Topics" block's links on this site."""
-        heading = heading_by_text(self.response.selector, "related topics", RELATED_TOPICS_RE)
+        heading = heading_by_text(self.root, "related topics", RELATED_TOPICS_RE)
         if heading is None:
             return []
         links = []
@@ -265,7 +297,8 @@ class ArticlePage:
             image = image[0] if image else None
         if isinstance(image, dict):
             image = image.get("url") or image.get("contentUrl")
-        og = self.response.css(OG_IMAGE).get()
+        og_values = OG_IMAGE(self.root)
+        og = og_values[0] if og_values else None
         return [image if isinstance(image, str) else None, None if _is_logo(og) else og]
 
     # --- checks ----------------------------------------------------------------------
@@ -274,7 +307,7 @@ class ArticlePage:
         url = self.response.url
         if is_challenge(self.response):
             return Rejected("challenge", url)
-        page_title = normalize_space(" ".join(self.response.xpath("//title//text()").getall()))
+        page_title = normalize_space(" ".join(PAGE_TITLE(self.root)))
         title = self.title()
         if self.body_element is None and (
             NOT_FOUND_RE.search(page_title) or NOT_FOUND_RE.search(title or "")
@@ -294,7 +327,7 @@ class ArticlePage:
         return None
 
     def to_item(self) -> Article:
-        loader = ArticleLoader(selector=self.response.selector)
+        loader = ArticleLoader()
         story_url = self.url()
         loader.add_value("url", story_url)
         loader.add_value("article_id", article_id(story_url))
@@ -308,7 +341,7 @@ class ArticlePage:
 
     def _jsonld_breadcrumb_category(self) -> str | None:
         headline = self.jsonld.get("headline")
-        for obj in jsonld_objects(self.response.selector):
+        for obj in self.jsonld_all:
             if "BreadcrumbList" not in jsonld_types(obj):
                 continue
             items = [i for i in obj.get("itemListElement") or [] if isinstance(i, dict)]
@@ -361,7 +394,7 @@ def _is_logo(url: str | None) -> bool:
     return not url or "logo" in url.rsplit("/", 1)[-1].lower()
 
 
-def _last(links: list[Selector]) -> str | None:
+def _last(links: list[etree._Element]) -> str | None:
     names = [text_of(a) for a in links]
     names = [n for n in names if n and n.lower() != "home"]
     return names[-1] if names else None

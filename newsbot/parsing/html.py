@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
-from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from newsbot.text import normalize_space
 
@@ -94,37 +95,87 @@ def text_blocks(root: etree._Element) -> list[str]:
     return blocks
 
 
-def text_of(sel: Selector | None) -> str:
-    """All text under a selector, whitespace-normalized ('' for None)."""
-    if sel is None:
+def css(selector: str) -> etree.XPath:
+    """A CSS selector compiled once into an lxml XPath (parsel compiles at every call).
+
+    Evaluated on an element, it searches that element and its descendants. Strings
+    come back plain (no "smart strings" holding the whole tree alive).
+    """
+    return etree.XPath(_CSS.css_to_xpath(selector), smart_strings=False)
+
+
+def xpath(expression: str) -> etree.XPath:
+    """An XPath expression compiled once."""
+    return etree.XPath(expression, smart_strings=False)
+
+
+_CSS = HTMLTranslator()
+_TEXT_NODES = xpath(".//text()")
+_OWN_TEXT = xpath("text()")
+_JSONLD = xpath('//script[@type="application/ld+json"]/text()')
+
+
+def text_of(element: etree._Element | None) -> str:
+    """All text under an element, whitespace-normalized ('' for None)."""
+    if element is None:
         return ""
-    return normalize_space(" ".join(sel.xpath(".//text()").getall()))
+    return normalize_space(" ".join(_TEXT_NODES(element)))
+
+
+def own_text(element: etree._Element) -> str:
+    """The element's own text nodes (not its children's), whitespace-normalized."""
+    return normalize_space(" ".join(_OWN_TEXT(element)))
 
 
 _LOWER = "translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 
 
-def heading_by_text(sel: Selector, needle: str, pattern: re.Pattern[str]) -> Selector | None:
+@lru_cache(maxsize=16)
+def _heading_xpaths(needle: str) -> tuple[etree.XPath, etree.XPath]:
+    """Text nodes that may be a heading saying ``needle``: usual casings, then any.
+
+    The first is cheap (plain ``contains``); the second lower-cases every text node of
+    the page and runs only when the first found nothing that matched. Text nodes come
+    back as "smart strings", which know their element.
+    """
+    casings = dict.fromkeys([needle, needle.title(), needle.capitalize(), needle.upper()])
+    usual = " or ".join(f"contains(., '{casing}')" for casing in casings)
+    return (
+        etree.XPath(f"//body//text()[{usual}]"),
+        etree.XPath(f"//body//text()[contains({_LOWER}, '{needle}')]"),
+    )
+
+
+def heading_by_text(
+    root: etree._Element, needle: str, pattern: re.Pattern[str]
+) -> etree._Element | None:
     """The first element whose own text matches ``pattern`` (a block's visible heading).
 
     Blocks like "Related Topics" are found by what they say, not by class names,
     which are ASSUMED in our notes and may differ on the real site. ``needle`` is a
     lower-case substring that XPath uses to preselect candidate text nodes cheaply.
     """
-    xpath = f"//body//*[text()[contains({_LOWER}, '{needle}')]]"
-    for element in sel.xpath(xpath):
-        if pattern.match(normalize_space(" ".join(element.xpath("text()").getall()))):
-            return element
+    for candidates in _heading_xpaths(needle):
+        seen: set[etree._Element] = set()
+        for text in candidates(root):
+            element = text.getparent()
+            if text.is_tail:  # text after a child element: its parent's own text
+                element = element.getparent()
+            if element is None or element in seen:
+                continue
+            seen.add(element)
+            if pattern.match(own_text(element)):
+                return element
     return None
 
 
-def links_after(heading: Selector, max_levels: int = 3) -> list[tuple[str, str]]:
+def links_after(heading: etree._Element, max_levels: int = 3) -> list[tuple[str, str]]:
     """``(href, text)`` of the links that follow ``heading`` inside its block.
 
     Climbs up to ``max_levels`` ancestors until one holds links after the heading,
     so ``<h3>Related Topics</h3><ul>...</ul>`` and ``<div><h3/></div><ul/>`` both work.
     """
-    node = heading.root
+    node = heading
     for _ in range(max_levels):
         container = node.getparent()
         if container is None:
@@ -132,12 +183,12 @@ def links_after(heading: Selector, max_levels: int = 3) -> list[tuple[str, str]]
         found: list[tuple[str, str]] = []
         seen_heading = False
         for element in container.iter():
-            if element is heading.root:
+            if element is heading:
                 seen_heading = True
                 continue
             if not seen_heading or not isinstance(element.tag, str):
                 continue
-            if element.tag in HEADING_TAGS and element.getparent() is not heading.root:
+            if element.tag in HEADING_TAGS and element.getparent() is not heading:
                 break  # the next block ("Recent Stories", ...) begins
             if element.tag == "a" and element.get("href"):
                 found.append((element.get("href"), normalize_space(element.text_content())))
@@ -157,13 +208,13 @@ def _walk_jsonld(value: Any) -> Iterator[dict[str, Any]]:
             yield from _walk_jsonld(value["@graph"])
 
 
-def jsonld_objects(sel: Selector) -> list[dict[str, Any]]:
+def jsonld_objects(root: etree._Element) -> list[dict[str, Any]]:
     """Every JSON-LD object on the page (lists and ``@graph`` flattened).
 
     A script that does not parse is skipped: one broken script must not cost the rest.
     """
     objects: list[dict[str, Any]] = []
-    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for raw in _JSONLD(root):
         try:
             data = json.loads(raw, strict=False)
         except ValueError:

@@ -13,18 +13,23 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from lxml import etree
 from scrapy.http import Response, TextResponse
 
+from newsbot.parsing.html import css, xpath
 from newsbot.text import normalize_space
 from newsbot.urls import PageKind, Site, listing_stem, page_kind, page_number
 
-# --- Selectors (REAL unless marked) -------------------------------------------------
+# --- Selectors (REAL unless marked), compiled once -------------------------------------
 #: Story links inside listing cards, both layouts.
-CARD_LINKS = "div.txt_box a[href], div.news_big_item a[href], ul.news_list li a[href]"
+CARD_LINKS = css("div.txt_box a[href], div.news_big_item a[href], ul.news_list li a[href]")
 #: Where to look for story links when no card matched (a layout we do not know yet).
-FALLBACK_LINKS = "#main_content a[href], main a[href], body a[href]"
-#: Pagination candidates (ASSUMED markup): any link saying a number or "next".
-PAGINATION_LINKS = "//a[@href]"
+FALLBACK_LINKS = css("#main_content a[href], main a[href], body a[href]")
+#: Pagination candidates (ASSUMED markup): links with a short text ("2", "Next »") or
+#: ``rel=next``; which of them are pagination is decided by the patterns below.
+PAGINATION_LINKS = xpath(
+    "//a[@href][string-length(normalize-space(.)) < 16 or contains(@rel, 'next')]"
+)
 NEXT_TEXT_RE = re.compile(r"^(next|older)\b|^[\u00bb\u203a>]+$", re.I)
 NUMBER_TEXT_RE = re.compile(r"^\d{1,4}$")
 
@@ -58,9 +63,10 @@ def parse_listing(response: Response, site: Site | None = None) -> ListingLinks:
     return links
 
 
-def _story_links(response: TextResponse, site: Site, css: str) -> list[str]:
+def _story_links(response: TextResponse, site: Site, links: etree.XPath) -> list[str]:
     found: dict[str, None] = {}
-    for href in response.css(css).xpath("@href").getall():
+    for anchor in links(response.selector.root):
+        href = anchor.get("href")
         url = site.normalize(urljoin(response.url, href.strip()))
         if url and page_kind(url) is PageKind.ARTICLE:
             found.setdefault(url)
@@ -71,8 +77,7 @@ def _page_links(response: TextResponse, site: Site) -> list[PageLink]:
     here = listing_stem(response.url)
     own_url = site.normalize(response.url)
     pages: dict[str, PageLink] = {}
-    for anchor in response.xpath(PAGINATION_LINKS):
-        element = anchor.root  # plain lxml: this loop sees every link of the page
+    for element in PAGINATION_LINKS(response.selector.root):
         text = normalize_space(element.text_content())
         is_next = bool(NEXT_TEXT_RE.match(text)) or "next" in (element.get("rel") or "")
         is_number = bool(NUMBER_TEXT_RE.match(text))
