@@ -83,6 +83,13 @@ def sketch_resemblance(a: list[int], b: list[int], size: int = SKETCH_SIZE) -> f
     return sum(1 for value in union_bottom if value in common) / len(union_bottom)
 
 
+def length_bound(a: list[str], b: list[str]) -> float:
+    """An upper bound of ``edit_similarity`` from lengths alone: the cheapest test."""
+    if not a or not b:
+        return 1.0 if a == b else 0.0
+    return min(len(a), len(b)) / max(len(a), len(b))
+
+
 def similarity_bound(a: list[str], b: list[str]) -> float:
     """An upper bound of ``edit_similarity`` from word counts alone (no alignment)."""
     if not a or not b:

@@ -47,10 +47,34 @@ _KEPT = ("url", "callback", "errback", "cb_kwargs", "priority", "meta")
 
 
 def dump_request(request: Request, spider: Spider) -> str:
+    """The request as JSON, enough to rebuild it after a crash.
+
+    Written for every request, so it avoids ``Request.to_dict``, which looks the
+    callback up among all the spider's members each time.
+    """
+    kept: dict[str, Any] = {"url": request.url}
+    for name in ("callback", "errback"):
+        method = getattr(request, name)
+        if method is not None:
+            if getattr(method, "__self__", None) is not spider:
+                return json.dumps(_to_dict(request, spider), sort_keys=True)
+            kept[name] = method.__name__
+    if request.cb_kwargs:
+        kept["cb_kwargs"] = request.cb_kwargs
+    if request.priority:
+        kept["priority"] = request.priority
+    meta = {k: v for k, v in request.meta.items() if _is_json(v)}
+    if meta:
+        kept["meta"] = meta
+    return json.dumps(kept, sort_keys=True)
+
+
+def _to_dict(request: Request, spider: Spider) -> dict[str, Any]:
+    """Scrapy's own serialization, for a callback that is not a spider method."""
     data = request.to_dict(spider=spider)
     kept = {key: data[key] for key in _KEPT if data.get(key)}
     kept["meta"] = {k: v for k, v in (data.get("meta") or {}).items() if _is_json(v)}
-    return json.dumps(kept, sort_keys=True)
+    return kept
 
 
 def load_request(raw: str, spider: Spider) -> Request:

@@ -45,6 +45,7 @@ from newsbot.fingerprints import (
     INDEXED_SIZE,
     StoryPrint,
     edit_similarity,
+    length_bound,
     pack_sketch,
     pack_tokens,
     paragraph_hash,
@@ -80,8 +81,9 @@ CREATE TABLE IF NOT EXISTS recent (
 CREATE INDEX IF NOT EXISTS recent_published ON recent(published_at);
 CREATE TABLE IF NOT EXISTS sketch_index (
     value INTEGER NOT NULL,
+    published_at TEXT NOT NULL,
     article_id INTEGER NOT NULL,
-    PRIMARY KEY (value, article_id)
+    PRIMARY KEY (value, published_at, article_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -112,11 +114,13 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 COMMIT_EVERY = 500
 #: Candidates sharing fewer sketch values than this are not near-duplicates.
 MIN_SHARED_SKETCH = 2
-#: Stories sharing enough sketch values with a story, most shared first.
+#: Stories of the window sharing enough sketch values with a story, most shared first.
+#: The index is keyed (value, published_at): a value's look-up reads only the window's
+#: stories, so the cost stays flat however many stories the state holds.
 NEAR_CANDIDATES_SQL = (
     "SELECT article_id FROM sketch_index"
-    f" WHERE value IN ({','.join('?' * INDEXED_SIZE)}) GROUP BY article_id"
-    " HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC, article_id LIMIT 8"
+    f" WHERE value IN ({','.join('?' * INDEXED_SIZE)}) AND published_at BETWEEN ? AND ?"
+    " GROUP BY article_id HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC, article_id LIMIT 8"
 )
 #: Share of a recurring paragraph's stories in which it sits at the body's edge for it
 #: to count as boilerplate without promo wording.
@@ -149,11 +153,30 @@ class StateStore:
         self.db = sqlite3.connect(path, isolation_level="DEFERRED")
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
         self.db.executescript(SCHEMA)
         self._pending = 0
         self._boilerplate: set[int] | None = None
         self._releasing = False
         self.feed_path: Path | None = None
+
+    def _migrate(self) -> None:
+        """Bring a state file written by an older version to this schema."""
+        columns = [row[1] for row in self.db.execute("PRAGMA table_info(sketch_index)")]
+        if columns and "published_at" not in columns:  # the index had no date: rebuild it
+            self.db.execute("DROP TABLE sketch_index")
+            self.db.executescript(SCHEMA)
+            rows = self.db.execute("SELECT article_id, published_at, sketch FROM recent")
+            self.db.executemany(
+                "INSERT OR IGNORE INTO sketch_index (value, published_at, article_id) "
+                "VALUES (?, ?, ?)",
+                [
+                    (value, published_at, article_id)
+                    for article_id, published_at, packed in rows.fetchall()
+                    for value in unpack_sketch(packed)[:INDEXED_SIZE]
+                ],
+            )
+            self.commit()
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> StateStore:
@@ -470,7 +493,9 @@ class StateStore:
         low, high = _window(published_at, window_days)
         indexed = print_.sketch[:INDEXED_SIZE]
         values = [*indexed, *[-1] * (INDEXED_SIZE - len(indexed))]  # -1 is never a crc32
-        candidates = self.db.execute(NEAR_CANDIDATES_SQL, (*values, MIN_SHARED_SKETCH)).fetchall()
+        candidates = self.db.execute(
+            NEAR_CANDIDATES_SQL, (*values, low, high, MIN_SHARED_SKETCH)
+        ).fetchall()
         rows = [
             row
             for (article_id,) in candidates
@@ -486,6 +511,8 @@ class StateStore:
             if sketch_resemblance(print_.sketch, unpack_sketch(packed_sketch)) < 0.25:
                 continue
             tokens = unpack_tokens(packed_tokens)
+            if length_bound(print_.tokens, tokens) < min_similarity:
+                continue
             if similarity_bound(print_.tokens, tokens) < min_similarity:
                 continue
             if edit_similarity(print_.tokens, tokens) >= min_similarity:
@@ -519,8 +546,11 @@ class StateStore:
             ),
         )
         self.db.executemany(
-            "INSERT OR IGNORE INTO sketch_index (value, article_id) VALUES (?, ?)",
-            [(value, article_id) for value in print_.sketch[:INDEXED_SIZE]],
+            "INSERT OR IGNORE INTO sketch_index (value, published_at, article_id) VALUES (?, ?, ?)",
+            [
+                (value, item.published_at or "", article_id)
+                for value in print_.sketch[:INDEXED_SIZE]
+            ],
         )
         self.db.execute("DELETE FROM staged WHERE article_id = ?", (article_id,))
         self._changed(3)
@@ -530,8 +560,7 @@ class StateStore:
         newest = self.db.execute("SELECT MAX(published_at) FROM recent").fetchone()[0]
         if newest:
             low, _ = _window(newest, window_days)
-            old = "SELECT article_id FROM recent WHERE published_at < ?"
-            self.db.execute(f"DELETE FROM sketch_index WHERE article_id IN ({old})", (low,))
+            self.db.execute("DELETE FROM sketch_index WHERE published_at < ?", (low,))
             self.db.execute("DELETE FROM recent WHERE published_at < ?", (low,))
         cutoff = (_now() - timedelta(days=PARAGRAPH_MEMORY_DAYS)).date().isoformat()
         self.db.execute("DELETE FROM paragraphs WHERE stories = 1 AND last_seen < ?", (cutoff,))
