@@ -90,6 +90,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newsbot.pipelines.drops.DropRecord": 500,
     "newsbot.report.ValidationReport": 510,
+    # Samples CPU, memory and progress; only when NEWSBOT_BENCH_PROBE names a file.
+    "newsbot.benchmark.probe.BenchProbe": 0,
 }
 # The crawler's memory (emitted stories, templates, boilerplate): one SQLite file per
 # spider in this directory, shared by every run of that spider.

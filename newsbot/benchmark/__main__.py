@@ -1,0 +1,187 @@
+"""``python -m newsbot.benchmark``: speed, memory and extraction quality, in one run.
+
+1. Build a sample site of ``--stories`` stories (with its ground truth) and serve it
+   with nginx on loopback (``server.py``).
+2. Crawl it with a bare Scrapy spider (``bare.py``), then with ``urdupoint``, then
+   again with ``urdupoint`` on the same state (an incremental re-crawl). Each crawl is
+   its own process, sampled by ``probe.py``; the server's CPU is measured around it.
+3. Score the feed against the ground truth (body F1 on every story), and extract a
+   sample of the same pages with our parser, trafilatura and newspaper4k.
+4. Replay every story page through our parser and pipelines in-process (``replay.py``).
+5. Write ``results.md``, ``results.json`` and ``bench.png`` to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsbot.benchmark import quality, report
+from newsbot.benchmark.replay import load_pages, replay
+from newsbot.benchmark.runs import CrawlResult, bare_command, run_process, urdupoint_command
+from newsbot.benchmark.server import BenchServer
+from newsbot.sample_site import build_site
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m newsbot.benchmark",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--stories", type=int, default=20_000, help="sample site size")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=1000,
+        help="story pages given to every extractor (quality table)",
+    )
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--server", choices=("auto", "nginx", "python"), default="auto")
+    parser.add_argument("--out", type=Path, default=Path("output/bench"))
+    parser.add_argument("--work", type=Path, help="working directory (default: a temp dir)")
+    args = parser.parse_args(argv)
+    if args.stories < 100:
+        parser.error("--stories: at least 100")
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    work = work.resolve()
+    server = BenchServer(work / "site" / "site", work, kind=args.server)
+    if server.kind != "nginx":
+        print(
+            "benchmark: nginx not found; using the Python sample-site server, which "
+            "costs far more CPU (apt-get install -y nginx-light)",
+            file=sys.stderr,
+        )
+    try:
+        print(f"benchmark: building {args.stories} stories into {work / 'site'}", flush=True)
+        site = build_site(work / "site", server.base_url, stories=args.stories)
+        server.start()
+        runs = crawl_all(server, work, args.concurrency)
+        results = summarize(runs, site, server, work, args)
+    finally:
+        server.stop()
+    table = report.write(results, list(runs.values()), args.out)
+    print(table.read_text())
+    print(f"benchmark: wrote {table}, {args.out / 'bench.png'}, {args.out / 'results.json'}")
+    return 0 if all(run.returncode == 0 for run in runs.values()) else 1
+
+
+def crawl_all(server: BenchServer, work: Path, concurrency: int) -> dict[str, CrawlResult]:
+    runs: dict[str, CrawlResult] = {}
+    command, probe = bare_command(server.base_url, work, concurrency)
+    runs["bare"] = run_process("bare", command, work, server, probe)
+    for name in ("urdupoint", "incremental"):
+        command, probe = urdupoint_command(server.base_url, work, name, concurrency)
+        runs[name] = run_process(name, command, work, server, probe)
+        report_file = work / f"{name}.report.json"
+        if report_file.exists():
+            runs[name].stories = json.loads(report_file.read_text()).get("stories_emitted", 0)
+    return runs
+
+
+def summarize(
+    runs: dict[str, CrawlResult],
+    site: Any,
+    server: BenchServer,
+    work: Path,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    ours, bare, again = runs["urdupoint"], runs["bare"], runs["incremental"]
+    truth = {row["article_id"]: row for row in site.ground_truth_rows()}
+    emitted = _read_jsonl(work / "urdupoint.jsonl")
+    emitted_f1 = [
+        quality.body_f1(r.get("body") or "", truth[r["article_id"]]["body"])
+        for r in emitted
+        if r.get("article_id") in truth
+    ]
+    emitted_ids = {r.get("article_id") for r in emitted}
+
+    sample_ids = sorted(truth)
+    random.Random(7).shuffle(sample_ids)
+    sample = [
+        (truth[i]["url"], html, truth[i]["body"])
+        for i, (_, html) in zip(
+            sample_ids[: args.sample],
+            load_pages(site.docroot, [truth[i]["url"] for i in sample_ids[: args.sample]]),
+            strict=True,
+        )
+    ]
+    print(f"benchmark: extracting {len(sample)} story pages with each extractor", flush=True)
+    scores = [
+        quality.ExtractorScore("newsbot (emitted)", "", emitted_f1),
+        quality.score("newsbot parser", "", quality.newsbot_parser(server.base_url), sample),
+    ]
+    for name, make in quality.GENERIC.items():
+        try:
+            extract, version = make()
+        except ImportError as exc:
+            scores.append(quality.ExtractorScore(name, "", error=f"not installed ({exc.name})"))
+            continue
+        scores.append(quality.score(name, version, extract, sample))
+
+    story_urls = [row["url"] for row in site.ground_truth_rows()]
+    story_urls += [row["url"] for row in site.expected_drop_rows()]
+    print(
+        f"benchmark: replaying {len(story_urls)} story pages through parse + pipelines", flush=True
+    )
+    replayed = replay(load_pages(site.docroot, story_urls), server.base_url, work / "replay")
+
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": report.machine(),
+        "server": server.kind,
+        "concurrency": args.concurrency,
+        "stories": site.story_count,
+        "story_pages": len(story_urls),
+        "crawls": {name: run.summary() for name, run in runs.items()},
+        "throughput_ratio": ours.pages_per_s / bare.pages_per_s if bare.pages_per_s else 0.0,
+        "incremental_share": again.pages / ours.pages if ours.pages else 0.0,
+        "server_cpu_share": ours.server_cpu_s / ours.seconds if ours.seconds else 0.0,
+        "rss_growth_mb": _rss_growth(ours),
+        "replay": {
+            "pages": replayed.pages,
+            "parse_ms": round(replayed.parse_ms_per_page, 2),
+            "pipelines_ms": round(replayed.pipelines_ms_per_page, 2),
+            "total_ms": round(replayed.total_ms_per_page, 2),
+        },
+        "quality_pages": len(sample),
+        "quality": report.quality_rows(scores),
+        "emitted_quality": {
+            "expected": len(truth),
+            "emitted": len(emitted),
+            "missing": len(set(truth) - emitted_ids),
+            "extra": len(emitted_ids - set(truth)),
+            "min_f1": min(emitted_f1, default=0.0),
+        },
+    }
+
+
+def _rss_growth(run: CrawlResult) -> float:
+    """RSS at the end of parsing minus RSS at 10% of the stories: per-story memory shows."""
+    staged = [s for s in run.samples if s["staged"]]
+    if not staged:
+        return 0.0
+    total = staged[-1]["staged"]
+    early = next(s for s in staged if s["staged"] >= total * 0.1)
+    return max(s["rss_mb"] for s in run.samples) - early["rss_mb"]
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as rows:
+        return [json.loads(line) for line in rows if line.strip()]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
