@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,3 +110,69 @@ def build_and_serve(
     build = build_site(root, server.base_url, **build_args)  # type: ignore[arg-type]
     server.start()
     return SampleSite(server, build)
+
+
+# --- a private Redis server, for the Redis state store ---------------------------------
+
+REDIS_SERVER = Path("/usr/bin/redis-server")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _redis_answers(url: str) -> bool:
+    import redis  # only the Redis tests need the client
+
+    with redis.Redis.from_url(url, socket_timeout=1) as client:
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway redis-server on a free loopback port (no persistence); yields its URL."""
+    if not REDIS_SERVER.exists():
+        pytest.fail(
+            f"{REDIS_SERVER} is missing: the Redis state tests need it "
+            "(apt-get install redis-server)"
+        )
+    workdir = tmp_path_factory.mktemp("redis")
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    command = [
+        str(REDIS_SERVER),
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--save", "",
+        "--appendonly", "no",
+        "--daemonize", "no",
+        "--dir", str(workdir),
+    ]  # fmt: skip
+    with (workdir / "redis.log").open("wb") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while not _redis_answers(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                log_text = (workdir / "redis.log").read_text(errors="replace")
+                pytest.fail(f"redis-server did not start on port {port}:\n{log_text}")
+            time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture
+def redis_namespace() -> str:
+    """A namespace of its own for each test: tests never see each other's keys."""
+    return f"newsbot-test:{uuid.uuid4().hex}"

@@ -1,0 +1,808 @@
+"""The crawler's memory in Redis: ``StateStore``'s contract, shared by many workers.
+
+Several crawler processes, on several machines, work on one crawl; each opens a
+``RedisStateStore`` on the same namespace and sees the others' staged stories, emitted
+stories, boilerplate counts and incremental memory. The semantics are those of the
+SQLite store (``state.py``); only the frontier is not here: in Redis mode the
+scrapy-redis scheduler queue is the frontier.
+
+Key layout, ``N`` being the namespace (``newsbot:urdupoint``). Ids are decimal strings
+(shorter than 8 bytes for the site's ids); 64-bit hashes are 8 bytes (big-endian,
+signed), sketch values 4 bytes, ids inside index members 8 bytes (big-endian, so a
+lexicographic range lists them in numeric order):
+
+- ``N:staged``: zset, every score 0, members ``sort_key`` (publication date | id):
+  lexicographic order is release order. ``N:staged:item``: hash id -> item JSON.
+  ``N:staged:key``: hash id -> its sort_key (to unstage by id).
+- ``N:emitted``: hash id -> body hash, template hash, emitted_at (epoch seconds,
+  4 bytes), published_at. ``N:emitted:body`` and ``N:emitted:template``: zsets of
+  members hash + id: the first member with a hash's 8-byte prefix is its lowest id.
+- ``N:recent``: hash id -> published_at, sketch and compressed tokens of a story
+  within the near-duplicate window. ``N:recent:order``: zset of ``published_at NUL id``,
+  to prune by age. ``N:sketch``: zset of value + id, the sketch index;
+  ``N:sketch:of``: hash id -> the values indexed for it (to retire them).
+- ``N:para:stories``: zset paragraph hash -> stories it was seen in (so recurring
+  ones are a score range). ``N:para:edge``: hash -> stories it sat at an edge in
+  (absent: none). ``N:para:promo``: set of promo-worded ones. ``N:para:seen``: zset
+  -> day last seen (date ordinal), to forget one-offs.
+- ``N:seen``: hash id -> ``fetched_at`` [NL ``published_at``] (no NL: no date).
+  ``N:topics``: hash url -> latest publication date of a story naming it.
+- ``N:meta``: hash of ``crawl_in_progress``, ``crawl_started_at`` and
+  ``feed_offset:<host>:<feed path>`` (each machine writes its own feed).
+
+Changes that read before they write (counts, indexes, replacements) are Lua scripts,
+so concurrent workers never interleave inside one. The scripts compare bytes, never
+strings with ``<``: Lua's uses the server's locale.
+
+Writes are immediate, except during a release (``begin_release``): like the SQLite
+store, the release's settlements (``remember_emitted``, ``retire_body``, ``unstage``)
+must not be recorded before the feed is on disk, or a process killed mid-release
+would lose the stories still in its buffers. They are queued in a MULTI pipeline and
+executed at ``commit``/``close``, after the feed's fsync, together with the feed
+offset. Meanwhile this store's reads must see them (the next story of the release is
+compared with the ones before it), so what is queued is also kept in a small
+in-memory overlay (``_Release``) that every read consults on top of Redis. Other
+workers see a release's results at its commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import redis
+from redis.client import Pipeline
+
+from newsbot.fingerprints import (
+    INDEXED_SIZE,
+    StoryPrint,
+    edit_similarity,
+    length_bound,
+    pack_sketch,
+    pack_tokens,
+    paragraph_hash,
+    similarity_bound,
+    sketch_resemblance,
+    unpack_sketch,
+    unpack_tokens,
+)
+from newsbot.items import Article
+from newsbot.state import (
+    EDGE_SHARE,
+    MIN_SHARED_SKETCH,
+    PARAGRAPH_MEMORY_DAYS,
+    _now,
+    _window,
+    looks_like_promo,
+)
+
+#: Members handed to one pruning script call: short enough not to block the server.
+PRUNE_CHUNK = 500
+#: After an 8-byte hash or a 4-byte value, the greatest 8-byte id: closes a prefix range.
+_MAX_ID = b"\xff" * 8
+
+_LUA_RETIRE = """
+local function retire(sketch, sketch_of, id, id8)
+  local indexed = redis.call('HGET', sketch_of, id)
+  if indexed then
+    for i = 1, #indexed, 4 do redis.call('ZREM', sketch, string.sub(indexed, i, i + 3) .. id8) end
+    redis.call('HDEL', sketch_of, id)
+  end
+end
+"""
+
+_LUA_STAGE = """
+-- KEYS: staged, staged:item, staged:key. ARGV: id, sort_key, item JSON, replace (1/0)
+if ARGV[4] == '1' then
+  local old = redis.call('HGET', KEYS[3], ARGV[1])
+  if old then redis.call('ZREM', KEYS[1], old) end
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+elseif redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[2]) == 0 then
+  return 0
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[1], 0, ARGV[2])
+return 1
+"""
+
+_LUA_UNSTAGE = """
+-- KEYS: staged, staged:item, staged:key. ARGV: id
+local key = redis.call('HGET', KEYS[3], ARGV[1])
+if key then
+  redis.call('ZREM', KEYS[1], key)
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('HDEL', KEYS[3], ARGV[1])
+end
+"""
+
+_LUA_COUNT_PARAGRAPHS = """
+-- KEYS: para:stories, para:edge, para:promo, para:seen.
+-- ARGV: today's ordinal, then (hash, at edge 1/0, promo 1/0) per distinct paragraph
+for i = 2, #ARGV, 3 do
+  local h = ARGV[i]
+  local stories = tonumber(redis.call('ZINCRBY', KEYS[1], 1, h))
+  if ARGV[i + 1] == '1' then redis.call('HINCRBY', KEYS[2], h, 1) end
+  if stories == 1 and ARGV[i + 2] == '1' then redis.call('SADD', KEYS[3], h) end
+  redis.call('ZADD', KEYS[4], ARGV[1], h)
+end
+"""
+
+_LUA_BOILERPLATE = """
+-- KEYS: para:stories, para:edge, para:promo. ARGV: min_stories, edge share
+local rows = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES')
+local share = tonumber(ARGV[2])
+local found = {}
+for i = 1, #rows, 2 do
+  local h, stories = rows[i], tonumber(rows[i + 1])
+  local edge = tonumber(redis.call('HGET', KEYS[2], h) or '0')
+  if redis.call('SISMEMBER', KEYS[3], h) == 1 or edge >= share * stories then
+    found[#found + 1] = h
+  end
+end
+return found
+"""
+
+_LUA_PRUNE_PARAGRAPHS = """
+-- KEYS: para:stories, para:edge, para:promo, para:seen. ARGV: cutoff ordinal, hashes...
+local cutoff = tonumber(ARGV[1])
+for i = 2, #ARGV do
+  local h = ARGV[i]
+  local stories, seen = redis.call('ZSCORE', KEYS[1], h), redis.call('ZSCORE', KEYS[4], h)
+  if stories and seen and tonumber(stories) == 1 and tonumber(seen) < cutoff then
+    redis.call('ZREM', KEYS[1], h)
+    redis.call('HDEL', KEYS[2], h)
+    redis.call('SREM', KEYS[3], h)
+    redis.call('ZREM', KEYS[4], h)
+  end
+end
+"""
+
+_LUA_RECENT_MEMBER = """
+local function recent_member(record, id)
+  local n = string.byte(record, 1) * 256 + string.byte(record, 2)
+  return string.sub(record, 3, 2 + n) .. '\\0' .. id
+end
+"""
+
+_LUA_REMEMBER = (
+    _LUA_RECENT_MEMBER
+    + """
+-- KEYS: emitted, emitted:body, emitted:template, recent, recent:order, sketch, sketch:of
+-- ARGV: id, id8, emitted record (body hash 8 + template hash 8 + ...), recent record,
+--       indexed sketch values (4 bytes each)
+local id, id8, record = ARGV[1], ARGV[2], ARGV[3]
+local old = redis.call('HGET', KEYS[1], id)
+if old then
+  redis.call('ZREM', KEYS[2], string.sub(old, 1, 8) .. id8)
+  redis.call('ZREM', KEYS[3], string.sub(old, 9, 16) .. id8)
+end
+redis.call('HSET', KEYS[1], id, record)
+redis.call('ZADD', KEYS[2], 0, string.sub(record, 1, 8) .. id8)
+redis.call('ZADD', KEYS[3], 0, string.sub(record, 9, 16) .. id8)
+local old_recent = redis.call('HGET', KEYS[4], id)
+if old_recent then redis.call('ZREM', KEYS[5], recent_member(old_recent, id)) end
+redis.call('HSET', KEYS[4], id, ARGV[4])
+redis.call('ZADD', KEYS[5], 0, recent_member(ARGV[4], id))
+local indexed = redis.call('HGET', KEYS[7], id) or ''
+local have = {}
+for i = 1, #indexed, 4 do have[string.sub(indexed, i, i + 3)] = true end
+for i = 1, #ARGV[5], 4 do
+  local value = string.sub(ARGV[5], i, i + 3)
+  redis.call('ZADD', KEYS[6], 0, value .. id8)
+  if not have[value] then
+    have[value] = true
+    indexed = indexed .. value
+  end
+end
+if #indexed > 0 then redis.call('HSET', KEYS[7], id, indexed) end
+"""
+)
+
+_LUA_RETIRE_BODY = (
+    _LUA_RETIRE
+    + """
+-- KEYS: sketch, sketch:of. ARGV: id, id8
+retire(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+"""
+)
+
+_LUA_PRUNE_RECENT = (
+    _LUA_RETIRE
+    + """
+-- KEYS: recent, recent:order, sketch, sketch:of. ARGV: (recent:order member, id, id8)...
+-- A member still present means the story was not remembered again with a newer date.
+for i = 1, #ARGV, 3 do
+  if redis.call('ZSCORE', KEYS[2], ARGV[i]) then
+    redis.call('ZREM', KEYS[2], ARGV[i])
+    redis.call('HDEL', KEYS[1], ARGV[i + 1])
+    retire(KEYS[3], KEYS[4], ARGV[i + 1], ARGV[i + 2])
+  end
+end
+"""
+)
+
+_LUA_REMEMBER_TOPIC = """
+-- KEYS: topics. ARGV: url, published_at ('' when unknown). Keeps the greatest date.
+local function greater(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x > y end
+  end
+  return #a > #b
+end
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if not old or greater(ARGV[2], old) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+"""
+
+_LUA_BEGIN_CRAWL = """
+-- KEYS: meta. ARGV: now. A worker joining a round in progress keeps its start time.
+if redis.call('HGET', KEYS[1], 'crawl_in_progress') == '1' then return 0 end
+redis.call('HSET', KEYS[1], 'crawl_in_progress', '1', 'crawl_started_at', ARGV[1])
+return 1
+"""
+
+
+def _id8(article_id: int) -> bytes:
+    return struct.pack(">Q", article_id)
+
+
+def _hash8(value: int) -> bytes:
+    return struct.pack(">q", value)
+
+
+def _value4(value: int) -> bytes:
+    return struct.pack(">I", value)
+
+
+def _pack_emitted(print_: StoryPrint, published_at: str | None) -> bytes:
+    emitted_at = int(_now().timestamp())
+    head = struct.pack(">qqI", print_.body_hash, print_.template_hash, emitted_at)
+    return head + (published_at or "").encode("utf-8")
+
+
+def _pack_recent(published_at: str, print_: StoryPrint) -> bytes:
+    """published_at (length-prefixed), sketch (count-prefixed), compressed tokens."""
+    date = published_at.encode("utf-8")
+    sketch = pack_sketch(print_.sketch)
+    head = struct.pack(">H", len(date)) + date + struct.pack(">B", len(print_.sketch))
+    return head + sketch + pack_tokens(print_.tokens)
+
+
+def _unpack_recent(record: bytes) -> tuple[str, list[int], bytes]:
+    """published_at, sketch and the still compressed tokens of a recent story."""
+    (date_size,) = struct.unpack_from(">H", record)
+    date_end = 2 + date_size
+    sketch_end = date_end + 1 + 4 * record[date_end]
+    published_at = record[2:date_end].decode("utf-8")
+    return published_at, unpack_sketch(record[date_end + 1 : sketch_end]), record[sketch_end:]
+
+
+def _staged_id(sort_key: bytes) -> int:
+    return int(sort_key.rsplit(b"|", 1)[1])
+
+
+class _Keys:
+    """The namespace's key names (see the module docstring)."""
+
+    def __init__(self, namespace: str):
+        self.staged = f"{namespace}:staged"
+        self.staged_item = f"{namespace}:staged:item"
+        self.staged_key = f"{namespace}:staged:key"
+        self.emitted = f"{namespace}:emitted"
+        self.emitted_body = f"{namespace}:emitted:body"
+        self.emitted_template = f"{namespace}:emitted:template"
+        self.recent = f"{namespace}:recent"
+        self.recent_order = f"{namespace}:recent:order"
+        self.sketch = f"{namespace}:sketch"
+        self.sketch_of = f"{namespace}:sketch:of"
+        self.para_stories = f"{namespace}:para:stories"
+        self.para_edge = f"{namespace}:para:edge"
+        self.para_promo = f"{namespace}:para:promo"
+        self.para_seen = f"{namespace}:para:seen"
+        self.seen = f"{namespace}:seen"
+        self.topics = f"{namespace}:topics"
+        self.meta = f"{namespace}:meta"
+
+
+@dataclass
+class _Release:
+    """A release's writes, queued until the feed is on disk, and what reads must see of them."""
+
+    pipe: Pipeline
+    #: id -> (body hash, template hash) of stories remembered in this release.
+    emitted: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: id -> packed recent record (``_pack_recent``).
+    recent: dict[int, bytes] = field(default_factory=dict)
+    #: id -> sketch values indexed in this release (after its last retirement).
+    indexed: dict[int, set[int]] = field(default_factory=dict)
+    #: Ids whose sketch entries in Redis are retired.
+    retired: set[int] = field(default_factory=set)
+    #: Ids to remove from staged: applied last at commit, so a story staged again in
+    #: the meantime (``stage`` takes it out of this set) stays staged.
+    unstaged: set[int] = field(default_factory=set)
+
+
+class RedisStateStore:
+    """One crawl's state in Redis, shared by every worker on ``namespace``.
+
+    A drop-in for ``StateStore``; see the module docstring for keys and release buffering.
+    """
+
+    def __init__(self, url: str, namespace: str):
+        self.redis: redis.Redis | None = redis.Redis.from_url(url)
+        self.keys = _Keys(namespace)
+        self._boilerplate: set[int] | None = None
+        self._release: _Release | None = None
+        self.feed_path: Path | None = None
+        register = self.redis.register_script
+        self._stage = register(_LUA_STAGE)
+        self._unstage = register(_LUA_UNSTAGE)
+        self._count = register(_LUA_COUNT_PARAGRAPHS)
+        self._find_boilerplate = register(_LUA_BOILERPLATE)
+        self._prune_paragraphs = register(_LUA_PRUNE_PARAGRAPHS)
+        self._remember = register(_LUA_REMEMBER)
+        self._retire = register(_LUA_RETIRE_BODY)
+        self._prune_recent = register(_LUA_PRUNE_RECENT)
+        self._remember_topic = register(_LUA_REMEMBER_TOPIC)
+        self._begin_crawl = register(_LUA_BEGIN_CRAWL)
+
+    @property
+    def client(self) -> redis.Redis:
+        """The open connection (a closed store fails loudly)."""
+        assert self.redis is not None, "the state store is closed"
+        return self.redis
+
+    # --- transactions -------------------------------------------------------------------
+    def commit(self) -> None:
+        """Execute a release's queued writes: the feed first, then the state, at once."""
+        if self._release is None:
+            return
+        release, self._release = self._release, _Release(self.client.pipeline(transaction=True))
+        self._sync_feed(release.pipe)
+        for article_id in sorted(release.unstaged):
+            self._unstage_in(release.pipe, article_id)
+        release.pipe.execute()
+
+    def begin_release(self) -> None:
+        """Stories are going to the feed: hold their settlement until the feed is on disk.
+
+        Like the SQLite store, the store stays in release mode until closed; each
+        ``commit`` executes what was queued so far. The boilerplate is recounted at
+        each release, other workers' stories included.
+        """
+        self.commit()
+        self._boilerplate = None
+        if self._release is None:
+            self._release = _Release(self.client.pipeline(transaction=True))
+
+    def on_engine_stopped(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.redis is None:
+            return
+        if self._release is None:
+            self._sync_feed(self.redis)
+        else:
+            self.commit()
+            self._release = None
+        self.redis.close()
+        self.redis = None
+
+    def _writer(self) -> redis.Redis | Pipeline:
+        """Where a write goes now: the release's queue, or straight to Redis."""
+        return self._release.pipe if self._release is not None else self.client
+
+    # --- the feed: what was really written ---------------------------------------------
+    def watch_feed(self, path: Path | None) -> None:
+        """Account for the default feed: stories in it are emitted, whatever state says."""
+        self.feed_path = path
+
+    def _feed_key(self, path: Path) -> str:
+        """Each machine writes its own feed file: its offset is its own."""
+        return f"feed_offset:{socket.gethostname()}:{path.resolve()}"
+
+    def _sync_feed(self, writer: redis.Redis | Pipeline) -> None:
+        """fsync the feed, then note its size: everything before it is accounted for."""
+        if self.feed_path is None or not self.feed_path.exists():
+            return
+        with self.feed_path.open("rb") as handle:
+            os.fsync(handle.fileno())
+        writer.hset(self.keys.meta, self._feed_key(self.feed_path), self.feed_path.stat().st_size)
+
+    def reconcile_feed(self) -> int:
+        """Settle stories a killed release wrote to the feed; drop a torn last line.
+
+        Returns how many stories were found in the feed but not yet marked emitted.
+        """
+        path = self.feed_path
+        if path is None or not path.exists():
+            return 0
+        size = path.stat().st_size
+        offset = int(self.client.hget(self.keys.meta, self._feed_key(path)) or 0)
+        offset = offset if offset <= size else 0  # the feed was replaced or rotated
+        settled = 0
+        with path.open("r+b") as handle:
+            handle.seek(offset)
+            tail = handle.read()
+            complete = tail[: tail.rfind(b"\n") + 1]
+            if len(complete) < len(tail):  # a line cut by the kill: it never was written
+                handle.truncate(offset + len(complete))
+            for line in complete.splitlines():
+                settled += self._settle_written(line)
+        self._writer().hset(self.keys.meta, self._feed_key(path), offset + len(complete))
+        self.commit()
+        return settled
+
+    def _settle_written(self, line: bytes) -> int:
+        try:
+            item = Article(**json.loads(line))
+        except (ValueError, TypeError):
+            return 0
+        if not item.article_id or self.was_emitted(item.article_id):
+            return 0
+        self.remember_emitted(item, StoryPrint.of(item.title or "", item.body or ""))
+        return 1
+
+    # --- the crawl round ----------------------------------------------------------------
+    def crawl_in_progress(self) -> bool:
+        return self.client.hget(self.keys.meta, "crawl_in_progress") == b"1"
+
+    def begin_crawl(self) -> None:
+        """A new round, unless one is in progress: a joining worker keeps its start time."""
+        self._begin_crawl(keys=[self.keys.meta], args=[_now().isoformat()])
+
+    def finish_crawl(self) -> None:
+        """The round is over; ``crawl_started_at`` stays readable until the next one."""
+        self.client.hset(self.keys.meta, "crawl_in_progress", "0")
+
+    def crawl_started_at(self) -> str:
+        """When the current round began (workers joining it included)."""
+        value = self.client.hget(self.keys.meta, "crawl_started_at")
+        return value.decode() if value else ""
+
+    # The SQLite store's kill detection and frontier: the scrapy-redis queue does both here.
+    def start_recorded(self) -> None:
+        pass
+
+    def mark_running(self) -> None:
+        pass
+
+    def mark_stopped(self) -> None:
+        pass
+
+    def shut_down_cleanly(self) -> bool:
+        return True
+
+    def frontier_add(self, fingerprint: bytes, request: str) -> bool:
+        raise NotImplementedError(_NO_FRONTIER)
+
+    def frontier_done(self, fingerprint: bytes) -> None:
+        raise NotImplementedError(_NO_FRONTIER)
+
+    def frontier_pending(self) -> list[str]:
+        raise NotImplementedError(_NO_FRONTIER)
+
+    # --- incremental memory -----------------------------------------------------------
+    def story_seen(self, article_id: str) -> tuple[str | None, str | None]:
+        """When this story page was fetched (None: never) and its publication date."""
+        value = self.client.hget(self.keys.seen, str(int(article_id)))
+        if value is None:
+            return None, None
+        fetched_at, *published_at = value.decode("utf-8").split("\n", 1)
+        return fetched_at, published_at[0] if published_at else None
+
+    def remember_story_seen(self, article_id: str, published_at: str | None) -> None:
+        value = _now().isoformat() + ("" if published_at is None else f"\n{published_at}")
+        self.client.hset(self.keys.seen, str(int(article_id)), value)
+
+    def remember_topic(self, url: str, published_at: str | None) -> None:
+        self._remember_topic(keys=[self.keys.topics], args=[url, published_at or ""])
+
+    def recent_topics(self, days: int) -> list[str]:
+        """Topic pages named by stories published within ``days`` of the newest one."""
+        topics = {
+            url.decode("utf-8"): last.decode("utf-8")
+            for url, last in self.client.hgetall(self.keys.topics).items()
+        }
+        newest = max(topics.values(), default="")
+        if not newest:
+            return []
+        low, _ = _window(newest, days)
+        return sorted(url for url, last in topics.items() if last >= low)
+
+    # --- staging ------------------------------------------------------------------------
+    def stage(self, item: Article) -> bool:
+        """Hold a parsed story until release; False when it was already staged."""
+        assert item.article_id is not None
+        article_id = int(item.article_id)
+        sort_key = f"{item.published_at or ''}|{article_id:012d}"
+        # Unstaged earlier in an uncommitted release: staged anew, as SQLite would.
+        again = self._release is not None and article_id in self._release.unstaged
+        item_json = json.dumps(asdict(item), ensure_ascii=False)
+        keys = self.keys
+        if not self._stage(
+            keys=[keys.staged, keys.staged_item, keys.staged_key],
+            args=[article_id, sort_key, item_json, int(again)],
+        ):
+            return False
+        if self._release is not None:
+            self._release.unstaged.discard(article_id)
+        if not self.was_emitted(item.article_id):
+            self._count_paragraphs((item.body or "").split("\n\n"))
+        return True
+
+    def staged_count(self) -> int:
+        count = self.client.zcard(self.keys.staged)
+        if self._release is not None and self._release.unstaged:
+            held = self.client.hmget(self.keys.staged_key, sorted(self._release.unstaged))
+            count -= sum(1 for key in held if key is not None)
+        return count
+
+    def staged_items(self, batch: int = 500) -> Iterator[Article]:
+        """Staged stories, oldest publication first (ties: lower id), in batches."""
+        low = b"-"
+        while True:
+            sort_keys = self.client.zrangebylex(self.keys.staged, low, b"+", start=0, num=batch)
+            if not sort_keys:
+                return
+            low = b"(" + sort_keys[-1]
+            ids = [_staged_id(key) for key in sort_keys]
+            items = self.client.hmget(self.keys.staged_item, ids)
+            for article_id, raw in zip(ids, items, strict=True):
+                unstaged = self._release is not None and article_id in self._release.unstaged
+                if raw is not None and not unstaged:  # None: another worker settled it
+                    yield Article(**json.loads(raw))
+
+    def unstage(self, article_id: str | None) -> None:
+        if article_id and article_id.isdigit():
+            if self._release is not None:
+                self._release.unstaged.add(int(article_id))
+            else:
+                self._unstage_in(self.client, int(article_id))
+
+    def _unstage_in(self, client: redis.Redis | Pipeline, article_id: int) -> None:
+        keys = self.keys
+        self._unstage(
+            keys=[keys.staged, keys.staged_item, keys.staged_key], args=[article_id], client=client
+        )
+
+    # --- boilerplate paragraphs ---------------------------------------------------------
+    def _count_paragraphs(self, paragraphs: list[str]) -> None:
+        """Count each distinct paragraph once for this story, noting if it sits at an edge.
+
+        The edge is the first or last paragraph of a body of three or more: where
+        promos and legal lines go. In shorter bodies every paragraph is story text.
+        One script call: atomic against other workers counting the same paragraphs.
+        """
+        last = len(paragraphs) - 1
+        seen: dict[int, tuple[int, int]] = {}
+        for index, paragraph in enumerate(paragraphs):
+            if not paragraph.strip():
+                continue
+            digest = paragraph_hash(paragraph)
+            at_edge = int(last >= 2 and index in (0, last))
+            previous_edge = seen.get(digest, (0, 0))[0]
+            seen[digest] = (max(at_edge, previous_edge), int(looks_like_promo(paragraph)))
+        self._boilerplate = None
+        if not seen:
+            return
+        keys = self.keys
+        args: list[bytes | int] = [_now().date().toordinal()]
+        for digest, (edge, promo) in seen.items():
+            args += [_hash8(digest), edge, promo]
+        self._count(
+            keys=[keys.para_stories, keys.para_edge, keys.para_promo, keys.para_seen], args=args
+        )
+
+    def boilerplate_paragraphs(self, min_stories: int) -> set[int]:
+        """Hashes of paragraphs that are site boilerplate.
+
+        Seen in more than ``min_stories`` distinct stories, and either worded like a
+        promo or legal line, or nearly always at a body's edge (its first or last
+        paragraph). A sentence that merely recurs inside stories (a stock quote) is
+        not boilerplate.
+        """
+        if self._boilerplate is None:
+            keys = self.keys
+            found = self._find_boilerplate(
+                keys=[keys.para_stories, keys.para_edge, keys.para_promo],
+                args=[min_stories, EDGE_SHARE],
+            )
+            self._boilerplate = {struct.unpack(">q", digest)[0] for digest in found}
+        return self._boilerplate
+
+    # --- emitted stories ----------------------------------------------------------------
+    def was_emitted(self, article_id: str) -> bool:
+        if self._release is not None and int(article_id) in self._release.emitted:
+            return True
+        return bool(self.client.hexists(self.keys.emitted, str(int(article_id))))
+
+    def emitted_body_hash(self, article_id: str) -> int | None:
+        if self._release is not None and int(article_id) in self._release.emitted:
+            return self._release.emitted[int(article_id)][0]
+        record = self.client.hget(self.keys.emitted, str(int(article_id)))
+        return struct.unpack_from(">q", record)[0] if record else None
+
+    def emitted_with_body(self, print_: StoryPrint) -> str | None:
+        return self._lowest_id(self.keys.emitted_body, print_.body_hash, 0)
+
+    def emitted_with_template(self, print_: StoryPrint) -> str | None:
+        return self._lowest_id(self.keys.emitted_template, print_.template_hash, 1)
+
+    def _lowest_id(self, index: str, value: int, which: int) -> str | None:
+        """The lowest emitted id with this hash; ``which``: its place in the overlay pair."""
+        held = self._release.emitted if self._release is not None else {}
+        prefix = _hash8(value)
+        # Stories remembered again in the release may no longer have this hash: read
+        # past as many as there are, so a stored one is among what is read.
+        members = self.client.zrangebylex(
+            index, b"[" + prefix, b"[" + prefix + _MAX_ID, start=0, num=len(held) + 1
+        )
+        ids = [struct.unpack(">Q", member[8:])[0] for member in members]
+        ids = [article_id for article_id in ids if article_id not in held]
+        ids += [article_id for article_id, hashes in held.items() if hashes[which] == value]
+        return str(min(ids)) if ids else None
+
+    def near_duplicate_of(
+        self,
+        print_: StoryPrint,
+        published_at: str | None,
+        window_days: int,
+        min_similarity: float,
+        exclude: str | None = None,
+    ) -> str | None:
+        """The id of a recent emitted story this one nearly repeats, if any.
+
+        Candidates share sketch values (an index look-up); a cheap bound (shared words)
+        and the sketch resemblance discard most of them before the word-level diff.
+        """
+        if not print_.sketch:
+            return None
+        low, high = _window(published_at, window_days)
+        candidates = self._near_candidates(print_.sketch[:INDEXED_SIZE])
+        records = self._recent_records(candidates)
+        for article_id in candidates:
+            record = records.get(article_id)
+            if record is None or str(article_id) == exclude:
+                continue
+            recent_published, sketch, packed_tokens = _unpack_recent(record)
+            if not low <= recent_published <= high:
+                continue
+            if sketch_resemblance(print_.sketch, sketch) < 0.25:
+                continue
+            tokens = unpack_tokens(packed_tokens)
+            if length_bound(print_.tokens, tokens) < min_similarity:
+                continue
+            if similarity_bound(print_.tokens, tokens) < min_similarity:
+                continue
+            if edit_similarity(print_.tokens, tokens) >= min_similarity:
+                return str(article_id)
+        return None
+
+    def _near_candidates(self, indexed: list[int]) -> list[int]:
+        """Ids sharing at least ``MIN_SHARED_SKETCH`` values, most shared first, top 8."""
+        pipe = self.client.pipeline(transaction=False)
+        for value in indexed:
+            prefix = _value4(value)
+            pipe.zrangebylex(self.keys.sketch, b"[" + prefix, b"[" + prefix + _MAX_ID)
+        entries = {
+            (value, struct.unpack(">Q", member[4:])[0])
+            for value, members in zip(indexed, pipe.execute(), strict=True)
+            for member in members
+        }
+        if self._release is not None:
+            release = self._release
+            wanted = set(indexed)
+            entries = {(v, i) for v, i in entries if i not in release.retired}
+            entries |= {(v, i) for i, values in release.indexed.items() for v in values & wanted}
+        shared = Counter(article_id for _, article_id in entries)
+        found = [article_id for article_id, count in shared.items() if count >= MIN_SHARED_SKETCH]
+        return sorted(found, key=lambda article_id: (-shared[article_id], article_id))[:8]
+
+    def _recent_records(self, ids: list[int]) -> dict[int, bytes]:
+        held = self._release.recent if self._release is not None else {}
+        stored = [article_id for article_id in ids if article_id not in held]
+        records = (
+            dict(zip(stored, self.client.hmget(self.keys.recent, stored), strict=True))
+            if stored
+            else {}
+        )
+        records.update({article_id: held[article_id] for article_id in ids if article_id in held})
+        return {article_id: record for article_id, record in records.items() if record}
+
+    def remember_emitted(self, item: Article, print_: StoryPrint) -> None:
+        """Record an emitted story (fingerprints and recent text) and settle it."""
+        assert item.article_id is not None
+        article_id = int(item.article_id)
+        if self._release is None:
+            pipe = self.client.pipeline(transaction=True)
+            self._queue_remember(pipe, article_id, item.published_at, print_)
+            self._unstage_in(pipe, article_id)
+            pipe.execute()
+            return
+        release = self._release
+        self._queue_remember(release.pipe, article_id, item.published_at, print_)
+        release.emitted[article_id] = (print_.body_hash, print_.template_hash)
+        release.recent[article_id] = _pack_recent(item.published_at or "", print_)
+        release.indexed.setdefault(article_id, set()).update(print_.sketch[:INDEXED_SIZE])
+        release.unstaged.add(article_id)
+
+    def _queue_remember(
+        self, pipe: Pipeline, article_id: int, published_at: str | None, print_: StoryPrint
+    ) -> None:
+        keys = self.keys
+        self._remember(
+            keys=[
+                keys.emitted,
+                keys.emitted_body,
+                keys.emitted_template,
+                keys.recent,
+                keys.recent_order,
+                keys.sketch,
+                keys.sketch_of,
+            ],
+            args=[
+                article_id,
+                _id8(article_id),
+                _pack_emitted(print_, published_at),
+                _pack_recent(published_at or "", print_),
+                pack_sketch(print_.sketch[:INDEXED_SIZE]),
+            ],
+            client=pipe,
+        )
+
+    def retire_body(self, article_id: str) -> None:
+        """Before a new version of a story is remembered, forget its old text."""
+        number = int(article_id)
+        self._retire(
+            keys=[self.keys.sketch, self.keys.sketch_of],
+            args=[number, _id8(number)],
+            client=self._writer(),
+        )
+        if self._release is not None:
+            self._release.retired.add(number)
+            self._release.indexed.pop(number, None)
+
+    def prune(self, window_days: int) -> None:
+        """Forget what no longer matters: old recent texts and one-off paragraphs.
+
+        Commits first, as the SQLite store's prune does at its end.
+        """
+        self.commit()
+        keys = self.keys
+        newest = self.client.zrevrangebylex(keys.recent_order, b"+", b"-", start=0, num=1)
+        newest_date = newest[0].split(b"\0", 1)[0].decode("utf-8") if newest else ""
+        if newest_date:
+            low, _ = _window(newest_date, window_days)
+            old = self.client.zrangebylex(keys.recent_order, b"-", b"(" + low.encode("utf-8"))
+            for chunk in _chunks(old):
+                args: list[bytes | int] = []
+                for member in chunk:
+                    article_id = int(member.split(b"\0", 1)[1])
+                    args += [member, article_id, _id8(article_id)]
+                self._prune_recent(
+                    keys=[keys.recent, keys.recent_order, keys.sketch, keys.sketch_of], args=args
+                )
+        cutoff = (_now() - timedelta(days=PARAGRAPH_MEMORY_DAYS)).date().toordinal()
+        stale = self.client.zrangebyscore(keys.para_seen, "-inf", f"({cutoff}")
+        for chunk in _chunks(stale):
+            self._prune_paragraphs(
+                keys=[keys.para_stories, keys.para_edge, keys.para_promo, keys.para_seen],
+                args=[cutoff, *chunk],
+            )
+
+
+_NO_FRONTIER = "In Redis mode the scrapy-redis scheduler queue is the frontier"
+
+
+def _chunks(members: list[bytes]) -> Iterator[list[bytes]]:
+    for start in range(0, len(members), PRUNE_CHUNK):
+        yield members[start : start + PRUNE_CHUNK]
