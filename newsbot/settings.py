@@ -64,6 +64,7 @@ NEWSBOT_FEED = "output/urdupoint.jsonl"
 ADDONS = {
     "newsbot.addons.DefaultFeed": 100,
     "newsbot.browser.BrowserAddon": 110,
+    "newsbot.scaleout.RedisAddon": 120,
 }
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_STORE_EMPTY = False
@@ -140,6 +141,14 @@ NEWSBOT_TOPIC_REVISIT_DAYS = 7
 NEWSBOT_REPORT = "output/%(name)s.report.json"
 NEWSBOT_MIN_FIELD_COVERAGE = 0.95
 NEWSBOT_REPORT_MIN_PAGES = 10
+
+
+# --- Scale-out: several processes on one crawl (newsbot/scaleout.py) ----------------
+# Set to a Redis URL (redis://host:6379/0) to share the scheduler queue, the dupefilter
+# and the crawler's state between processes on any machines; empty: one process, no
+# server. Keys start with NEWSBOT_REDIS_PREFIX:<spider>.
+NEWSBOT_REDIS_URL = ""
+NEWSBOT_REDIS_PREFIX = "newsbot"
 
 
 # --- Logging -----------------------------------------------------------------------

@@ -72,8 +72,19 @@ class StagingMiddleware:
                 yield output
 
     def spider_idle(self, spider: Spider) -> None:
-        """Schedule one release while stories wait; stop if a release settled nothing."""
+        """Schedule one release while stories wait; stop if a release settled nothing.
+
+        With several workers (``scaleout.py``), only when the whole crawl is idle, and
+        only by the one worker that took the release.
+        """
         self.state.commit()
+        crew = getattr(self.crawler, "newsbot_crew", None)
+        if crew is not None:
+            verdict = crew.on_idle()
+            if verdict == "busy":
+                raise DontCloseSpider  # other workers may still yield requests for us
+            if verdict == "done":
+                return  # another worker releases the staged stories
         waiting = self.state.staged_count()
         if not waiting or waiting == self._released_at:
             if waiting:
@@ -86,7 +97,8 @@ class StagingMiddleware:
         request = Request(
             RELEASE_URL,
             callback=self._released,
-            meta={RELEASE_META: True, "allow_offsite": True},
+            # Answered here, by this process: never put in a shared (Redis) queue.
+            meta={RELEASE_META: True, "allow_offsite": True, "newsbot_local": True},
             dont_filter=True,
         )
         assert self.crawler.engine is not None

@@ -180,16 +180,28 @@ class StateStore:
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> StateStore:
-        """The crawl's one store, opened by the first component that asks for it."""
+        """The crawl's one store, opened by the first component that asks for it.
+
+        In Redis mode (``NEWSBOT_REDIS_URL``, see ``scaleout.py``) it is a
+        ``RedisStateStore`` shared by every worker, with the same methods.
+        """
         store = getattr(crawler, "newsbot_state", None)
         if store is None:
-            config = NewsbotConfig.from_settings(crawler.settings)
             assert crawler.spidercls is not None
-            store = cls(config.state_path(crawler.spidercls.name))
+            name = crawler.spidercls.name
+            redis_url = crawler.settings.get("NEWSBOT_REDIS_URL")
+            if redis_url:
+                from newsbot.scaleout import redis_namespace
+                from newsbot.state_redis import RedisStateStore
+
+                store = RedisStateStore(redis_url, redis_namespace(crawler.settings, name))
+            else:
+                config = NewsbotConfig.from_settings(crawler.settings)
+                store = cls(config.state_path(name))
             crawler.newsbot_state = store  # type: ignore[attr-defined]
             # After spider_closed, when feed exports have closed their files.
             crawler.signals.connect(store.on_engine_stopped, signal=signals.engine_stopped)
-        return store
+        return store  # type: ignore[no-any-return]
 
     # --- transactions -------------------------------------------------------------------
     def _changed(self, count: int = 1) -> None:

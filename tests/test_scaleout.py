@@ -1,0 +1,106 @@
+"""Scale-out: two crawler processes share one crawl through a real Redis server."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.conftest import (
+    CrawlRun,
+    SampleSite,
+    build_and_serve,
+    crawl_command,
+    crawl_env,
+    read_jsonl,
+)
+from tests.test_incremental import build_and_serve_again
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def slow_site(tmp_path: Path) -> Iterator[SampleSite]:
+    """The sample site, each answer 20 ms late: a crawl long enough for two workers."""
+    served = build_and_serve(tmp_path / "sample", delay=0.02)
+    try:
+        yield served
+    finally:
+        served.server.stop()
+
+
+def run_workers(
+    dirs: list[Path], site: SampleSite, redis_url: str, prefix: str, extra: list[dict[str, str]]
+) -> list[CrawlRun]:
+    """Start one ``scrapy crawl urdupoint`` per directory at once; wait for all."""
+    procs = []
+    for workdir, settings in zip(dirs, extra, strict=True):
+        workdir.mkdir(parents=True, exist_ok=True)
+        command = crawl_command(
+            "-a", f"base_url={site.base_url}",
+            settings={
+                "NEWSBOT_REDIS_URL": redis_url,
+                "NEWSBOT_REDIS_PREFIX": prefix,
+                "CONCURRENT_REQUESTS": "4",
+                "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
+                **settings,
+            },
+        )  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                command,
+                cwd=workdir,
+                env=crawl_env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
+    runs = []
+    for proc, workdir in zip(procs, dirs, strict=True):
+        out, _ = proc.communicate(timeout=600)
+        runs.append(CrawlRun(proc.returncode, out, workdir))
+    return runs
+
+
+def feed_ids(workdir: Path) -> list[str]:
+    feed = workdir / "output" / "urdupoint.jsonl"
+    return [row["article_id"] for row in read_jsonl(feed)] if feed.exists() else []
+
+
+def test_two_workers_share_the_crawl_and_write_every_story_once(
+    slow_site: SampleSite, tmp_path: Path, redis_server: str
+) -> None:
+    prefix = f"newsbot-test-{uuid.uuid4().hex[:8]}"
+    dirs = [tmp_path / "worker1", tmp_path / "worker2"]
+    # The second worker asks for the scrapy-redis trap; it must be refused, not obeyed.
+    first = run_workers(dirs, slow_site, redis_server, prefix, [{}, {"SCHEDULER_PERSIST": "False"}])
+    for run in first:
+        assert run.returncode == 0, run.log[-3000:]
+        assert (run.stat("newsbot/pages/story") or 0) >= 10, "a worker did (almost) nothing"
+    assert "SCHEDULER_PERSIST=False ignored" in first[1].log
+
+    truth = {row["article_id"] for row in slow_site.ground_truth()}
+    written = feed_ids(dirs[0]) + feed_ids(dirs[1])
+    assert sorted(written) == sorted(truth), "the union must be every story exactly once"
+    assert sum("releases the staged stories" in run.log for run in first) == 1
+
+    client = redis.Redis.from_url(redis_server)
+    assert not client.exists(f"{prefix}:urdupoint:requests"), "the shared queue is not empty"
+    assert not client.exists(f"{prefix}:urdupoint:dupefilter"), "the round was not closed"
+    assert not client.hlen(f"{prefix}:urdupoint:workers"), "a worker did not sign off"
+
+    # Round two, on a site that gained 12 stories: both workers, only the new stories.
+    before = [len(feed_ids(d)) for d in dirs]
+    grown = {row["article_id"] for row in build_and_serve_again(slow_site, edition=2)}
+    second = run_workers(dirs, slow_site, redis_server, prefix, [{}, {}])
+    for run in second:
+        assert run.returncode == 0, run.log[-3000:]
+        assert (run.stat("response_received_count") or 0) > 0
+    added = feed_ids(dirs[0])[before[0] :] + feed_ids(dirs[1])[before[1] :]
+    assert sorted(added) == sorted(grown - truth)
+    assert len(grown - truth) == 12
