@@ -24,8 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from newsbot.benchmark import quality, report
+from newsbot.benchmark.redis_server import RedisServer
 from newsbot.benchmark.replay import load_pages, replay
-from newsbot.benchmark.runs import CrawlResult, bare_command, run_process, urdupoint_command
+from newsbot.benchmark.runs import (
+    CrawlResult,
+    bare_command,
+    run_parallel,
+    run_process,
+    urdupoint_command,
+)
 from newsbot.benchmark.server import BenchServer
 from newsbot.sample_site import build_site
 
@@ -67,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         site = build_site(work / "site", server.base_url, stories=args.stories)
         server.start()
         runs = crawl_all(server, work, args.concurrency)
+        two = scale_out(server, work, args.concurrency)
         results = summarize(runs, site, server, work, args)
+        results["scale_out"] = two
+        if two:
+            results["scale_out"]["speedup"] = round(runs["urdupoint"].wall_s / two["wall_s"], 2)
     finally:
         server.stop()
     table = report.write(results, list(runs.values()), args.out)
@@ -87,6 +98,42 @@ def crawl_all(server: BenchServer, work: Path, concurrency: int) -> dict[str, Cr
         if report_file.exists():
             runs[name].stories = json.loads(report_file.read_text()).get("stories_emitted", 0)
     return runs
+
+
+def scale_out(server: BenchServer, work: Path, concurrency: int) -> dict[str, Any] | None:
+    """Two ``urdupoint`` workers on one crawl through Redis (``scaleout.py``), fresh state."""
+    redis = RedisServer(work / "redis").start()
+    if redis is None:
+        print(
+            "benchmark: redis-server not found: no scale-out run (apt-get install -y redis-server)",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        commands = [
+            urdupoint_command(
+                server.base_url,
+                work / f"scaleout-{index}",
+                f"scaleout-{index}",
+                concurrency,
+                extra={"NEWSBOT_REDIS_URL": redis.url, "NEWSBOT_REDIS_PREFIX": "bench"},
+            )
+            for index in (1, 2)
+        ]
+        for index in (1, 2):
+            (work / f"scaleout-{index}").mkdir(parents=True, exist_ok=True)
+        wall, results = run_parallel("scaleout", commands, work, server)
+    finally:
+        redis.stop()
+    stories = sum(len(_read_jsonl(work / f"scaleout-{i}" / "urdupoint.jsonl")) for i in (1, 2))
+    return {
+        "workers": 2,
+        "wall_s": round(wall, 2),
+        "pages": [r.pages for r in results],
+        "stories": stories,
+        "returncodes": [r.returncode for r in results],
+        "peak_rss_mb": [r.peak_rss_mb for r in results],
+    }
 
 
 def summarize(

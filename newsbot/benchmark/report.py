@@ -85,6 +85,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"- Server CPU during the urdupoint crawl: {ours['server_cpu_s']} s "
         f"({results['server_cpu_share']:.1%} of the crawl's wall time): not the bottleneck.",
         "",
+        *_scale_out_lines(results),
         "## Parse + pipelines alone (in-process replay of every story page)",
         "",
         "| part | CPU ms per story page |",
@@ -136,6 +137,26 @@ def markdown(results: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _scale_out_lines(results: dict[str, Any]) -> list[str]:
+    two = results.get("scale_out")
+    one = results["crawls"]["urdupoint"]
+    if not two:
+        return ["Scale-out: not measured (redis-server not installed).", ""]
+    return [
+        "## Scale-out: two worker processes, one crawl, through Redis",
+        "",
+        "| run | processes | wall seconds | pages | stories written | speed-up |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| urdupoint | 1 | {one['wall_s']} | {one['pages']} | {one['stories']} | 1.00 |",
+        f"| urdupoint + Redis | 2 | {two['wall_s']} | {' + '.join(map(str, two['pages']))} | "
+        f"{two['stories']} | {two['speedup']:.2f} |",
+        "",
+        f"Both from a fresh state; wall time from process start to exit. This machine has "
+        f"{results['machine']['cores']} cores, shared with nginx and Redis.",
+        "",
+    ]
 
 
 def chart(runs: list[CrawlResult], path: Path) -> None:

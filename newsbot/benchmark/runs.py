@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ class CrawlResult:
     samples: list[dict[str, Any]] = field(default_factory=list)
     server_cpu_s: float = 0.0
     stories: int = 0
+    wall_s: float = 0.0  # process start to exit, measured outside
 
     @property
     def final(self) -> dict[str, Any]:
@@ -80,6 +82,7 @@ class CrawlResult:
             "cpu_ms_per_story": round(self.cpu_ms_per_story, 2),
             "peak_rss_mb": self.peak_rss_mb,
             "server_cpu_s": round(self.server_cpu_s, 2),
+            "wall_s": round(self.wall_s, 2),
         }
 
 
@@ -94,11 +97,13 @@ def run_process(
     }
     server_before = server.cpu_seconds()
     print(f"benchmark: {name}: {' '.join(command[2:])}", flush=True)
+    started = time.monotonic()
     with (work / f"{name}.log").open("w") as log:
         proc = subprocess.run(  # noqa: S603 - our own interpreter and arguments
             command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, check=False
         )
     result = CrawlResult(name, proc.returncode, server_cpu_s=server.cpu_seconds() - server_before)
+    result.wall_s = time.monotonic() - started
     if probe.exists():
         with probe.open() as rows:
             result.samples = [json.loads(line) for line in rows if line.strip()]
@@ -138,3 +143,46 @@ def bare_command(base_url: str, work: Path, concurrency: int) -> tuple[list[str]
         sys.executable, "-m", "newsbot.benchmark.bare", base_url, str(probe), str(concurrency),
     ]  # fmt: skip
     return command, probe
+
+
+def run_parallel(
+    name: str,
+    commands: list[tuple[list[str], Path]],
+    work: Path,
+    server: BenchServer,
+) -> tuple[float, list[CrawlResult]]:
+    """Run crawl processes at once (the scale-out workers); wall seconds and each result."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "SCRAPY_SETTINGS_MODULE": "newsbot.settings",
+    }
+    server_before = server.cpu_seconds()
+    print(f"benchmark: {name}: {len(commands)} processes", flush=True)
+    started = time.monotonic()
+    procs = []
+    for index, (command, _) in enumerate(commands, start=1):
+        workdir = work / f"{name}-{index}"
+        workdir.mkdir(parents=True, exist_ok=True)
+        log = (work / f"{name}-{index}.log").open("w")
+        procs.append(
+            (
+                subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                    command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
+                ),
+                log,
+            )
+        )
+    for proc, log in procs:
+        proc.wait()
+        log.close()
+    wall = time.monotonic() - started
+    server_cpu = server.cpu_seconds() - server_before
+    results = []
+    for index, ((proc, _), (_, probe)) in enumerate(zip(procs, commands, strict=True), start=1):
+        result = CrawlResult(f"{name}-{index}", proc.returncode, server_cpu_s=server_cpu)
+        if probe.exists():
+            with probe.open() as rows:
+                result.samples = [json.loads(line) for line in rows if line.strip()]
+        results.append(result)
+    return wall, results
