@@ -50,12 +50,13 @@ def body_hash(tokens: list[str]) -> int:
     return _hash64(" ".join(tokens))
 
 
-def template_hash(title: str, body: str) -> int:
-    """The story's text with every number, date word, day and month name masked."""
-    masked = [
-        "#" if NUMBER_RE.match(token) or token in DATE_WORDS else token
-        for token in words(f"{title}\n{body}")
-    ]
+def template_hash(title: str, body: str, body_tokens: list[str] | None = None) -> int:
+    """The story's text with every number, date word, day and month name masked.
+
+    ``body_tokens``: ``words(body)`` when the caller has them already.
+    """
+    tokens = words(title) + (words(body) if body_tokens is None else body_tokens)
+    masked = ["#" if token in DATE_WORDS or NUMBER_RE.match(token) else token for token in tokens]
     return _hash64(" ".join(masked))
 
 
@@ -121,7 +122,7 @@ class StoryPrint:
     @classmethod
     def of(cls, title: str, body: str) -> StoryPrint:
         tokens = words(body)
-        return cls(tokens, body_hash(tokens), template_hash(title, body), sketch(tokens))
+        return cls(tokens, body_hash(tokens), template_hash(title, body, tokens), sketch(tokens))
 
 
 def pack_tokens(tokens: list[str]) -> bytes:

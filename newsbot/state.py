@@ -33,7 +33,6 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -393,7 +392,7 @@ class StateStore:
         sort_key = f"{item.published_at or ''}|{article_id:012d}"
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO staged (article_id, sort_key, item) VALUES (?, ?, ?)",
-            (article_id, sort_key, json.dumps(asdict(item), ensure_ascii=False)),
+            (article_id, sort_key, json.dumps(vars(item), ensure_ascii=False)),
         )
         if not cursor.rowcount:
             return False
@@ -508,15 +507,16 @@ class StateStore:
         candidates = self.db.execute(
             NEAR_CANDIDATES_SQL, (*values, low, high, MIN_SHARED_SKETCH)
         ).fetchall()
-        rows = [
-            row
-            for (article_id,) in candidates
+        order = [article_id for (article_id,) in candidates]
+        found = {
+            row[0]: row
             for row in self.db.execute(
                 "SELECT article_id, tokens, sketch FROM recent "
-                "WHERE article_id = ? AND published_at BETWEEN ? AND ?",
-                (article_id, low, high),
+                f"WHERE article_id IN ({','.join('?' * len(order))})",
+                order,
             )
-        ]
+        }
+        rows = [found[article_id] for article_id in order if article_id in found]
         for article_id, packed_tokens, packed_sketch in rows:
             if str(article_id) == exclude:
                 continue

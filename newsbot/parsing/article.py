@@ -21,7 +21,9 @@ from scrapy.http import Response, TextResponse
 from newsbot.items import Article
 from newsbot.loaders import ArticleLoader
 from newsbot.parsing.html import (
+    candidate_texts,
     css,
+    heading_among,
     heading_by_text,
     jsonld_objects,
     jsonld_types,
@@ -58,6 +60,9 @@ BREADCRUMB_LINKS = css("[class*=bread] a")  # ASSUMED markup: a fallback for the
 CANONICAL = css('link[rel="canonical"]::attr(href)')
 OG_IMAGE = css('meta[property="og:image"]::attr(content)')
 PAGE_TITLE = xpath("//title//text()")
+#: Pieces of the block headings' words in their usual casings ("Related Topics", "MORE
+#: STORIES FROM"): text nodes holding none of them are not headings we look for.
+HEADING_FRAGMENTS = ("elated", "ELATED", "tories", "TORIES")
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"}
 
 #: A story dated further ahead than this is refused: a wrong date, not a scoop.
@@ -143,6 +148,16 @@ class ArticlePage:
             if found:
                 return found[0]
         return None
+
+    @cached_property
+    def heading_texts(self) -> list[tuple[etree._Element, str]]:
+        """Texts that may be a block heading, in their usual casings: one pass per page."""
+        return candidate_texts(self.root, HEADING_FRAGMENTS)
+
+    def _heading(self, needle: str, pattern: re.Pattern[str]) -> etree._Element | None:
+        """A block's heading: among the usual casings first, then in any casing."""
+        found = heading_among(self.heading_texts, needle, pattern)
+        return found if found is not None else heading_by_text(self.root, needle, pattern)
 
     @cached_property
     def jsonld_all(self) -> list[dict[str, Any]]:
@@ -246,7 +261,7 @@ class ArticlePage:
 
     def category(self) -> list[str | None]:
         """The name in "More Stories From <Category>", else the breadcrumb's last level."""
-        heading = heading_by_text(self.root, "more stories from", MORE_STORIES_RE)
+        heading = self._heading("more stories from", MORE_STORIES_RE)
         from_heading = MORE_STORIES_RE.match(text_of(heading)) if heading is not None else None
         return [
             from_heading["category"] if from_heading else None,
@@ -277,7 +292,7 @@ class ArticlePage:
     @cached_property
     def topic_links(self) -> list[tuple[str, str]]:
         """``(absolute url, name)`` of the "Related Topics" block's links on this site."""
-        heading = heading_by_text(self.root, "related topics", RELATED_TOPICS_RE)
+        heading = self._heading("related topics", RELATED_TOPICS_RE)
         if heading is None:
             return []
         links = []

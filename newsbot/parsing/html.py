@@ -131,19 +131,45 @@ _LOWER = "translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz
 
 
 @lru_cache(maxsize=16)
-def _heading_xpaths(needle: str) -> tuple[etree.XPath, etree.XPath]:
-    """Text nodes that may be a heading saying ``needle``: usual casings, then any.
+def _texts_containing(fragments: tuple[str, ...]) -> etree.XPath:
+    """Text nodes under ``<body>`` containing any fragment (case-sensitive, in C)."""
+    test = " or ".join(f"contains(., '{fragment}')" for fragment in fragments)
+    return etree.XPath(f"//body//text()[{test}]")  # smart strings: they know their element
 
-    The first is cheap (plain ``contains``); the second lower-cases every text node of
-    the page and runs only when the first found nothing that matched. Text nodes come
-    back as "smart strings", which know their element.
+
+def candidate_texts(
+    root: etree._Element, fragments: tuple[str, ...]
+) -> list[tuple[etree._Element, str]]:
+    """Text nodes holding any of ``fragments``, lower-cased, with the element they belong to.
+
+    One XPath pass per page for all its headings; ``heading_among`` then picks from it.
     """
-    casings = dict.fromkeys([needle, needle.title(), needle.capitalize(), needle.upper()])
-    usual = " or ".join(f"contains(., '{casing}')" for casing in casings)
-    return (
-        etree.XPath(f"//body//text()[{usual}]"),
-        etree.XPath(f"//body//text()[contains({_LOWER}, '{needle}')]"),
-    )
+    found = []
+    for text in _texts_containing(fragments)(root):
+        element = text.getparent()
+        if text.is_tail:  # text after a child element is its parent's own text
+            element = element.getparent()
+        if element is not None:
+            found.append((element, text.lower()))
+    return found
+
+
+def heading_among(
+    texts: list[tuple[etree._Element, str]], needle: str, pattern: re.Pattern[str]
+) -> etree._Element | None:
+    """The first element whose own text matches ``pattern``, among candidate texts."""
+    seen: set[etree._Element] = set()
+    for element, text in texts:
+        if needle in text and element not in seen:
+            seen.add(element)
+            if pattern.match(own_text(element)):
+                return element
+    return None
+
+
+@lru_cache(maxsize=16)
+def _texts_any_case(needle: str) -> etree.XPath:
+    return etree.XPath(f"//body//text()[contains({_LOWER}, '{needle}')]")
 
 
 def heading_by_text(
@@ -152,21 +178,16 @@ def heading_by_text(
     """The first element whose own text matches ``pattern`` (a block's visible heading).
 
     Blocks like "Related Topics" are found by what they say, not by class names,
-    which are ASSUMED in our notes and may differ on the real site. ``needle`` is a
-    lower-case substring that XPath uses to preselect candidate text nodes cheaply.
+    which are ASSUMED in our notes and may differ on the real site. ``needle`` is
+    lower-case; any casing of it is found (every text node is lower-cased: slower than
+    ``candidate_texts``, which is tried first where speed matters).
     """
-    for candidates in _heading_xpaths(needle):
-        seen: set[etree._Element] = set()
-        for text in candidates(root):
-            element = text.getparent()
-            if text.is_tail:  # text after a child element: its parent's own text
-                element = element.getparent()
-            if element is None or element in seen:
-                continue
-            seen.add(element)
-            if pattern.match(own_text(element)):
-                return element
-    return None
+    texts = []
+    for text in _texts_any_case(needle)(root):
+        element = text.getparent().getparent() if text.is_tail else text.getparent()
+        if element is not None:
+            texts.append((element, text.lower()))
+    return heading_among(texts, needle, pattern)
 
 
 def links_after(heading: etree._Element, max_levels: int = 3) -> list[tuple[str, str]]:
