@@ -27,8 +27,12 @@ def _clean(value: Any) -> str | None:
     """
     if value is None:
         return None
-    text = normalize_space(replace_entities(remove_tags(str(value))))
-    return text or None
+    text = str(value)
+    if "<" in text:  # the checks skip two regex passes for the usual plain text
+        text = remove_tags(text)
+    if "&" in text:
+        text = replace_entities(text)
+    return normalize_space(text) or None
 
 
 def _unique(values: list[str]) -> list[str]:
