@@ -127,7 +127,9 @@ def own_text(element: etree._Element) -> str:
     return normalize_space(" ".join(_OWN_TEXT(element)))
 
 
-_LOWER = "translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_LOWER = (
+    "translate(normalize-space(.), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+)
 
 
 @lru_cache(maxsize=16)
@@ -179,14 +181,14 @@ def heading_by_text(
 
     Blocks like "Related Topics" are found by what they say, not by class names,
     which are ASSUMED in our notes and may differ on the real site. ``needle`` is
-    lower-case; any casing of it is found (every text node is lower-cased: slower than
-    ``candidate_texts``, which is tried first where speed matters).
+    lower-case; any casing and spacing of it is found (every text node is normalized:
+    slower than ``candidate_texts``, which is tried first where speed matters).
     """
     texts = []
     for text in _texts_any_case(needle)(root):
         element = text.getparent().getparent() if text.is_tail else text.getparent()
         if element is not None:
-            texts.append((element, text.lower()))
+            texts.append((element, normalize_space(text).lower()))
     return heading_among(texts, needle, pattern)
 
 
