@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS recent (
     article_id INTEGER PRIMARY KEY,
     published_at TEXT NOT NULL,
     tokens BLOB NOT NULL,
-    sketch BLOB NOT NULL
+    sketch BLOB NOT NULL,
+    words INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS recent_published ON recent(published_at);
 CREATE TABLE IF NOT EXISTS sketch_index (
@@ -161,6 +162,9 @@ class StateStore:
 
     def _migrate(self) -> None:
         """Bring a state file written by an older version to this schema."""
+        recent = [row[1] for row in self.db.execute("PRAGMA table_info(recent)")]
+        if recent and "words" not in recent:  # 0: unknown, the length test is skipped
+            self.db.execute("ALTER TABLE recent ADD COLUMN words INTEGER NOT NULL DEFAULT 0")
         columns = [row[1] for row in self.db.execute("PRAGMA table_info(sketch_index)")]
         if columns and "published_at" not in columns:  # the index had no date: rebuild it
             self.db.execute("DROP TABLE sketch_index")
@@ -511,15 +515,18 @@ class StateStore:
         found = {
             row[0]: row
             for row in self.db.execute(
-                "SELECT article_id, tokens, sketch FROM recent "
+                "SELECT article_id, tokens, sketch, words FROM recent "
                 f"WHERE article_id IN ({','.join('?' * len(order))})",
                 order,
             )
         }
         rows = [found[article_id] for article_id in order if article_id in found]
-        for article_id, packed_tokens, packed_sketch in rows:
+        size = len(print_.tokens)
+        for article_id, packed_tokens, packed_sketch, words in rows:
             if str(article_id) == exclude:
                 continue
+            if words and min(words, size) < min_similarity * max(words, size):
+                continue  # the lengths alone rule it out: no need to decompress its text
             if sketch_resemblance(print_.sketch, unpack_sketch(packed_sketch)) < 0.25:
                 continue
             tokens = unpack_tokens(packed_tokens)
@@ -548,13 +555,14 @@ class StateStore:
             ),
         )
         self.db.execute(
-            "INSERT OR REPLACE INTO recent (article_id, published_at, tokens, sketch) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO recent (article_id, published_at, tokens, sketch, words) "
+            "VALUES (?, ?, ?, ?, ?)",
             (
                 article_id,
                 item.published_at or "",
                 pack_tokens(print_.tokens),
                 pack_sketch(print_.sketch),
+                len(print_.tokens),
             ),
         )
         self.db.executemany(

@@ -584,3 +584,25 @@ def test_every_key_is_in_the_namespace(
     ours = [key for key in keys if key.startswith(f"{redis_namespace}:")]
     assert len(ours) >= 10
     assert all(re.match(r"newsbot-test:[0-9a-f]{32}:", key) for key in keys), keys
+
+
+def test_a_state_file_of_the_older_schema_is_migrated(tmp_path: Path) -> None:
+    """sketch_index without dates and recent without word counts: upgraded in place."""
+    path = tmp_path / "old.sqlite3"
+    old = StateStore(path)
+    original = story(100, published="2026-01-10T09:00:00+05:00")
+    emit(old, original)
+    old.db.executescript(
+        "DROP TABLE sketch_index;"
+        "CREATE TABLE sketch_index (value INTEGER NOT NULL, article_id INTEGER NOT NULL,"
+        " PRIMARY KEY (value, article_id)) WITHOUT ROWID;"
+        "ALTER TABLE recent DROP COLUMN words;"
+    )
+    old.close()
+
+    upgraded = StateStore(path)
+    copy = print_of(story(300, body=edited(original.body or "")))
+    assert upgraded.near_duplicate_of(copy, "2026-01-20T09:00:00+05:00", 14, 0.9) == "100"
+    columns = [row[1] for row in upgraded.db.execute("PRAGMA table_info(sketch_index)")]
+    assert "published_at" in columns
+    upgraded.close()
