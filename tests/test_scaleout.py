@@ -75,7 +75,7 @@ def feed_ids(workdir: Path) -> list[str]:
 def test_two_workers_share_the_crawl_and_write_every_story_once(
     slow_site: SampleSite, tmp_path: Path, redis_server: str
 ) -> None:
-    prefix = f"newsbot-test-{uuid.uuid4().hex[:8]}"
+    prefix = f"newsbot-test:{uuid.uuid4().hex}"  # the shape every test namespace has
     dirs = [tmp_path / "worker1", tmp_path / "worker2"]
     # The second worker asks for the scrapy-redis trap; it must be refused, not obeyed.
     first = run_workers(dirs, slow_site, redis_server, prefix, [{}, {"SCHEDULER_PERSIST": "False"}])
