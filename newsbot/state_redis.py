@@ -327,6 +327,33 @@ class _Release:
     #: Ids to remove from staged: applied last at commit, so a story staged again in
     #: the meantime (``stage`` takes it out of this set) stays staged.
     unstaged: set[int] = field(default_factory=set)
+    #: Inverted indexes of the above, so a read costs the same however long the release:
+    #: (body hash, template hash) -> ids, and sketch value -> ids.
+    by_hash: tuple[dict[int, set[int]], dict[int, set[int]]] = field(
+        default_factory=lambda: ({}, {})
+    )
+    by_value: dict[int, set[int]] = field(default_factory=dict)
+    #: Ids remembered in this release that Redis already held (a new version): their
+    #: stored index entries may be stale, so look-ups read past that many.
+    replaced: set[int] = field(default_factory=set)
+
+    def hold_emitted(self, article_id: int, hashes: tuple[int, int]) -> None:
+        previous = self.emitted.get(article_id)
+        if previous is not None:
+            for which, value in enumerate(previous):
+                self.by_hash[which].get(value, set()).discard(article_id)
+        self.emitted[article_id] = hashes
+        for which, value in enumerate(hashes):
+            self.by_hash[which].setdefault(value, set()).add(article_id)
+
+    def hold_indexed(self, article_id: int, values: list[int]) -> None:
+        self.indexed.setdefault(article_id, set()).update(values)
+        for value in values:
+            self.by_value.setdefault(value, set()).add(article_id)
+
+    def drop_indexed(self, article_id: int) -> None:
+        for value in self.indexed.pop(article_id, set()):
+            self.by_value.get(value, set()).discard(article_id)
 
 
 class RedisStateStore:
@@ -643,12 +670,14 @@ class RedisStateStore:
         prefix = _hash8(value)
         # Stories remembered again in the release may no longer have this hash: read
         # past as many as there are, so a stored one is among what is read.
+        replaced = len(self._release.replaced) if self._release is not None else 0
         members = self.client.zrangebylex(
-            index, b"[" + prefix, b"[" + prefix + _MAX_ID, start=0, num=len(held) + 1
+            index, b"[" + prefix, b"[" + prefix + _MAX_ID, start=0, num=replaced + 1
         )
         ids = [struct.unpack(">Q", member[8:])[0] for member in members]
         ids = [article_id for article_id in ids if article_id not in held]
-        ids += [article_id for article_id, hashes in held.items() if hashes[which] == value]
+        if self._release is not None:
+            ids += self._release.by_hash[which].get(value, set())
         return str(min(ids)) if ids else None
 
     def near_duplicate_of(
@@ -702,7 +731,7 @@ class RedisStateStore:
             release = self._release
             wanted = set(indexed)
             entries = {(v, i) for v, i in entries if i not in release.retired}
-            entries |= {(v, i) for i, values in release.indexed.items() for v in values & wanted}
+            entries |= {(v, i) for v in wanted for i in release.by_value.get(v, ())}
         shared = Counter(article_id for _, article_id in entries)
         found = [article_id for article_id, count in shared.items() if count >= MIN_SHARED_SKETCH]
         return sorted(found, key=lambda article_id: (-shared[article_id], article_id))[:8]
@@ -729,10 +758,12 @@ class RedisStateStore:
             pipe.execute()
             return
         release = self._release
+        if article_id not in release.emitted and self.client.hexists(self.keys.emitted, article_id):
+            release.replaced.add(article_id)  # a new version of a story Redis holds
         self._queue_remember(release.pipe, article_id, item.published_at, print_)
-        release.emitted[article_id] = (print_.body_hash, print_.template_hash)
+        release.hold_emitted(article_id, (print_.body_hash, print_.template_hash))
         release.recent[article_id] = _pack_recent(item.published_at or "", print_)
-        release.indexed.setdefault(article_id, set()).update(print_.sketch[:INDEXED_SIZE])
+        release.hold_indexed(article_id, print_.sketch[:INDEXED_SIZE])
         release.unstaged.add(article_id)
 
     def _queue_remember(
@@ -769,7 +800,7 @@ class RedisStateStore:
         )
         if self._release is not None:
             self._release.retired.add(number)
-            self._release.indexed.pop(number, None)
+            self._release.drop_indexed(number)
 
     def prune(self, window_days: int) -> None:
         """Forget what no longer matters: old recent texts and one-off paragraphs.
