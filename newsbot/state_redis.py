@@ -19,8 +19,9 @@ lexicographic range lists them in numeric order):
   members hash + id: the first member with a hash's 8-byte prefix is its lowest id.
 - ``N:recent``: hash id -> published_at, sketch and compressed tokens of a story
   within the near-duplicate window. ``N:recent:order``: zset of ``published_at NUL id``,
-  to prune by age. ``N:sketch``: zset of value + id, the sketch index;
-  ``N:sketch:of``: hash id -> the values indexed for it (to retire them).
+  to prune by age. ``N:sketch``: zset of value + publication date + id, the sketch
+  index (a look-up reads only the near-duplicate window);
+  ``N:sketch:of``: hash id -> date length, date and the values indexed (to retire them).
 - ``N:para:stories``: zset paragraph hash -> stories it was seen in (so recurring
   ones are a score range). ``N:para:edge``: hash -> stories it sat at an edge in
   (absent: none). ``N:para:promo``: set of promo-worded ones. ``N:para:seen``: zset
@@ -89,10 +90,15 @@ PRUNE_CHUNK = 500
 _MAX_ID = b"\xff" * 8
 
 _LUA_RETIRE = """
+-- sketch:of holds, per id: date length (1 byte), the date, then its indexed values.
 local function retire(sketch, sketch_of, id, id8)
   local indexed = redis.call('HGET', sketch_of, id)
   if indexed then
-    for i = 1, #indexed, 4 do redis.call('ZREM', sketch, string.sub(indexed, i, i + 3) .. id8) end
+    local date_end = 1 + string.byte(indexed, 1)
+    local date = string.sub(indexed, 2, date_end)
+    for i = date_end + 1, #indexed, 4 do
+      redis.call('ZREM', sketch, string.sub(indexed, i, i + 3) .. date .. id8)
+    end
     redis.call('HDEL', sketch_of, id)
   end
 end
@@ -173,10 +179,11 @@ end
 
 _LUA_REMEMBER = (
     _LUA_RECENT_MEMBER
+    + _LUA_RETIRE
     + """
 -- KEYS: emitted, emitted:body, emitted:template, recent, recent:order, sketch, sketch:of
 -- ARGV: id, id8, emitted record (body hash 8 + template hash 8 + ...), recent record,
---       indexed sketch values (4 bytes each)
+--       indexed sketch values (4 bytes each), publication date (the index is keyed by it)
 local id, id8, record = ARGV[1], ARGV[2], ARGV[3]
 local old = redis.call('HGET', KEYS[1], id)
 if old then
@@ -190,18 +197,12 @@ local old_recent = redis.call('HGET', KEYS[4], id)
 if old_recent then redis.call('ZREM', KEYS[5], recent_member(old_recent, id)) end
 redis.call('HSET', KEYS[4], id, ARGV[4])
 redis.call('ZADD', KEYS[5], 0, recent_member(ARGV[4], id))
-local indexed = redis.call('HGET', KEYS[7], id) or ''
-local have = {}
-for i = 1, #indexed, 4 do have[string.sub(indexed, i, i + 3)] = true end
+retire(KEYS[6], KEYS[7], id, id8)  -- a new version replaces the old entries
+local date = ARGV[6]
 for i = 1, #ARGV[5], 4 do
-  local value = string.sub(ARGV[5], i, i + 3)
-  redis.call('ZADD', KEYS[6], 0, value .. id8)
-  if not have[value] then
-    have[value] = true
-    indexed = indexed .. value
-  end
+  redis.call('ZADD', KEYS[6], 0, string.sub(ARGV[5], i, i + 3) .. date .. id8)
 end
-if #indexed > 0 then redis.call('HSET', KEYS[7], id, indexed) end
+if #ARGV[5] > 0 then redis.call('HSET', KEYS[7], id, string.char(#date) .. date .. ARGV[5]) end
 """
 )
 
@@ -696,7 +697,7 @@ class RedisStateStore:
         if not print_.sketch:
             return None
         low, high = _window(published_at, window_days)
-        candidates = self._near_candidates(print_.sketch[:INDEXED_SIZE])
+        candidates = self._near_candidates(print_.sketch[:INDEXED_SIZE], low, high)
         records = self._recent_records(candidates)
         for article_id in candidates:
             record = records.get(article_id)
@@ -716,14 +717,19 @@ class RedisStateStore:
                 return str(article_id)
         return None
 
-    def _near_candidates(self, indexed: list[int]) -> list[int]:
-        """Ids sharing at least ``MIN_SHARED_SKETCH`` values, most shared first, top 8."""
+    def _near_candidates(self, indexed: list[int], low: str, high: str) -> list[int]:
+        """Ids sharing at least ``MIN_SHARED_SKETCH`` values, most shared first, top 8.
+
+        Index members are value + publication date + id: a value's range covers only the
+        window's stories, so the cost stays flat however many stories Redis holds.
+        """
         pipe = self.client.pipeline(transaction=False)
+        start, end = low.encode("utf-8"), high.encode("utf-8") + _MAX_ID
         for value in indexed:
             prefix = _value4(value)
-            pipe.zrangebylex(self.keys.sketch, b"[" + prefix, b"[" + prefix + _MAX_ID)
+            pipe.zrangebylex(self.keys.sketch, b"[" + prefix + start, b"[" + prefix + end)
         entries = {
-            (value, struct.unpack(">Q", member[4:])[0])
+            (value, struct.unpack(">Q", member[-8:])[0])
             for value, members in zip(indexed, pipe.execute(), strict=True)
             for member in members
         }
@@ -786,6 +792,7 @@ class RedisStateStore:
                 _pack_emitted(print_, published_at),
                 _pack_recent(published_at or "", print_),
                 pack_sketch(print_.sketch[:INDEXED_SIZE]),
+                (published_at or "").encode("utf-8"),
             ],
             client=pipe,
         )
