@@ -90,11 +90,7 @@ def run_process(
     name: str, command: list[str], work: Path, server: BenchServer, probe: Path
 ) -> CrawlResult:
     """Run one crawl command, with the server's CPU measured around it."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        "SCRAPY_SETTINGS_MODULE": "newsbot.settings",
-    }
+    env = _crawl_env()
     server_before = server.cpu_seconds()
     print(f"benchmark: {name}: {' '.join(command[2:])}", flush=True)
     started = time.monotonic()
@@ -104,9 +100,7 @@ def run_process(
         )
     result = CrawlResult(name, proc.returncode, server_cpu_s=server.cpu_seconds() - server_before)
     result.wall_s = time.monotonic() - started
-    if probe.exists():
-        with probe.open() as rows:
-            result.samples = [json.loads(line) for line in rows if line.strip()]
+    result.samples = _samples(probe)
     if proc.returncode != 0:
         print(f"benchmark: {name} exited with {proc.returncode}; see {work / (name + '.log')}")
     return result
@@ -152,11 +146,7 @@ def run_parallel(
     server: BenchServer,
 ) -> tuple[float, list[CrawlResult]]:
     """Run crawl processes at once (the scale-out workers); wall seconds and each result."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        "SCRAPY_SETTINGS_MODULE": "newsbot.settings",
-    }
+    env = _crawl_env()
     server_before = server.cpu_seconds()
     print(f"benchmark: {name}: {len(commands)} processes", flush=True)
     started = time.monotonic()
@@ -181,8 +171,23 @@ def run_parallel(
     results = []
     for index, ((proc, _), (_, probe)) in enumerate(zip(procs, commands, strict=True), start=1):
         result = CrawlResult(f"{name}-{index}", proc.returncode, server_cpu_s=server_cpu)
-        if probe.exists():
-            with probe.open() as rows:
-                result.samples = [json.loads(line) for line in rows if line.strip()]
+        result.samples = _samples(probe)
         results.append(result)
     return wall, results
+
+
+def _crawl_env() -> dict[str, str]:
+    """The environment of a crawl process: this project importable, its settings in use."""
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "SCRAPY_SETTINGS_MODULE": "newsbot.settings",
+    }
+
+
+def _samples(probe: Path) -> list[dict[str, Any]]:
+    """The probe's samples of one crawl (none if it never started)."""
+    if not probe.exists():
+        return []
+    with probe.open() as rows:
+        return [json.loads(line) for line in rows if line.strip()]

@@ -127,9 +127,7 @@ def own_text(element: etree._Element) -> str:
     return normalize_space(" ".join(_OWN_TEXT(element)))
 
 
-_LOWER = (
-    "translate(normalize-space(.), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-)
+_LOWER = "translate(normalize-space(.), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 
 
 @lru_cache(maxsize=16)
@@ -146,13 +144,18 @@ def candidate_texts(
 
     One XPath pass per page for all its headings; ``heading_among`` then picks from it.
     """
+    return _owned(_texts_containing(fragments)(root))
+
+
+def _owned(texts: list[Any]) -> list[tuple[etree._Element, str]]:
+    """Text nodes ("smart strings") with the element whose own text each is, lower-cased."""
     found = []
-    for text in _texts_containing(fragments)(root):
+    for text in texts:
         element = text.getparent()
         if text.is_tail:  # text after a child element is its parent's own text
             element = element.getparent()
         if element is not None:
-            found.append((element, text.lower()))
+            found.append((element, normalize_space(text).lower()))
     return found
 
 
@@ -184,12 +187,7 @@ def heading_by_text(
     lower-case; any casing and spacing of it is found (every text node is normalized:
     slower than ``candidate_texts``, which is tried first where speed matters).
     """
-    texts = []
-    for text in _texts_any_case(needle)(root):
-        element = text.getparent().getparent() if text.is_tail else text.getparent()
-        if element is not None:
-            texts.append((element, normalize_space(text).lower()))
-    return heading_among(texts, needle, pattern)
+    return heading_among(_owned(_texts_any_case(needle)(root)), needle, pattern)
 
 
 def links_after(heading: etree._Element, max_levels: int = 3) -> list[tuple[str, str]]:
