@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import threading
 from collections import deque
 from datetime import datetime, timedelta, timezone
 from itertools import combinations
@@ -678,6 +679,22 @@ def test_server_serves_pages_and_404s(tmp_path: Path) -> None:
         ed2 = build_site(tmp_path, server.base_url, stories=40, edition=2)
         newest = ed2.ground_truth_rows()[-1]["url"]
         assert fetch(newest)[0] == 200
+
+
+def test_paused_server_holds_answers_until_resumed(tmp_path: Path) -> None:
+    with SampleSiteServer(tmp_path / "site") as server:
+        build_site(tmp_path, server.base_url, stories=40)
+        answers: list[int] = []
+        server.pause()
+        client = threading.Thread(
+            target=lambda: answers.append(fetch(server.base_url + "/daily/")[0])
+        )
+        client.start()
+        client.join(timeout=0.5)
+        assert client.is_alive() and not answers, "a paused server answered"
+        server.resume()
+        client.join(timeout=10)
+        assert answers == [200]
 
 
 def test_cli_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,35 +37,56 @@ def slow_site(tmp_path: Path) -> Iterator[SampleSite]:
 def run_workers(
     dirs: list[Path], site: SampleSite, redis_url: str, prefix: str, extra: list[dict[str, str]]
 ) -> list[CrawlRun]:
-    """Start one ``scrapy crawl urdupoint`` per directory at once; wait for all."""
+    """Start one ``scrapy crawl urdupoint`` per directory; wait for all.
+
+    The site holds its answers until every worker has signed in to the crew: a worker that
+    starts a few seconds late on a slow machine would otherwise find the round already done.
+    """
     procs = []
-    for workdir, settings in zip(dirs, extra, strict=True):
-        workdir.mkdir(parents=True, exist_ok=True)
-        command = crawl_command(
-            "-a", f"base_url={site.base_url}",
-            settings={
-                "NEWSBOT_REDIS_URL": redis_url,
-                "NEWSBOT_REDIS_PREFIX": prefix,
-                "CONCURRENT_REQUESTS": "4",
-                "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
-                **settings,
-            },
-        )  # fmt: skip
-        procs.append(
-            subprocess.Popen(
-                command,
-                cwd=workdir,
-                env=crawl_env(),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
+    site.server.pause()
+    try:
+        for workdir, settings in zip(dirs, extra, strict=True):
+            workdir.mkdir(parents=True, exist_ok=True)
+            command = crawl_command(
+                "-a", f"base_url={site.base_url}",
+                settings={
+                    "NEWSBOT_REDIS_URL": redis_url,
+                    "NEWSBOT_REDIS_PREFIX": prefix,
+                    "CONCURRENT_REQUESTS": "4",
+                    "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
+                    **settings,
+                },
+            )  # fmt: skip
+            procs.append(
+                subprocess.Popen(
+                    command,
+                    cwd=workdir,
+                    env=crawl_env(),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
             )
-        )
+        wait_for_workers(redis_url, f"{prefix}:urdupoint:workers", procs)
+    finally:
+        site.server.resume()
     runs = []
     for proc, workdir in zip(procs, dirs, strict=True):
         out, _ = proc.communicate(timeout=600)
         runs.append(CrawlRun(proc.returncode, out, workdir))
     return runs
+
+
+def wait_for_workers(redis_url: str, key: str, procs: list[subprocess.Popen[str]]) -> None:
+    """Return once every process has signed in under ``key`` (or one has exited)."""
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 120
+    while client.hlen(key) < len(procs):
+        if any(proc.poll() is not None for proc in procs):
+            return  # its log says why; the caller's return-code check reports it
+        if time.monotonic() > deadline:
+            raise AssertionError(f"only {client.hlen(key)} of {len(procs)} workers signed in")
+        time.sleep(0.1)
 
 
 def feed_ids(workdir: Path) -> list[str]:

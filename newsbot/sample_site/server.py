@@ -62,6 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
         return target if target.is_file() else None
 
     def _respond(self, send_body: bool) -> None:
+        self.server.open.wait()
         if self.server.delay:
             time.sleep(self.server.delay)
         path = unquote(urlsplit(self.path).path)
@@ -110,6 +111,8 @@ class _Server(ThreadingHTTPServer):
         self.docroot = docroot
         self.delay = delay
         self.challenged = challenged
+        self.open = threading.Event()  # cleared by ``SampleSiteServer.pause``
+        self.open.set()
         super().__init__(address, _Handler)
 
     def handle_error(self, request: object, client_address: object) -> None:
@@ -173,8 +176,17 @@ class SampleSiteServer:
         """Serve in the calling thread (the CLI's ``serve``)."""
         self._httpd.serve_forever()
 
+    def pause(self) -> None:
+        """Hold every answer until ``resume``: lets several clients start on an equal footing."""
+        self._httpd.open.clear()
+
+    def resume(self) -> None:
+        """Answer again, held requests first."""
+        self._httpd.open.set()
+
     def stop(self) -> None:
         """Stop serving and release the port."""
+        self.resume()  # no handler thread stays parked on the gate
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()
