@@ -48,10 +48,12 @@ workers see a release's results at its commit.
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import socket
 import struct
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -86,8 +88,11 @@ from newsbot.state import (
 
 #: Members handed to one pruning script call: short enough not to block the server.
 PRUNE_CHUNK = 500
+#: How many near-duplicate candidates a story is compared with, most similar first.
+NEAR_CANDIDATES = 8
 #: After an 8-byte hash or a 4-byte value, the greatest 8-byte id: closes a prefix range.
 _MAX_ID = b"\xff" * 8
+_MAX_ID_INT = 2**64
 
 _LUA_RETIRE = """
 -- sketch:of holds, per id: date length (1 byte), the date, then its indexed values.
@@ -229,6 +234,57 @@ end
 """
 )
 
+_LUA_NEAR_CANDIDATES = """
+-- KEYS: sketch, recent. ARGV: window start (date), window end (date .. greatest id8),
+--       min shared values, how many to return, then the indexed values (4 bytes each).
+-- Counts, per story of the window, the values it shares; returns the most shared first
+-- (ties: lower id) as id, count, recent record. Ids are decoded from 8 big-endian bytes
+-- (the site's ids are far below 2^53, exact in Lua's numbers).
+local counts, ids = {}, {}
+for i = 5, #ARGV do
+  local range = redis.call('ZRANGEBYLEX', KEYS[1], '[' .. ARGV[i] .. ARGV[1],
+                           '[' .. ARGV[i] .. ARGV[2])
+  for _, member in ipairs(range) do
+    local b1, b2, b3, b4, b5, b6, b7, b8 = string.byte(member, -8, -1)
+    local id = ((((((b1 * 256 + b2) * 256 + b3) * 256 + b4) * 256 + b5) * 256 + b6)
+                * 256 + b7) * 256 + b8
+    local seen = counts[id]
+    if seen then counts[id] = seen + 1 else counts[id] = 1; ids[#ids + 1] = id end
+  end
+end
+local function better(a, b)
+  if counts[a] ~= counts[b] then return counts[a] > counts[b] end
+  return a < b
+end
+-- The best few, kept in order as they come (a common value lists thousands of stories).
+local min_shared, limit, top = tonumber(ARGV[3]), tonumber(ARGV[4]), {}
+for _, id in ipairs(ids) do
+  if counts[id] >= min_shared then
+    local at = 0
+    if #top < limit then
+      at = #top + 1
+    elseif limit > 0 and better(id, top[limit]) then
+      at = limit
+    end
+    if at > 0 then
+      top[at] = id
+      while at > 1 and better(top[at], top[at - 1]) do
+        top[at], top[at - 1] = top[at - 1], top[at]
+        at = at - 1
+      end
+    end
+  end
+end
+local out = {}
+for _, id in ipairs(top) do
+  local decimal = string.format('%d', id)
+  out[#out + 1] = decimal
+  out[#out + 1] = counts[id]
+  out[#out + 1] = redis.call('HGET', KEYS[2], decimal) or ''
+end
+return out
+"""
+
 _LUA_REMEMBER_TOPIC = """
 -- KEYS: topics. ARGV: url, published_at ('' when unknown). Keeps the greatest date.
 local function greater(a, b)
@@ -321,22 +377,29 @@ class _Release:
     emitted: dict[int, tuple[int, int]] = field(default_factory=dict)
     #: id -> packed recent record (``_pack_recent``).
     recent: dict[int, bytes] = field(default_factory=dict)
-    #: id -> sketch values indexed in this release (after its last retirement).
-    indexed: dict[int, set[int]] = field(default_factory=dict)
+    #: id -> (publication date, sketch values) indexed in this release (after its last
+    #: retirement).
+    indexed: dict[int, tuple[str, list[int]]] = field(default_factory=dict)
     #: Ids whose sketch entries in Redis are retired.
     retired: set[int] = field(default_factory=set)
     #: Ids to remove from staged: applied last at commit, so a story staged again in
     #: the meantime (``stage`` takes it out of this set) stays staged.
     unstaged: set[int] = field(default_factory=set)
     #: Inverted indexes of the above, so a read costs the same however long the release:
-    #: (body hash, template hash) -> ids, and sketch value -> ids.
+    #: (body hash, template hash) -> ids, and sketch value -> (publication date, id) in
+    #: order, so a look-up reads only the near-duplicate window, as in Redis.
     by_hash: tuple[dict[int, set[int]], dict[int, set[int]]] = field(
         default_factory=lambda: ({}, {})
     )
-    by_value: dict[int, set[int]] = field(default_factory=dict)
+    by_value: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
     #: Ids remembered in this release that Redis already held (a new version): their
     #: stored index entries may be stale, so look-ups read past that many.
     replaced: set[int] = field(default_factory=set)
+    #: Stored emitted records (None: never emitted) of the staged batch being released,
+    #: read with the batch: three look-ups a story fewer. Only this release writes them.
+    stored: dict[int, bytes | None] = field(default_factory=dict)
+    #: The last (body hash, template hash, replaced count) asked and Redis's two replies.
+    last_lookup: tuple[tuple[int, int, int], list[list[bytes]]] = ((0, 0, -1), [])
 
     def hold_emitted(self, article_id: int, hashes: tuple[int, int]) -> None:
         previous = self.emitted.get(article_id)
@@ -347,14 +410,28 @@ class _Release:
         for which, value in enumerate(hashes):
             self.by_hash[which].setdefault(value, set()).add(article_id)
 
-    def hold_indexed(self, article_id: int, values: list[int]) -> None:
-        self.indexed.setdefault(article_id, set()).update(values)
+    def hold_indexed(self, article_id: int, published_at: str, values: list[int]) -> None:
+        self.drop_indexed(article_id)
+        self.indexed[article_id] = (published_at, values)
         for value in values:
-            self.by_value.setdefault(value, set()).add(article_id)
+            # Released oldest first: nearly always an append.
+            insort(self.by_value.setdefault(value, []), (published_at, article_id))
 
     def drop_indexed(self, article_id: int) -> None:
-        for value in self.indexed.pop(article_id, set()):
-            self.by_value.get(value, set()).discard(article_id)
+        published_at, values = self.indexed.pop(article_id, ("", []))
+        for value in values:
+            self.by_value[value].remove((published_at, article_id))
+
+    def shared_values(self, values: list[int], low: str, high: str) -> Counter[int]:
+        """Ids of the window ``low``..``high`` and how many of ``values`` each has."""
+        shared: Counter[int] = Counter()
+        for value in values:
+            entries = self.by_value.get(value)
+            if entries:
+                start = bisect_left(entries, (low, 0))
+                end = bisect_right(entries, (high, _MAX_ID_INT))
+                shared.update(article_id for _, article_id in entries[start:end])
+        return shared
 
 
 class RedisStateStore:
@@ -379,6 +456,7 @@ class RedisStateStore:
         self._retire = register(_LUA_RETIRE_BODY)
         self._prune_recent = register(_LUA_PRUNE_RECENT)
         self._remember_topic = register(_LUA_REMEMBER_TOPIC)
+        self._near = register(_LUA_NEAR_CANDIDATES)
         self._begin_crawl = register(_LUA_BEGIN_CRAWL)
 
     @property
@@ -583,7 +661,14 @@ class RedisStateStore:
                 return
             low = b"(" + sort_keys[-1]
             ids = [_staged_id(key) for key in sort_keys]
-            items = self.client.hmget(self.keys.staged_item, ids)
+            if self._release is None:
+                items = self.client.hmget(self.keys.staged_item, ids)
+            else:
+                pipe = self.client.pipeline(transaction=False)
+                pipe.hmget(self.keys.staged_item, ids)
+                pipe.hmget(self.keys.emitted, ids)
+                items, emitted = pipe.execute()
+                self._release.stored = dict(zip(ids, emitted, strict=True))
             for article_id, raw in zip(ids, items, strict=True):
                 unstaged = self._release is not None and article_id in self._release.unstaged
                 if raw is not None and not unstaged:  # None: another worker settled it
@@ -651,35 +736,60 @@ class RedisStateStore:
     def was_emitted(self, article_id: str) -> bool:
         if self._release is not None and int(article_id) in self._release.emitted:
             return True
-        return bool(self.client.hexists(self.keys.emitted, str(int(article_id))))
+        return self._stored_emitted(int(article_id)) is not None
 
     def emitted_body_hash(self, article_id: str) -> int | None:
         if self._release is not None and int(article_id) in self._release.emitted:
             return self._release.emitted[int(article_id)][0]
-        record = self.client.hget(self.keys.emitted, str(int(article_id)))
+        record = self._stored_emitted(int(article_id))
         return struct.unpack_from(">q", record)[0] if record else None
 
+    def _stored_emitted(self, article_id: int) -> bytes | None:
+        """The emitted record in Redis: read ahead with the staged batch in a release."""
+        if self._release is not None and article_id in self._release.stored:
+            return self._release.stored[article_id]
+        return self.client.hget(self.keys.emitted, str(article_id))
+
     def emitted_with_body(self, print_: StoryPrint) -> str | None:
-        return self._lowest_id(self.keys.emitted_body, print_.body_hash, 0)
+        return self._lowest_ids(print_)[0]
 
     def emitted_with_template(self, print_: StoryPrint) -> str | None:
-        return self._lowest_id(self.keys.emitted_template, print_.template_hash, 1)
+        return self._lowest_ids(print_)[1]
 
-    def _lowest_id(self, index: str, value: int, which: int) -> str | None:
-        """The lowest emitted id with this hash; ``which``: its place in the overlay pair."""
-        held = self._release.emitted if self._release is not None else {}
-        prefix = _hash8(value)
-        # Stories remembered again in the release may no longer have this hash: read
+    def _lowest_ids(self, print_: StoryPrint) -> tuple[str | None, str | None]:
+        """The lowest emitted id with the story's body hash, and with its template hash.
+
+        Both in one round trip. During a release, Redis does not change under this store
+        (its writes are queued), so the reply serves the story's next question too.
+        """
+        release = self._release
+        hashes = (print_.body_hash, print_.template_hash)
+        # Stories remembered again in the release may no longer have these hashes: read
         # past as many as there are, so a stored one is among what is read.
-        replaced = len(self._release.replaced) if self._release is not None else 0
-        members = self.client.zrangebylex(
-            index, b"[" + prefix, b"[" + prefix + _MAX_ID, start=0, num=replaced + 1
-        )
-        ids = [struct.unpack(">Q", member[8:])[0] for member in members]
-        ids = [article_id for article_id in ids if article_id not in held]
-        if self._release is not None:
-            ids += self._release.by_hash[which].get(value, set())
-        return str(min(ids)) if ids else None
+        replaced = len(release.replaced) if release is not None else 0
+        asked = (*hashes, replaced)
+        if release is not None and release.last_lookup[0] == asked:
+            replies = release.last_lookup[1]
+        else:
+            pipe = self.client.pipeline(transaction=False)
+            indexes = (self.keys.emitted_body, self.keys.emitted_template)
+            for index, value in zip(indexes, hashes, strict=True):
+                prefix = _hash8(value)
+                pipe.zrangebylex(
+                    index, b"[" + prefix, b"[" + prefix + _MAX_ID, start=0, num=replaced + 1
+                )
+            replies = pipe.execute()
+            if release is not None:
+                release.last_lookup = (asked, replies)
+        held = release.emitted if release is not None else {}
+        lowest: list[str | None] = []
+        for which, (value, members) in enumerate(zip(hashes, replies, strict=True)):
+            ids = [struct.unpack(">Q", member[8:])[0] for member in members]
+            ids = [article_id for article_id in ids if article_id not in held]
+            if release is not None:
+                ids += release.by_hash[which].get(value, set())
+            lowest.append(str(min(ids)) if ids else None)
+        return lowest[0], lowest[1]
 
     def near_duplicate_of(
         self,
@@ -697,11 +807,8 @@ class RedisStateStore:
         if not print_.sketch:
             return None
         low, high = _window(published_at, window_days)
-        candidates = self._near_candidates(print_.sketch[:INDEXED_SIZE], low, high)
-        records = self._recent_records(candidates)
-        for article_id in candidates:
-            record = records.get(article_id)
-            if record is None or str(article_id) == exclude:
+        for article_id, record in self._near_candidates(print_.sketch[:INDEXED_SIZE], low, high):
+            if str(article_id) == exclude:
                 continue
             recent_published, sketch, packed_tokens = _unpack_recent(record)
             if not low <= recent_published <= high:
@@ -717,41 +824,48 @@ class RedisStateStore:
                 return str(article_id)
         return None
 
-    def _near_candidates(self, indexed: list[int], low: str, high: str) -> list[int]:
-        """Ids sharing at least ``MIN_SHARED_SKETCH`` values, most shared first, top 8.
+    def _near_candidates(self, indexed: list[int], low: str, high: str) -> list[tuple[int, bytes]]:
+        """Ids sharing at least ``MIN_SHARED_SKETCH`` values, most shared first, top 8,
+        with their recent records.
 
         Index members are value + publication date + id: a value's range covers only the
-        window's stories, so the cost stays flat however many stories Redis holds.
+        window's stories, so the cost stays flat however many stories Redis holds. One
+        script counts them in Redis (a common value may list thousands of stories).
+        During a release, the stories it remembered are counted here, from the overlay;
+        stored entries of the ones it retired are stale, so the script returns that many
+        more. The two sets of ids are disjoint: a story remembered again was retired.
         """
-        pipe = self.client.pipeline(transaction=False)
-        start, end = low.encode("utf-8"), high.encode("utf-8") + _MAX_ID
-        for value in indexed:
-            prefix = _value4(value)
-            pipe.zrangebylex(self.keys.sketch, b"[" + prefix + start, b"[" + prefix + end)
-        entries = {
-            (value, struct.unpack(">Q", member[-8:])[0])
-            for value, members in zip(indexed, pipe.execute(), strict=True)
-            for member in members
-        }
-        if self._release is not None:
-            release = self._release
-            wanted = set(indexed)
-            entries = {(v, i) for v, i in entries if i not in release.retired}
-            entries |= {(v, i) for v in wanted for i in release.by_value.get(v, ())}
-        shared = Counter(article_id for _, article_id in entries)
-        found = [article_id for article_id, count in shared.items() if count >= MIN_SHARED_SKETCH]
-        return sorted(found, key=lambda article_id: (-shared[article_id], article_id))[:8]
-
-    def _recent_records(self, ids: list[int]) -> dict[int, bytes]:
-        held = self._release.recent if self._release is not None else {}
-        stored = [article_id for article_id in ids if article_id not in held]
-        records = (
-            dict(zip(stored, self.client.hmget(self.keys.recent, stored), strict=True))
-            if stored
-            else {}
+        release = self._release
+        retired = release.retired if release is not None else set()
+        reply = self._near(
+            keys=[self.keys.sketch, self.keys.recent],
+            args=[
+                low.encode("utf-8"),
+                high.encode("utf-8") + _MAX_ID,
+                MIN_SHARED_SKETCH,
+                NEAR_CANDIDATES + len(retired),
+                *(_value4(value) for value in indexed),
+            ],
         )
-        records.update({article_id: held[article_id] for article_id in ids if article_id in held})
-        return {article_id: record for article_id, record in records.items() if record}
+        ranked = [
+            (-int(reply[i + 1]), int(reply[i]), reply[i + 2])
+            for i in range(0, len(reply), 3)
+            if int(reply[i]) not in retired
+        ]
+        if release is not None and release.by_value:
+            shared = release.shared_values(indexed, low, high)
+            ranked += heapq.nsmallest(
+                NEAR_CANDIDATES,
+                (
+                    (-count, article_id, release.recent[article_id])
+                    for article_id, count in shared.items()
+                    if count >= MIN_SHARED_SKETCH
+                ),
+            )
+        ranked.sort(key=lambda row: row[:2])
+        return [
+            (article_id, record) for _, article_id, record in ranked[:NEAR_CANDIDATES] if record
+        ]
 
     def remember_emitted(self, item: Article, print_: StoryPrint) -> None:
         """Record an emitted story (fingerprints and recent text) and settle it."""
@@ -764,12 +878,12 @@ class RedisStateStore:
             pipe.execute()
             return
         release = self._release
-        if article_id not in release.emitted and self.client.hexists(self.keys.emitted, article_id):
+        if article_id not in release.emitted and self._stored_emitted(article_id) is not None:
             release.replaced.add(article_id)  # a new version of a story Redis holds
         self._queue_remember(release.pipe, article_id, item.published_at, print_)
         release.hold_emitted(article_id, (print_.body_hash, print_.template_hash))
         release.recent[article_id] = _pack_recent(item.published_at or "", print_)
-        release.hold_indexed(article_id, print_.sketch[:INDEXED_SIZE])
+        release.hold_indexed(article_id, item.published_at or "", print_.sketch[:INDEXED_SIZE])
         release.unstaged.add(article_id)
 
     def _queue_remember(

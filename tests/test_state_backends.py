@@ -21,7 +21,7 @@ import pytest
 
 import newsbot.state
 import newsbot.state_redis
-from newsbot.fingerprints import StoryPrint, paragraph_hash
+from newsbot.fingerprints import INDEXED_SIZE, StoryPrint, paragraph_hash
 from newsbot.items import Article
 from newsbot.state import StateStore
 from newsbot.state_redis import RedisStateStore
@@ -255,8 +255,11 @@ def test_a_new_version_replaces_the_old_fingerprints(store: Store) -> None:
     assert store.near_duplicate_of(print_of(copy_of_new), DAY, 14, 0.9) == "100"
 
 
-def test_near_duplicates_within_the_window(store: Store) -> None:
+@pytest.mark.parametrize("releasing", [False, True])
+def test_near_duplicates_within_the_window(store: Store, releasing: bool) -> None:
     original = story(100, published="2026-01-10T09:00:00+05:00")
+    if releasing:  # the release's own stories are looked up in the window too
+        store.begin_release()
     emit(store, original)
     emit(store, story(200))  # another story altogether
     copy = print_of(story(300, body=edited(original.body or "")))
@@ -284,6 +287,62 @@ def test_a_retired_body_is_no_near_duplicate_but_still_emitted(
         assert store.near_duplicate_of(copy, DAY, 14, 0.9) is None
         assert store.was_emitted(item.article_id or "")
         assert store.emitted_with_body(print_of(item)) == item.article_id
+
+
+def with_same_index(body: str, change: Callable[[str, int], str]) -> Iterator[str]:
+    """Variants ``change(body, seed)`` whose indexed sketch values are exactly the body's."""
+    indexed = StoryPrint.of("", body).sketch[:INDEXED_SIZE]
+    for seed in range(10_000):
+        variant = change(body, seed)
+        if StoryPrint.of("", variant).sketch[:INDEXED_SIZE] == indexed:
+            yield variant
+
+
+def two_words_changed(body: str, seed: int) -> str:
+    words = body.split(" ")
+    words[seed % len(words)], words[(7 * seed + 3) % len(words)] = "changed", "edited"
+    return " ".join(words)
+
+
+@pytest.mark.parametrize("released", ["nothing", "the near one", "the others"])
+def test_near_duplicate_found_among_more_candidates_than_are_compared(
+    store: Store, released: str
+) -> None:
+    """Twelve longer stories share all the indexed values; the most shared, then the lowest
+    ids, are compared, whether stored or remembered in the release under way."""
+    probe = text(1)
+    longer = with_same_index(probe, lambda body, seed: f"{body} {text(seed, 1, 30)}")
+    near = story(100, body=next(with_same_index(probe, two_words_changed)))
+    others = [story(500 + n, body=next(longer)) for n in range(12)]
+    in_release = {"nothing": [], "the near one": [near], "the others": others}[released]
+    for item in [near, *others]:
+        if item not in in_release:
+            emit(store, item)
+    store.begin_release()
+    for item in in_release:
+        emit(store, item)
+    assert store.near_duplicate_of(print_of(story(7, body=probe)), DAY, 14, 0.9) == "100"
+
+
+def test_a_release_reads_what_its_staged_stories_were_emitted_as(store: Store) -> None:
+    old, new = story(100), story(100, body=text(101))
+    emit(store, old)
+    store.stage(new)  # fetched again, edited since
+    store.stage(story(200))
+    store.begin_release()
+    for item in store.staged_items():
+        if item.article_id == "100":
+            assert store.was_emitted("100")
+            assert store.emitted_body_hash("100") == print_of(old).body_hash
+            store.retire_body("100")
+        else:
+            assert not store.was_emitted("200")
+            assert store.emitted_body_hash("200") is None
+        emit(store, item)
+        assert store.emitted_body_hash(item.article_id or "") == print_of(item).body_hash
+    store.commit()
+    assert store.emitted_body_hash("100") == print_of(new).body_hash
+    assert store.staged_count() == 0
 
 
 def test_remembering_a_story_settles_it(store: Store) -> None:
