@@ -110,7 +110,12 @@ end
 """
 
 _LUA_STAGE = """
--- KEYS: staged, staged:item, staged:key. ARGV: id, sort_key, item JSON, replace (1/0)
+-- KEYS: staged, staged:item, staged:key, emitted, para:stories, para:edge, para:promo,
+--       para:seen.
+-- ARGV: id, sort_key, item JSON, replace (1/0), emitted in this store's release (1/0),
+--       today's ordinal, then (hash, at edge 1/0, promo 1/0) per distinct paragraph.
+-- Stages the story (0: it was staged already) and, unless it was emitted before, counts
+-- its paragraphs: one round trip a story.
 if ARGV[4] == '1' then
   local old = redis.call('HGET', KEYS[3], ARGV[1])
   if old then redis.call('ZREM', KEYS[1], old) end
@@ -120,6 +125,14 @@ elseif redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[2]) == 0 then
 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[1], 0, ARGV[2])
+if ARGV[5] == '1' or redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then return 1 end
+for i = 7, #ARGV, 3 do
+  local h = ARGV[i]
+  local stories = tonumber(redis.call('ZINCRBY', KEYS[5], 1, h))
+  if ARGV[i + 1] == '1' then redis.call('HINCRBY', KEYS[6], h, 1) end
+  if stories == 1 and ARGV[i + 2] == '1' then redis.call('SADD', KEYS[7], h) end
+  redis.call('ZADD', KEYS[8], ARGV[6], h)
+end
 return 1
 """
 
@@ -130,18 +143,6 @@ if key then
   redis.call('ZREM', KEYS[1], key)
   redis.call('HDEL', KEYS[2], ARGV[1])
   redis.call('HDEL', KEYS[3], ARGV[1])
-end
-"""
-
-_LUA_COUNT_PARAGRAPHS = """
--- KEYS: para:stories, para:edge, para:promo, para:seen.
--- ARGV: today's ordinal, then (hash, at edge 1/0, promo 1/0) per distinct paragraph
-for i = 2, #ARGV, 3 do
-  local h = ARGV[i]
-  local stories = tonumber(redis.call('ZINCRBY', KEYS[1], 1, h))
-  if ARGV[i + 1] == '1' then redis.call('HINCRBY', KEYS[2], h, 1) end
-  if stories == 1 and ARGV[i + 2] == '1' then redis.call('SADD', KEYS[3], h) end
-  redis.call('ZADD', KEYS[4], ARGV[1], h)
 end
 """
 
@@ -449,7 +450,6 @@ class RedisStateStore:
         register = self.redis.register_script
         self._stage = register(_LUA_STAGE)
         self._unstage = register(_LUA_UNSTAGE)
-        self._count = register(_LUA_COUNT_PARAGRAPHS)
         self._find_boilerplate = register(_LUA_BOILERPLATE)
         self._prune_paragraphs = register(_LUA_PRUNE_PARAGRAPHS)
         self._remember = register(_LUA_REMEMBER)
@@ -633,16 +633,33 @@ class RedisStateStore:
         # Unstaged earlier in an uncommitted release: staged anew, as SQLite would.
         again = self._release is not None and article_id in self._release.unstaged
         item_json = json.dumps(asdict(item), ensure_ascii=False)
+        held = self._release is not None and article_id in self._release.emitted
         keys = self.keys
         if not self._stage(
-            keys=[keys.staged, keys.staged_item, keys.staged_key],
-            args=[article_id, sort_key, item_json, int(again)],
+            keys=[
+                keys.staged,
+                keys.staged_item,
+                keys.staged_key,
+                keys.emitted,
+                keys.para_stories,
+                keys.para_edge,
+                keys.para_promo,
+                keys.para_seen,
+            ],
+            args=[
+                article_id,
+                sort_key,
+                item_json,
+                int(again),
+                int(held),
+                _now().date().toordinal(),
+                *self._paragraph_counts((item.body or "").split("\n\n")),
+            ],
         ):
             return False
+        self._boilerplate = None
         if self._release is not None:
             self._release.unstaged.discard(article_id)
-        if not self.was_emitted(item.article_id):
-            self._count_paragraphs((item.body or "").split("\n\n"))
         return True
 
     def staged_count(self) -> int:
@@ -688,12 +705,14 @@ class RedisStateStore:
         )
 
     # --- boilerplate paragraphs ---------------------------------------------------------
-    def _count_paragraphs(self, paragraphs: list[str]) -> None:
-        """Count each distinct paragraph once for this story, noting if it sits at an edge.
+    @staticmethod
+    def _paragraph_counts(paragraphs: list[str]) -> list[bytes | int]:
+        """Each distinct paragraph once, as ``_LUA_STAGE`` counts them: hash, edge, promo.
 
         The edge is the first or last paragraph of a body of three or more: where
         promos and legal lines go. In shorter bodies every paragraph is story text.
-        One script call: atomic against other workers counting the same paragraphs.
+        Counted by the staging script: atomic against other workers counting the same
+        paragraphs, and skipped for a story emitted before.
         """
         last = len(paragraphs) - 1
         seen: dict[int, tuple[int, int]] = {}
@@ -704,16 +723,10 @@ class RedisStateStore:
             at_edge = int(last >= 2 and index in (0, last))
             previous_edge = seen.get(digest, (0, 0))[0]
             seen[digest] = (max(at_edge, previous_edge), int(looks_like_promo(paragraph)))
-        self._boilerplate = None
-        if not seen:
-            return
-        keys = self.keys
-        args: list[bytes | int] = [_now().date().toordinal()]
+        args: list[bytes | int] = []
         for digest, (edge, promo) in seen.items():
             args += [_hash8(digest), edge, promo]
-        self._count(
-            keys=[keys.para_stories, keys.para_edge, keys.para_promo, keys.para_seen], args=args
-        )
+        return args
 
     def boilerplate_paragraphs(self, min_stories: int) -> set[int]:
         """Hashes of paragraphs that are site boilerplate.
