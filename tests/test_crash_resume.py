@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SampleSite, build_and_serve, crawl_command, crawl_env, run_crawl
+from tests.conftest import (
+    SampleSite,
+    build_and_serve,
+    crawl_command,
+    crawl_env,
+    read_jsonl,
+    run_crawl,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -126,3 +133,41 @@ def test_ctrl_c_then_the_same_command_resumes_under_jobdir(
     assert final.returncode == 0
     assert "Resuming an interrupted crawl" in final.log
     check_feed(tmp_path, slow_site)
+
+
+def test_a_second_crawl_on_the_same_state_does_not_start(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """An hourly job that overruns its hour: the next one must not crawl beside it."""
+    args = ["-a", f"base_url={sample_site.base_url}"]
+    sample_site.server.pause()  # the first crawl waits on its first answers, lock held
+    first = subprocess.Popen(
+        crawl_command(*args),
+        cwd=tmp_path,
+        env=crawl_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert first.stderr is not None
+        for line in first.stderr:  # up to the first request sent: it holds the lock
+            if "Spider opened" in line:
+                break
+        # Were it to crawl, it would wait on the paused site: a short timeout ends that.
+        second = run_crawl(tmp_path, *args, settings={"DOWNLOAD_TIMEOUT": "5"})
+    finally:
+        sample_site.server.resume()
+    first.communicate(timeout=600)
+    assert first.returncode == 0
+    assert second.returncode == 4, second.log[-2000:]
+    state = tmp_path / "output" / "state" / "urdupoint.sqlite3"
+    assert f"Not crawling: another crawl (pid {first.pid}) is using the state" in second.log
+    assert str(state.relative_to(tmp_path)) in second.log
+    assert "Spider opened" not in second.log, "the second crawl started"
+    feed = read_jsonl(tmp_path / "output" / "urdupoint.jsonl")
+    assert len(feed) == len(sample_site.ground_truth()), "the first crawl was disturbed"
+
+    third = run_crawl(tmp_path, *args)  # the lock went with the first process
+    assert third.returncode == 0, third.log[-2000:]
+    assert "Not crawling" not in third.log

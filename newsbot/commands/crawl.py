@@ -1,28 +1,62 @@
 """``scrapy crawl``, with an exit status that tells cron and Scrapyd what happened.
 
-Exactly Scrapy's command, plus: exit status 3 when the crawl ended with the finish
-reason ``site_layout_changed`` (see ``newsbot.report``).
+Exactly Scrapy's command, plus:
+
+- exit status 3 when the crawl ended with the finish reason ``site_layout_changed``
+  (see ``newsbot.report``);
+- one crawl at a time per state file (``newsbot.state_lock``): while a crawl of the
+  spider runs on that state, another one logs who holds it and exits with status 4
+  without fetching anything.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+from typing import TextIO
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 
+from newsbot.config import NewsbotConfig
 from newsbot.report import LAYOUT_CHANGED
+from newsbot.state_lock import StateInUse, lock_state
+
+logger = logging.getLogger(__name__)
 
 LAYOUT_CHANGED_EXIT = 3
+STATE_IN_USE_EXIT = 4
 
 
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        self._crawlers: list[Crawler] = []
-        super().run(args, opts)
+        try:
+            lock = self._lock_state(args)
+        except StateInUse as exc:
+            logger.error(
+                "Not crawling: %s. Wait for it to end, or give this run its own "
+                "NEWSBOT_STATE_DIR (exit status %d)",
+                exc,
+                STATE_IN_USE_EXIT,
+            )
+            self.exitcode = STATE_IN_USE_EXIT
+            return
+        try:
+            self._crawlers: list[Crawler] = []
+            super().run(args, opts)
+        finally:
+            if lock is not None:
+                lock.close()
         for crawler in self._crawlers:
             if crawler.stats and crawler.stats.get_value("finish_reason") == LAYOUT_CHANGED:
                 self.exitcode = LAYOUT_CHANGED_EXIT
+
+    def _lock_state(self, args: list[str]) -> TextIO | None:
+        """The lock of the spider's state file; None in Redis mode (shared on purpose)."""
+        assert self.settings is not None
+        if len(args) != 1 or self.settings.get("NEWSBOT_REDIS_URL"):
+            return None  # Scrapy's own usage error for the arguments; Redis: no lock
+        return lock_state(NewsbotConfig.from_settings(self.settings).state_path(args[0]))
 
     def _create_crawler(self, spidercls: type | str) -> Crawler:  # type: ignore[override]
         crawler = super()._create_crawler(spidercls)

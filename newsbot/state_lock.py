@@ -1,0 +1,44 @@
+"""One crawl at a time on a state file.
+
+An hourly Scrapyd job whose crawl overruns the hour would otherwise run beside the next
+one on the same SQLite state: both fetching, both releasing the same staged stories into
+their own feeds. ``scrapy crawl`` (``commands/crawl.py``, which Scrapyd runs too) holds
+this lock for the whole process; a second crawl on the same state does not start.
+
+The lock is ``flock`` on ``<state file>.lock``: the kernel drops it when the process
+ends, however it ends (even ``kill -9``), so a dead crawl never leaves it stuck. In
+Redis mode (``scaleout.py``) the workers share the state on purpose and take no lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import TextIO
+
+
+class StateInUse(Exception):
+    """Another live process holds the state file's lock."""
+
+
+def lock_state(state_path: Path) -> TextIO:
+    """Take the lock of ``state_path`` for this process; keep the returned file open.
+
+    Raises ``StateInUse``, naming the state file and the holder's pid, when another
+    process holds it.
+    """
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = state_path.with_name(state_path.name + ".lock").open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise StateInUse(f"another crawl (pid {holder}) is using the state {state_path}") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
