@@ -53,7 +53,7 @@ import json
 import os
 import socket
 import struct
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -92,7 +92,6 @@ PRUNE_CHUNK = 500
 NEAR_CANDIDATES = 8
 #: After an 8-byte hash or a 4-byte value, the greatest 8-byte id: closes a prefix range.
 _MAX_ID = b"\xff" * 8
-_MAX_ID_INT = 2**64
 
 _LUA_RETIRE = """
 -- sketch:of holds, per id: date length (1 byte), the date, then its indexed values.
@@ -392,7 +391,7 @@ class _Release:
     by_hash: tuple[dict[int, set[int]], dict[int, set[int]]] = field(
         default_factory=lambda: ({}, {})
     )
-    by_value: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
+    by_value: dict[int, _Postings] = field(default_factory=dict)
     #: Ids remembered in this release that Redis already held (a new version): their
     #: stored index entries may be stale, so look-ups read past that many.
     replaced: set[int] = field(default_factory=set)
@@ -415,24 +414,43 @@ class _Release:
         self.drop_indexed(article_id)
         self.indexed[article_id] = (published_at, values)
         for value in values:
-            # Released oldest first: nearly always an append.
-            insort(self.by_value.setdefault(value, []), (published_at, article_id))
+            self.by_value.setdefault(value, _Postings()).add(published_at, article_id)
 
     def drop_indexed(self, article_id: int) -> None:
         published_at, values = self.indexed.pop(article_id, ("", []))
         for value in values:
-            self.by_value[value].remove((published_at, article_id))
+            self.by_value[value].remove(published_at, article_id)
 
     def shared_values(self, values: list[int], low: str, high: str) -> Counter[int]:
         """Ids of the window ``low``..``high`` and how many of ``values`` each has."""
         shared: Counter[int] = Counter()
         for value in values:
-            entries = self.by_value.get(value)
-            if entries:
-                start = bisect_left(entries, (low, 0))
-                end = bisect_right(entries, (high, _MAX_ID_INT))
-                shared.update(article_id for _, article_id in entries[start:end])
+            postings = self.by_value.get(value)
+            if postings is not None:
+                shared.update(postings.within(low, high))
         return shared
+
+
+@dataclass
+class _Postings:
+    """The stories of a release holding one sketch value, by publication date."""
+
+    dates: list[str] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+
+    def add(self, published_at: str, article_id: int) -> None:
+        at = bisect_right(self.dates, published_at)  # released oldest first: the end
+        self.dates.insert(at, published_at)
+        self.ids.insert(at, article_id)
+
+    def remove(self, published_at: str, article_id: int) -> None:
+        start = bisect_left(self.dates, published_at)
+        at = self.ids.index(article_id, start, bisect_right(self.dates, published_at))
+        del self.dates[at], self.ids[at]
+
+    def within(self, low: str, high: str) -> list[int]:
+        """Ids published from ``low`` to ``high`` (a slice: counted at C speed)."""
+        return self.ids[bisect_left(self.dates, low) : bisect_right(self.dates, high)]
 
 
 class RedisStateStore:
