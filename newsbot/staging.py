@@ -41,6 +41,10 @@ class StagingMiddleware:
         self.crawler = crawler
         self.state = state
         self._released_at: int | None = None
+        #: From the first release on, the store holds its writes until it closes, after the
+        #: feed exporters closed their files: committing earlier could record as written a
+        #: story still in an exporter's buffer, lost if the process is killed then.
+        self._releasing = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StagingMiddleware:
@@ -50,7 +54,7 @@ class StagingMiddleware:
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         if response.meta.get(RELEASE_META):
-            yield from self.state.staged_items()
+            yield from self._release()
             return
         for output in result:
             if isinstance(output, Article):
@@ -61,7 +65,7 @@ class StagingMiddleware:
 
     async def process_spider_output_async(self, response: Response, result: Any) -> Any:
         if response.meta.get(RELEASE_META):
-            for item in self.state.staged_items():
+            for item in self._release():
                 yield item
             return
         async for output in result:
@@ -71,13 +75,19 @@ class StagingMiddleware:
             else:
                 yield output
 
+    def _release(self) -> Iterator[Article]:
+        self._releasing = True
+        self.state.begin_release()
+        yield from self.state.staged_items()
+
     def spider_idle(self, spider: Spider) -> None:
         """Schedule one release while stories wait; stop if a release settled nothing.
 
         With several workers (``scaleout.py``), only when the whole crawl is idle, and
         only by the one worker that took the release.
         """
-        self.state.commit()
+        if not self._releasing:
+            self.state.commit()
         crew = getattr(self.crawler, "newsbot_crew", None)
         if crew is not None:
             verdict = crew.on_idle()

@@ -218,7 +218,8 @@ class StateStore:
 
     def begin_release(self) -> None:
         """Stories are going to the feed: hold commits until the feed is on disk."""
-        self.commit()
+        if not self._releasing:
+            self.commit()
         self._releasing = True
 
     def on_engine_stopped(self) -> None:
@@ -584,7 +585,8 @@ class StateStore:
             self.db.execute("DELETE FROM recent WHERE published_at < ?", (low,))
         cutoff = (_now() - timedelta(days=PARAGRAPH_MEMORY_DAYS)).date().isoformat()
         self.db.execute("DELETE FROM paragraphs WHERE stories = 1 AND last_seen < ?", (cutoff,))
-        self.commit()
+        if not self._releasing:  # a release commits at close, after the feed is on disk
+            self.commit()
 
 
 def _window(published_at: str | None, days: int) -> tuple[str, str]:

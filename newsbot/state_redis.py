@@ -498,10 +498,10 @@ class RedisStateStore:
         """Stories are going to the feed: hold their settlement until the feed is on disk.
 
         Like the SQLite store, the store stays in release mode until closed; each
-        ``commit`` executes what was queued so far. The boilerplate is recounted at
-        each release, other workers' stories included.
+        ``commit`` executes what was queued so far (a second release does not: the feed
+        may not be on disk). The boilerplate is recounted at each release, other workers'
+        stories included.
         """
-        self.commit()
         self._boilerplate = None
         if self._release is None:
             self._release = _Release(self.client.pipeline(transaction=True))
@@ -957,9 +957,11 @@ class RedisStateStore:
     def prune(self, window_days: int) -> None:
         """Forget what no longer matters: old recent texts and one-off paragraphs.
 
-        Commits first, as the SQLite store's prune does at its end.
+        Outside a release, commits first, as the SQLite store's prune does at its end; a
+        release's writes wait for ``close``, after the feed is on disk.
         """
-        self.commit()
+        if self._release is None:
+            self.commit()
         keys = self.keys
         newest = self.client.zrevrangebylex(keys.recent_order, b"+", b"-", start=0, num=1)
         newest_date = newest[0].split(b"\0", 1)[0].decode("utf-8") if newest else ""

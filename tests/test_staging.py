@@ -1,0 +1,74 @@
+"""The release: staged stories go out oldest first, and are settled only when the store
+closes (after the feed exporters closed their files), never by an idle crawl before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import TextResponse
+from scrapy.utils.test import get_crawler
+
+import newsbot.state
+from newsbot.fingerprints import StoryPrint
+from newsbot.items import Article
+from newsbot.scaleout import redis_namespace
+from newsbot.spiders.urdupoint import UrdupointSpider
+from newsbot.staging import RELEASE_META, RELEASE_URL, StagingMiddleware
+from newsbot.state import StateStore
+from newsbot.state_redis import RedisStateStore
+from tests.test_state_backends import story
+
+
+def crawler_with(tmp_path: Path, redis_url: str | None, prefix: str) -> Crawler:
+    settings = {"NEWSBOT_STATE_DIR": str(tmp_path / "state")}
+    if redis_url:
+        settings.update(NEWSBOT_REDIS_URL=redis_url, NEWSBOT_REDIS_PREFIX=prefix)
+    return get_crawler(UrdupointSpider, settings)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_a_release_is_settled_only_when_the_store_closes(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(newsbot.state, "COMMIT_EVERY", 1)  # outside a release: every change
+    redis_url = request.getfixturevalue("redis_server") if backend == "redis" else None
+    prefix = request.getfixturevalue("redis_namespace") if backend == "redis" else ""
+    crawler = crawler_with(tmp_path, redis_url, prefix)
+    middleware = StagingMiddleware.from_crawler(crawler)
+    state = StateStore.for_crawler(crawler)
+    stories = [
+        story(300, published="2026-01-12T09:00:00+05:00"),
+        story(100, published="2026-01-10T09:00:00+05:00"),
+        story(200, published="2026-01-11T09:00:00+05:00"),
+    ]
+    url = "https://www.urdupoint.com/en/pakistan/x-1.html"
+    page = TextResponse(url, body=b"", request=Request(url))
+    assert list(middleware.process_spider_output(page, stories)) == []  # all staged
+    state.commit()  # what an idle crawl does before its release
+
+    release = TextResponse(
+        RELEASE_URL, body=b"", request=Request(RELEASE_URL, meta={RELEASE_META: True})
+    )
+    released: list[Article] = list(middleware.process_spider_output(release, []))
+    assert [item.article_id for item in released] == ["100", "200", "300"]
+    for item in released:  # what the last pipeline does
+        state.remember_emitted(item, StoryPrint.of(item.title or "", item.body or ""))
+    middleware.spider_idle(UrdupointSpider())  # idle after it: must not settle the release
+
+    if redis_url:
+        other: StateStore | RedisStateStore = RedisStateStore(
+            redis_url, redis_namespace(crawler.settings, "urdupoint")
+        )
+    else:
+        other = StateStore(tmp_path / "state" / "urdupoint.sqlite3")
+    try:
+        assert not other.was_emitted("100"), "settled before the feed was closed"
+        assert other.staged_count() == 3
+        state.close()
+        assert all(other.was_emitted(item.article_id or "") for item in released)
+        assert other.staged_count() == 0
+    finally:
+        other.close()
