@@ -957,11 +957,9 @@ class RedisStateStore:
     def prune(self, window_days: int) -> None:
         """Forget what no longer matters: old recent texts and one-off paragraphs.
 
-        Outside a release, commits first, as the SQLite store's prune does at its end; a
-        release's writes wait for ``close``, after the feed is on disk.
+        Nothing to commit first: outside a release writes are immediate, and a release's
+        wait for ``close``, after the feed is on disk.
         """
-        if self._release is None:
-            self.commit()
         keys = self.keys
         newest = self.client.zrevrangebylex(keys.recent_order, b"+", b"-", start=0, num=1)
         newest_date = newest[0].split(b"\0", 1)[0].decode("utf-8") if newest else ""
