@@ -1,7 +1,7 @@
-"""The output contract: one ``Article`` per news story.
+"""The output contract: one ``Story`` per news story.
 
 Field names, order and types are the JSON Lines schema users read; see the README.
-Every field is filled through ``newsbot.loaders.ArticleLoader``.
+Every field is filled through ``newsbot.loaders.StoryLoader``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class Article:
+class Story:
     """A news story as it appears in ``output/urdupoint.jsonl``."""
 
     url: str | None = None  # canonical story URL

@@ -1,4 +1,4 @@
-"""``ArticleLoader``: every field of an ``Article`` normalized in one place.
+"""``StoryLoader``: every field of an ``Story`` normalized in one place.
 
 Parsers add raw candidates in order of trust (``add_value`` several times for one
 field); input processors normalize each candidate or turn it into None, and
@@ -16,8 +16,8 @@ from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 from w3lib.html import remove_tags, replace_entities
 
-from newsbot.items import Article
-from newsbot.text import normalize_space, site_datetime_iso
+from newsbot.items import Story
+from newsbot.text.normalize import normalize_space, site_datetime_iso
 
 
 def _clean(value: Any) -> str | None:
@@ -40,8 +40,8 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-class ArticleLoader(ItemLoader):
-    default_item_class = Article
+class StoryLoader(ItemLoader):
+    default_item_class = Story
     default_input_processor = MapCompose(_clean)
     default_output_processor = TakeFirst()
 
@@ -51,9 +51,9 @@ class ArticleLoader(ItemLoader):
     body_out = Join("\n\n")
     related_topics_out = Identity()
 
-    def load_item(self) -> Article:
+    def load_item(self) -> Story:
         """Build the item, then fill the fields derived from the others."""
-        item: Article = super().load_item()
+        item: Story = super().load_item()
         item.related_topics = _unique(item.related_topics or [])
         item.language = "en"
         item.set_body(item.body or "")
@@ -63,10 +63,10 @@ class ArticleLoader(ItemLoader):
 
 # Every field gets its processors on the class: without them, itemloaders looks each
 # one up in the item's field metadata on every value added (a third of the loader's time).
-for _field in fields(Article):
+for _field in fields(Story):
     for _suffix, _default in (
-        ("_in", ArticleLoader.default_input_processor),
-        ("_out", ArticleLoader.default_output_processor),
+        ("_in", StoryLoader.default_input_processor),
+        ("_out", StoryLoader.default_output_processor),
     ):
-        if not hasattr(ArticleLoader, _field.name + _suffix):
-            setattr(ArticleLoader, _field.name + _suffix, _default)
+        if not hasattr(StoryLoader, _field.name + _suffix):
+            setattr(StoryLoader, _field.name + _suffix, _default)

@@ -228,7 +228,7 @@ class Crew:
 
     # --- lifecycle ----------------------------------------------------------------------
     def spider_opened(self, spider: Spider) -> None:
-        from newsbot.state import StateStore
+        from newsbot.state.sqlite import StateStore
 
         state = StateStore.for_crawler(self.crawler)
         feed = self.crawler.settings.get("NEWSBOT_FEED")
@@ -301,7 +301,7 @@ class Crew:
 
     def _finish_round(self) -> None:
         """The round's stories are out: forget its requests so the next round starts anew."""
-        from newsbot.state import StateStore
+        from newsbot.state.sqlite import StateStore
 
         StateStore.for_crawler(self.crawler).finish_crawl()
         self.server.delete(self.dupefilter_key, self._release)

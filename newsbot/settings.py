@@ -29,7 +29,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 
 # Transient failures: retry 5xx and timeouts; 429 waits for its Retry-After first
-# (newsbot/ratelimit.py, at most NEWSBOT_RETRY_AFTER_MAX seconds).
+# (newsbot/downloadermiddlewares/ratelimit.py, at most NEWSBOT_RETRY_AFTER_MAX seconds).
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
@@ -45,9 +45,9 @@ HTTPCACHE_ENABLED = False
 
 # --- Crawl shape -------------------------------------------------------------------
 # One story, one request: story URLs are fingerprinted by their id.
-REQUEST_FINGERPRINTER_CLASS = "newsbot.fingerprint.StoryIdFingerprinter"
-# The crash-safe frontier (newsbot/frontier.py) is the crawl's dupefilter; Scrapy's
-# own would, after a SIGKILL under JOBDIR, remember requests the frontier lost.
+REQUEST_FINGERPRINTER_CLASS = "newsbot.fingerprinter.StoryIdFingerprinter"
+# The crash-safe frontier (newsbot/spidermiddlewares/frontier.py) is the crawl's
+# dupefilter; Scrapy's own would, after a SIGKILL under JOBDIR, remember requests the frontier lost.
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 NEWSBOT_FRONTIER_ENABLED = True
 # Breadth-first-ish: finish listings before diving into topics of topics.
@@ -63,7 +63,7 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 NEWSBOT_FEED = "output/urdupoint.jsonl"
 ADDONS = {
     "newsbot.addons.DefaultFeed": 100,
-    "newsbot.browser.BrowserAddon": 110,
+    "newsbot.downloadermiddlewares.challenge.BrowserAddon": 110,
     "newsbot.scaleout.RedisAddon": 120,
 }
 FEED_EXPORT_ENCODING = "utf-8"
@@ -72,12 +72,16 @@ FEED_STORE_EMPTY = False
 
 # --- Pipelines: every story once, no boilerplate stories ----------------------------
 # Parsed stories are staged and released in publication order when the crawl is idle,
-# so dedupe winners and learned boilerplate are deterministic (see newsbot/staging.py).
+# so dedupe winners and learned boilerplate are deterministic
+# (see newsbot/spidermiddlewares/staging.py).
 # Output goes spider -> 950 -> 900 -> 800 -> engine.
 SPIDER_MIDDLEWARES = {
-    "newsbot.incremental.IncrementalMiddleware": 950,  # skip known stories, cut listings
-    "newsbot.staging.StagingMiddleware": 900,  # hold stories for ordered release
-    "newsbot.frontier.FrontierMiddleware": 800,  # crash-safe frontier, resume after a kill
+    # skip known stories, cut listings
+    "newsbot.spidermiddlewares.incremental.IncrementalMiddleware": 950,
+    # hold stories for ordered release
+    "newsbot.spidermiddlewares.staging.StagingMiddleware": 900,
+    # crash-safe frontier, resume after a kill
+    "newsbot.spidermiddlewares.frontier.FrontierMiddleware": 800,
 }
 ITEM_PIPELINES = {
     "newsbot.pipelines.rejected.RecordRejections": 100,
@@ -89,10 +93,10 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.dedupe.RememberEmitted": 900,
 }
 EXTENSIONS = {
-    "newsbot.pipelines.drops.DropRecord": 500,
-    "newsbot.report.ValidationReport": 510,
+    "newsbot.extensions.drops.DropRecord": 500,
+    "newsbot.extensions.report.ValidationReport": 510,
     # Samples CPU, memory and progress; only when NEWSBOT_BENCH_PROBE names a file.
-    "newsbot.benchmark.probe.BenchProbe": 0,
+    "benchmark.probe.BenchProbe": 0,
 }
 # The crawler's memory (emitted stories, templates, boilerplate): one SQLite file per
 # spider in this directory, shared by every run of that spider.
@@ -119,11 +123,11 @@ NEWSBOT_BROWSER_ENABLED = True
 NEWSBOT_CHROMIUM_PATH = ""
 DOWNLOADER_MIDDLEWARES = {
     # Before CookiesMiddleware (700) sees a browser answer: it stores the earned cookie.
-    "newsbot.browser.ChallengeMiddleware": 750,
+    "newsbot.downloadermiddlewares.challenge.ChallengeMiddleware": 750,
     # Before RedirectMiddleware (600): never follow a redirect to another host.
-    "newsbot.offsite.OffsiteRedirectMiddleware": 610,
+    "newsbot.downloadermiddlewares.offsite.OffsiteRedirectMiddleware": 610,
     # Before RetryMiddleware (550): a 429 waits for its Retry-After.
-    "newsbot.ratelimit.RetryAfterMiddleware": 560,
+    "newsbot.downloadermiddlewares.ratelimit.RetryAfterMiddleware": 560,
 }
 
 
@@ -154,4 +158,4 @@ NEWSBOT_REDIS_PREFIX = "newsbot"
 # --- Logging -----------------------------------------------------------------------
 LOG_LEVEL = "INFO"
 # One INFO line per dropped story: "Dropped <url>: <reason>".
-LOG_FORMATTER = "newsbot.pipelines.drops.DropLogFormatter"
+LOG_FORMATTER = "newsbot.extensions.drops.DropLogFormatter"

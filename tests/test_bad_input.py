@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse, Response, TextResponse
 
-from newsbot.items import Article
-from newsbot.parsing.article import Rejected, parse_story
-from newsbot.parsing.listing import parse_listing
+from newsbot.items import Story
+from newsbot.site.pages.listing import parse_listing
+from newsbot.site.pages.story import Rejected, parse_story
 from tests.conftest import SampleSite, build_and_serve, run_crawl
 
 STORY_URL = "https://www.urdupoint.com/en/pakistan/some-story-2190111.html"
@@ -56,7 +56,7 @@ def markup(draw: st.DrawFn, depth: int = 0) -> str:
     return "".join(parts)
 
 
-def check(result_item: Article | None, rejected: Rejected | None) -> None:
+def check(result_item: Story | None, rejected: Rejected | None) -> None:
     assert (result_item is None) != (rejected is None)
     if result_item is not None:
         assert result_item.title and result_item.published_at and result_item.article_id

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 def test_benchmark_command_measures_every_part(tmp_path: Path) -> None:
     out = tmp_path / "bench"
     proc = subprocess.run(
-        [sys.executable, "-m", "newsbot.benchmark", "--stories", "150", "--sample", "20",
+        [sys.executable, "-m", "benchmark", "--stories", "150", "--sample", "20",
          "--out", str(out), "--work", str(tmp_path / "work"), "--server", "nginx"],
         cwd=REPO, env=crawl_env(), capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip

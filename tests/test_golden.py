@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from newsbot.parsing.article import Rejected, parse_article
-from newsbot.parsing.listing import parse_listing
+from newsbot.site.pages.listing import parse_listing
+from newsbot.site.pages.story import Rejected, story_or_rejection
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -32,7 +32,7 @@ def _load(html: Path) -> tuple[HtmlResponse, dict]:
 @pytest.mark.parametrize("html", _cases("article"), ids=lambda p: p.stem)
 def test_article_golden(html: Path) -> None:
     response, expected = _load(html)
-    result = parse_article(response)
+    result = story_or_rejection(response)
     if "rejected" in expected:
         assert isinstance(result, Rejected), f"expected a rejection, got an item: {result}"
         assert result.reason == expected["rejected"]

@@ -11,14 +11,14 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from newsbot.config import NewsbotConfig
-from newsbot.fingerprints import StoryPrint, edit_similarity, template_hash
-from newsbot.items import Article
-from newsbot.parsing.article import Rejected, parse_article
+from newsbot.extensions.drops import DropRecord, StoryDropped
+from newsbot.items import Story
 from newsbot.pipelines.boilerplate import DropNonStories, DropStubs, DropTemplates, StripBoilerplate
 from newsbot.pipelines.dedupe import DropDuplicates, RememberEmitted
-from newsbot.pipelines.drops import DropRecord, StoryDropped
 from newsbot.pipelines.rejected import RecordRejections
-from newsbot.state import StateStore
+from newsbot.site.pages.story import Rejected, story_or_rejection
+from newsbot.state.sqlite import StateStore
+from newsbot.text.fingerprints import StoryPrint, edit_similarity, template_hash
 
 GOLDEN = Path(__file__).parent / "golden" / "article"
 STORY_URL = (
@@ -36,7 +36,7 @@ def story(
     html: str = "pakistan.html",
     edit: dict[str, str] | None = None,
     published: str = "03:05 PM",
-) -> Article:
+) -> Story:
     """A story parsed from a stored page, optionally edited (text replaced in the HTML)."""
     markup = (GOLDEN / html).read_text(encoding="utf-8")
     markup = markup.replace("2190111", article_id).replace("| 03:05 PM", f"| {published}")
@@ -45,8 +45,8 @@ def story(
         assert old in markup, old
         markup = markup.replace(old, new)
     url = STORY_URL.format(id=article_id)
-    result = parse_article(HtmlResponse(url=url, body=markup.encode(), encoding="utf-8"))
-    assert isinstance(result, Article), result
+    result = story_or_rejection(HtmlResponse(url=url, body=markup.encode(), encoding="utf-8"))
+    assert isinstance(result, Story), result
     return result
 
 
@@ -71,14 +71,14 @@ def state(tmp_path: Path) -> Iterator[StateStore]:
     store.close()
 
 
-def emit(state: StateStore, item: Article) -> Article:
+def emit(state: StateStore, item: Story) -> Story:
     """Run an item through dedupe, templates and memory, as the crawl does."""
     DropTemplates(state, enabled=True).process_item(item)
     DropDuplicates(state, config()).process_item(item)
     return RememberEmitted(state, 14).process_item(item)
 
 
-def drop_reason(state: StateStore, item: Article) -> tuple[str, str | None]:
+def drop_reason(state: StateStore, item: Story) -> tuple[str, str | None]:
     with pytest.raises(StoryDropped) as raised:
         emit(state, item)
     return raised.value.reason, raised.value.duplicate_of
@@ -154,9 +154,9 @@ GOLD = (
 )
 
 
-def gold(article_id: str, day: int, weekday: str, price: str) -> Article:
+def gold(article_id: str, day: int, weekday: str, price: str) -> Story:
     title, body = GOLD
-    item = Article(
+    item = Story(
         url=STORY_URL.format(id=article_id),
         article_id=article_id,
         title=title.format(day=day),

@@ -10,8 +10,8 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
-from newsbot.items import Article
-from newsbot.parsing.article import Rejected
+from newsbot.items import Story
+from newsbot.site.pages.story import Rejected
 from newsbot.spiders.urdupoint import DEFAULT_CATEGORIES, UrdupointSpider
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -78,7 +78,7 @@ def test_category_page_routes_cards_to_stories_and_pagination_to_listings() -> N
             page("/en/news/pakistan.html", "listing/category-page1.html"), kind="category", page=1
         )
     )
-    assert not [o for o in out if isinstance(o, Article)], "a listing never yields items"
+    assert not [o for o in out if isinstance(o, Story)], "a listing never yields items"
     stories = [r for r in out if r.callback == spider.parse_story]
     listings = [r for r in out if r.callback == spider.parse_listing]
     assert len(stories) == 8
@@ -107,7 +107,7 @@ def test_story_page_yields_item_then_its_related_topics() -> None:
         "/en/world/putin-tells-xi-he-wants-to-ramp-up-milit-1612404.html", "article/seed-story.html"
     )
     out = list(spider.parse_story(response))
-    items = [o for o in out if isinstance(o, Article)]
+    items = [o for o in out if isinstance(o, Story)]
     topics = [o for o in out if isinstance(o, Request)]
     assert len(items) == 1 and items[0].article_id == "1612404"
     assert len(topics) == 15
@@ -133,7 +133,7 @@ def test_pages_that_are_not_stories_are_handed_on_as_rejections(golden: str, rea
     spider = make_spider()
     response = page("/en/pakistan/some-story-2190111.html", golden)
     out = list(spider.parse_story(response))
-    assert not [o for o in out if isinstance(o, Article)]
+    assert not [o for o in out if isinstance(o, Story)]
     rejected = [o for o in out if isinstance(o, Rejected)]
     assert [r.reason for r in rejected] == [reason]
     assert rejected[0].url == response.url

@@ -11,14 +11,14 @@ from scrapy.crawler import Crawler
 from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
-import newsbot.state
-from newsbot.fingerprints import StoryPrint
-from newsbot.items import Article
+import newsbot.state.sqlite
+from newsbot.items import Story
 from newsbot.scaleout import redis_namespace
+from newsbot.spidermiddlewares.staging import RELEASE_META, RELEASE_URL, StagingMiddleware
 from newsbot.spiders.urdupoint import UrdupointSpider
-from newsbot.staging import RELEASE_META, RELEASE_URL, StagingMiddleware
-from newsbot.state import StateStore
-from newsbot.state_redis import RedisStateStore
+from newsbot.state.redis import RedisStateStore
+from newsbot.state.sqlite import StateStore
+from newsbot.text.fingerprints import StoryPrint
 from tests.test_state_backends import story
 
 
@@ -33,7 +33,7 @@ def crawler_with(tmp_path: Path, redis_url: str | None, prefix: str) -> Crawler:
 def test_a_release_is_settled_only_when_the_store_closes(
     tmp_path: Path, backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(newsbot.state, "COMMIT_EVERY", 1)  # outside a release: every change
+    monkeypatch.setattr(newsbot.state.sqlite, "COMMIT_EVERY", 1)  # outside a release: every change
     redis_url = request.getfixturevalue("redis_server") if backend == "redis" else None
     prefix = request.getfixturevalue("redis_namespace") if backend == "redis" else ""
     crawler = crawler_with(tmp_path, redis_url, prefix)
@@ -52,7 +52,7 @@ def test_a_release_is_settled_only_when_the_store_closes(
     release = TextResponse(
         RELEASE_URL, body=b"", request=Request(RELEASE_URL, meta={RELEASE_META: True})
     )
-    released: list[Article] = list(middleware.process_spider_output(release, []))
+    released: list[Story] = list(middleware.process_spider_output(release, []))
     assert [item.article_id for item in released] == ["100", "200", "300"]
     for item in released:  # what the last pipeline does
         state.remember_emitted(item, StoryPrint.of(item.title or "", item.body or ""))

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-import newsbot.state
-import newsbot.state_redis
-from newsbot.fingerprints import INDEXED_SIZE, StoryPrint, paragraph_hash
-from newsbot.items import Article
-from newsbot.state import StateStore
-from newsbot.state_redis import RedisStateStore
+import newsbot.state.redis
+import newsbot.state.sqlite
+from newsbot.items import Story
+from newsbot.state.redis import RedisStateStore
+from newsbot.state.sqlite import StateStore
+from newsbot.text.fingerprints import INDEXED_SIZE, StoryPrint, paragraph_hash
 
 Store = StateStore | RedisStateStore
 DAY = "2026-01-10T09:00:00+05:00"
@@ -46,8 +46,8 @@ def story(
     published: str | None = DAY,
     body: str | None = None,
     title: str | None = None,
-) -> Article:
-    item = Article(
+) -> Story:
+    item = Story(
         url=f"https://www.urdupoint.com/en/pakistan/story-{article_id}.html",
         article_id=str(article_id),
         title=title or f"Story {article_id}",
@@ -57,11 +57,11 @@ def story(
     return item
 
 
-def print_of(item: Article) -> StoryPrint:
+def print_of(item: Story) -> StoryPrint:
     return StoryPrint.of(item.title or "", item.body or "")
 
 
-def emit(store: Store, item: Article) -> None:
+def emit(store: Store, item: Story) -> None:
     store.remember_emitted(item, print_of(item))
 
 
@@ -121,7 +121,7 @@ def worker(redis_server: str, redis_namespace: str) -> Iterator[RedisStateStore]
 
 
 def freeze_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
-    for module in (newsbot.state, newsbot.state_redis):
+    for module in (newsbot.state.sqlite, newsbot.state.redis):
         monkeypatch.setattr(module, "_now", lambda: moment)
 
 
@@ -160,7 +160,7 @@ def test_unstage_settles_a_story(store: Store) -> None:
 # --- boilerplate paragraphs -----------------------------------------------------------
 
 
-def with_paragraphs(article_id: int, *paragraphs: str) -> Article:
+def with_paragraphs(article_id: int, *paragraphs: str) -> Story:
     return story(article_id, body="\n\n".join(paragraphs))
 
 

@@ -3,8 +3,8 @@
 Exactly Scrapy's command, plus:
 
 - exit status 3 when the crawl ended with the finish reason ``site_layout_changed``
-  (see ``newsbot.report``);
-- one crawl at a time per state file (``newsbot.state_lock``): while a crawl of the
+  (see ``newsbot.extensions.report``);
+- one crawl at a time per state file (``newsbot.state.lock``): while a crawl of the
   spider runs on that state, another one logs who holds it and exits with status 4
   without fetching anything.
 """
@@ -19,8 +19,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
-from newsbot.report import LAYOUT_CHANGED
-from newsbot.state_lock import StateInUse, lock_state
+from newsbot.extensions.report import LAYOUT_CHANGED
+from newsbot.state.lock import StateInUse, lock_state
 
 logger = logging.getLogger(__name__)
 

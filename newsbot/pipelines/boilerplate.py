@@ -7,11 +7,11 @@ import re
 from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
-from newsbot.fingerprints import paragraph_hash
-from newsbot.items import Article
+from newsbot.extensions.drops import StoryDropped
+from newsbot.items import Story
 from newsbot.pipelines.dedupe import story_print
-from newsbot.pipelines.drops import StoryDropped
-from newsbot.state import StateStore
+from newsbot.state.sqlite import StateStore
+from newsbot.text.fingerprints import paragraph_hash
 
 NOT_FOUND_TITLE_RE = re.compile(r"^(page not found|404\b|not found\b)", re.I)
 CHALLENGE_TITLE_RE = re.compile(r"^(just a moment|attention required|checking your browser)", re.I)
@@ -20,7 +20,7 @@ CHALLENGE_TITLE_RE = re.compile(r"^(just a moment|attention required|checking yo
 class DropNonStories:
     """Pages that are not stories but look like one: soft 404s and challenge pages."""
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Story) -> Story:
         title = item.title or ""
         if NOT_FOUND_TITLE_RE.match(title):
             raise StoryDropped("not_found")
@@ -46,7 +46,7 @@ class StripBoilerplate:
         config = NewsbotConfig.from_settings(crawler.settings)
         return cls(StateStore.for_crawler(crawler), config.boilerplate_min_stories)
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Story) -> Story:
         boilerplate = self.state.boilerplate_paragraphs(self.min_stories)
         if not boilerplate or not item.body:
             return item
@@ -67,7 +67,7 @@ class DropStubs:
     def from_crawler(cls, crawler: Crawler) -> DropStubs:
         return cls(NewsbotConfig.from_settings(crawler.settings).min_words)
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Story) -> Story:
         if (item.word_count or 0) < self.min_words:
             raise StoryDropped("stub")
         return item
@@ -89,7 +89,7 @@ class DropTemplates:
         config = NewsbotConfig.from_settings(crawler.settings)
         return cls(StateStore.for_crawler(crawler), config.drop_templates)
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Story) -> Story:
         """Runs before the dedupe: a daily series is a template even when two days' texts
         are similar enough to pass for near-duplicates. The same story (same id, or the
         same words under another id) is left to the dedupe."""

@@ -13,11 +13,11 @@ from functools import lru_cache
 from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
-from newsbot.fingerprints import StoryPrint
-from newsbot.items import Article
-from newsbot.pipelines.drops import StoryDropped
-from newsbot.state import StateStore
-from newsbot.text import SITE_TZ
+from newsbot.extensions.drops import StoryDropped
+from newsbot.items import Story
+from newsbot.state.sqlite import StateStore
+from newsbot.text.fingerprints import StoryPrint
+from newsbot.text.normalize import SITE_TZ
 
 
 @lru_cache(maxsize=64)
@@ -25,7 +25,7 @@ def _print(title: str, body: str) -> StoryPrint:
     return StoryPrint.of(title, body)
 
 
-def story_print(item: Article) -> StoryPrint:
+def story_print(item: Story) -> StoryPrint:
     """The story's fingerprints, computed once for all pipelines that need them."""
     return _print(item.title or "", item.body or "")
 
@@ -49,7 +49,7 @@ class DropDuplicates:
     def from_crawler(cls, crawler: Crawler) -> DropDuplicates:
         return cls(StateStore.for_crawler(crawler), NewsbotConfig.from_settings(crawler.settings))
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Story) -> Story:
         assert item.article_id is not None
         fingerprint = story_print(item)
         emitted_hash = self.state.emitted_body_hash(item.article_id)
@@ -85,7 +85,7 @@ class RememberEmitted:
         config = NewsbotConfig.from_settings(crawler.settings)
         return cls(StateStore.for_crawler(crawler), config.near_duplicate_window_days)
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Story) -> Story:
         self.state.remember_emitted(item, story_print(item))
         return item
 

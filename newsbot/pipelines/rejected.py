@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsbot.parsing.article import Rejected
-from newsbot.pipelines.drops import StoryDropped
+from newsbot.extensions.drops import StoryDropped
+from newsbot.site.pages.story import Rejected
 
 
 class RecordRejections:

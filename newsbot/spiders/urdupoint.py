@@ -2,7 +2,7 @@
 
 Category listings -> story pages -> their "Related Topics" pages -> more story pages.
 What a page contains is decided in ``newsbot.parsing``; what a URL is, in
-``newsbot.urls``. This module only decides which callback a link goes to.
+``newsbot.site.urls``. This module only decides which callback a link goes to.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from newsbot.browser import BROWSER_FLAG
-from newsbot.incremental import ROLE
-from newsbot.items import Article
-from newsbot.parsing.article import Rejected, is_challenge, parse_story
-from newsbot.parsing.listing import parse_listing
-from newsbot.urls import Site, bare_host
+from newsbot.downloadermiddlewares.challenge import BROWSER_FLAG
+from newsbot.items import Story
+from newsbot.site.pages.listing import parse_listing
+from newsbot.site.pages.story import Rejected, is_challenge, parse_story
+from newsbot.site.urls import Site, bare_host
+from newsbot.spidermiddlewares.incremental import ROLE
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class UrdupointSpider(scrapy.Spider):
             if 1 < number <= self.max_pages:
                 yield self._listing_request(link.url, kind, number, role="listing")
 
-    def parse_story(self, response: Response) -> Iterator[Article | Rejected | scrapy.Request]:
+    def parse_story(self, response: Response) -> Iterator[Story | Rejected | scrapy.Request]:
         """A story page: its item (or the reason it has none), then its Related Topics."""
         self._inc("pages/story")
         try:
@@ -127,7 +127,7 @@ class UrdupointSpider(scrapy.Spider):
             self._inc(f"errors/{type(failure.value).__name__}")
             logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
 
-    # --- requests, with their role for the middlewares (newsbot.incremental) -------------
+    # --- requests, with their role for the middlewares (spidermiddlewares.incremental) ---
     def story_request(self, url: str) -> scrapy.Request:
         return scrapy.Request(
             url, callback=self.parse_story, errback=self.on_error, meta={ROLE: "story"}

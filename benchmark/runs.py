@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsbot.benchmark.server import BenchServer
+from benchmark.server import BenchServer
 
 REPO = Path(__file__).resolve().parents[2]
 #: Politeness off: the benchmark's server is our own, on loopback.
@@ -134,7 +134,7 @@ def urdupoint_command(
 def bare_command(base_url: str, work: Path, concurrency: int) -> tuple[list[str], Path]:
     probe = work / "bare.probe.jsonl"
     command = [
-        sys.executable, "-m", "newsbot.benchmark.bare", base_url, str(probe), str(concurrency),
+        sys.executable, "-m", "benchmark.bare", base_url, str(probe), str(concurrency),
     ]  # fmt: skip
     return command, probe
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
 #: ``/en/<section>/[<sub>/]<slug>-<id>.html``; the id has 5 to 9 digits (6-7 seen).
-ARTICLE_PATH_RE = re.compile(
+STORY_PATH_RE = re.compile(
     r"^/en/(?P<section>[a-z0-9_-]+)/(?:[a-z0-9_-]+/)*(?:[^/]*?-)?(?P<id>\d{5,9})\.html$",
     re.IGNORECASE,
 )
@@ -29,7 +29,7 @@ CATEGORY_PATH_RE = re.compile(
 PAGE_NUMBER_RE = re.compile(r"(?:-updates|[?&]page=|/page/)(?P<page>\d+)", re.IGNORECASE)
 
 #: First path segments under ``/en/`` that never hold a story, whatever the rest looks like.
-NON_ARTICLE_SECTIONS = frozenset(
+NON_STORY_SECTIONS = frozenset(
     {"news", "team", "topics", "topic", "tags", "tag", "sitemap", "videos", "video"}
 )
 #: Path prefixes that are out of scope for the English spider.
@@ -42,7 +42,7 @@ TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|igshid|mc_cid|mc_eid|ref|s
 class PageKind(StrEnum):
     """What a URL points to, judged by its path alone."""
 
-    ARTICLE = "article"
+    STORY = "article"
     CATEGORY = "category"
     AUTHOR = "author"
     FOREIGN = "foreign"
@@ -55,24 +55,24 @@ def bare_host(host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def article_match(url: str) -> re.Match[str] | None:
+def story_match(url: str) -> re.Match[str] | None:
     """The article-path match of ``url``, or None when it is not a story URL."""
     path = urlsplit(url).path
-    match = ARTICLE_PATH_RE.match(path)
-    if match and match["section"].lower() not in NON_ARTICLE_SECTIONS:
+    match = STORY_PATH_RE.match(path)
+    if match and match["section"].lower() not in NON_STORY_SECTIONS:
         return match
     return None
 
 
-def article_id(url: str) -> str | None:
+def story_id(url: str) -> str | None:
     """The numeric story id of a story URL, as a string."""
-    match = article_match(url)
+    match = story_match(url)
     return match["id"] if match else None
 
 
-def article_section(url: str) -> str | None:
+def story_section(url: str) -> str | None:
     """The URL's section (``world`` in ``/en/world/...-1612404.html``)."""
-    match = article_match(url)
+    match = story_match(url)
     return match["section"].lower() if match else None
 
 
@@ -83,8 +83,8 @@ def page_kind(url: str) -> PageKind:
         return PageKind.FOREIGN if path.startswith(FOREIGN_PREFIXES) else PageKind.OTHER
     if path.startswith("/en/team/"):
         return PageKind.AUTHOR
-    if article_match(url):
-        return PageKind.ARTICLE
+    if story_match(url):
+        return PageKind.STORY
     if CATEGORY_PATH_RE.match(path):
         return PageKind.CATEGORY
     return PageKind.OTHER
@@ -155,7 +155,7 @@ class Site:
         if not self.owns(url):
             return None
         parts = urlsplit(url)
-        query = "" if article_match(url) else parts.query
+        query = "" if story_match(url) else parts.query
         cleaned = urlunsplit((self.scheme, self.netloc, parts.path or "/", query, ""))
         return _drop_tracking(cleaned) if query else cleaned
 

@@ -12,15 +12,15 @@ import hashlib
 from scrapy import Request
 from scrapy.utils.request import RequestFingerprinter
 
-from newsbot.urls import article_id, bare_host
+from newsbot.site.urls import bare_host, story_id
 
 
 class StoryIdFingerprinter(RequestFingerprinter):
     """Scrapy's default fingerprinter, except story GETs are keyed by their id."""
 
     def fingerprint(self, request: Request) -> bytes:
-        story_id = article_id(request.url) if request.method == "GET" else None
-        if story_id is None or request.meta.get("verbatim_url"):
+        sid = story_id(request.url) if request.method == "GET" else None
+        if sid is None or request.meta.get("verbatim_url"):
             return super().fingerprint(request)
         host = bare_host(request.url.split("/", 3)[2])
-        return hashlib.sha1(f"story:{host}:{story_id}".encode()).digest()  # noqa: S324
+        return hashlib.sha1(f"story:{host}:{sid}".encode()).digest()  # noqa: S324

@@ -15,7 +15,7 @@ from typing import Any
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
-from newsbot.text import normalize_space
+from newsbot.text.normalize import normalize_space
 
 #: Tags that start and end a paragraph of their own.
 BLOCK_TAGS = frozenset(

@@ -16,9 +16,9 @@ from urllib.parse import urljoin
 from lxml import etree
 from scrapy.http import Response, TextResponse
 
-from newsbot.parsing.html import css, xpath
-from newsbot.text import normalize_space
-from newsbot.urls import PageKind, Site, listing_stem, page_kind, page_number
+from newsbot.site.pages.html import css, xpath
+from newsbot.site.urls import PageKind, Site, listing_stem, page_kind, page_number
+from newsbot.text.normalize import normalize_space
 
 # --- Selectors (REAL unless marked), compiled once -------------------------------------
 #: Story links inside listing cards, both layouts.
@@ -68,7 +68,7 @@ def _story_links(response: TextResponse, site: Site, links: etree.XPath) -> list
     for anchor in links(response.selector.root):
         href = anchor.get("href")
         url = site.normalize(urljoin(response.url, href.strip()))
-        if url and page_kind(url) is PageKind.ARTICLE:
+        if url and page_kind(url) is PageKind.STORY:
             found.setdefault(url)
     return list(found)
 
@@ -86,7 +86,7 @@ def _page_links(response: TextResponse, site: Site) -> list[PageLink]:
         url = site.normalize(urljoin(response.url, element.get("href").strip()))
         if not url or url == own_url:
             continue
-        if page_kind(url) in (PageKind.ARTICLE, PageKind.AUTHOR, PageKind.FOREIGN):
+        if page_kind(url) in (PageKind.STORY, PageKind.AUTHOR, PageKind.FOREIGN):
             continue
         if listing_stem(url) != here and not is_next:
             continue

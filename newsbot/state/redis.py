@@ -63,7 +63,16 @@ from pathlib import Path
 import redis
 from redis.client import Pipeline
 
-from newsbot.fingerprints import (
+from newsbot.items import Story
+from newsbot.state.sqlite import (
+    EDGE_SHARE,
+    MIN_SHARED_SKETCH,
+    PARAGRAPH_MEMORY_DAYS,
+    _now,
+    _window,
+    looks_like_promo,
+)
+from newsbot.text.fingerprints import (
     INDEXED_SIZE,
     StoryPrint,
     edit_similarity,
@@ -75,15 +84,6 @@ from newsbot.fingerprints import (
     sketch_resemblance,
     unpack_sketch,
     unpack_tokens,
-)
-from newsbot.items import Article
-from newsbot.state import (
-    EDGE_SHARE,
-    MIN_SHARED_SKETCH,
-    PARAGRAPH_MEMORY_DAYS,
-    _now,
-    _window,
-    looks_like_promo,
 )
 
 #: Members handed to one pruning script call: short enough not to block the server.
@@ -567,7 +567,7 @@ class RedisStateStore:
 
     def _settle_written(self, line: bytes) -> int:
         try:
-            item = Article(**json.loads(line))
+            item = Story(**json.loads(line))
         except (ValueError, TypeError):
             return 0
         if not item.article_id or self.was_emitted(item.article_id):
@@ -643,7 +643,7 @@ class RedisStateStore:
         return sorted(url for url, last in topics.items() if last >= low)
 
     # --- staging ------------------------------------------------------------------------
-    def stage(self, item: Article) -> bool:
+    def stage(self, item: Story) -> bool:
         """Hold a parsed story until release; False when it was already staged."""
         assert item.article_id is not None
         article_id = int(item.article_id)
@@ -687,7 +687,7 @@ class RedisStateStore:
             count -= sum(1 for key in held if key is not None)
         return count
 
-    def staged_items(self, batch: int = 500) -> Iterator[Article]:
+    def staged_items(self, batch: int = 500) -> Iterator[Story]:
         """Staged stories, oldest publication first (ties: lower id), in batches."""
         low = b"-"
         while True:
@@ -707,7 +707,7 @@ class RedisStateStore:
             for article_id, raw in zip(ids, items, strict=True):
                 unstaged = self._release is not None and article_id in self._release.unstaged
                 if raw is not None and not unstaged:  # None: another worker settled it
-                    yield Article(**json.loads(raw))
+                    yield Story(**json.loads(raw))
 
     def unstage(self, article_id: str | None) -> None:
         if article_id and article_id.isdigit():
@@ -898,7 +898,7 @@ class RedisStateStore:
             (article_id, record) for _, article_id, record in ranked[:NEAR_CANDIDATES] if record
         ]
 
-    def remember_emitted(self, item: Article, print_: StoryPrint) -> None:
+    def remember_emitted(self, item: Story, print_: StoryPrint) -> None:
         """Record an emitted story (fingerprints and recent text) and settle it."""
         assert item.article_id is not None
         article_id = int(item.article_id)

@@ -21,11 +21,11 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.project import get_project_settings
 
-from newsbot.items import Article
-from newsbot.parsing.article import parse_story
+from newsbot.items import Story
+from newsbot.site.pages.story import parse_story
+from newsbot.site.urls import Site
 from newsbot.spiders.urdupoint import UrdupointSpider
-from newsbot.state import StateStore
-from newsbot.urls import Site
+from newsbot.state.sqlite import StateStore
 
 
 @dataclass
@@ -92,7 +92,7 @@ def replay(pages: list[tuple[str, bytes]], base_url: str, state_dir: Path) -> Re
     return ReplayResult(len(pages), emitted, parse_cpu, pipelines_cpu)
 
 
-def _through(pipelines: list[object], item: Article) -> int:
+def _through(pipelines: list[object], item: Story) -> int:
     try:
         for pipeline in pipelines:
             item = pipeline.process_item(item)  # type: ignore[attr-defined]

@@ -27,7 +27,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
-from newsbot.parsing.article import is_challenge
+from newsbot.site.pages.story import is_challenge
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class BrowserAddon:
         defaults = {
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
             "PLAYWRIGHT_LAUNCH_OPTIONS": launch,
-            "PLAYWRIGHT_ABORT_REQUEST": "newsbot.browser.should_abort_request",
+            "PLAYWRIGHT_ABORT_REQUEST": f"{__name__}.should_abort_request",
             "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
             "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
         }

@@ -17,7 +17,7 @@ from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
 
 from newsbot.config import NewsbotConfig
-from newsbot.state import StateStore
+from newsbot.state.sqlite import StateStore
 
 STATS_PREFIX = "newsbot/dropped"
 

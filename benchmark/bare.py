@@ -6,7 +6,7 @@ with Scrapy's default components: no parsing beyond finding links, no items, no
 pipelines, no state. Run as its own process, with plain Scrapy settings (not the
 project's) plus the same concurrency as the benchmark's ``urdupoint`` run::
 
-    python -m newsbot.benchmark.bare BASE_URL PROBE_PATH [CONCURRENCY]
+    python -m benchmark.bare BASE_URL PROBE_PATH [CONCURRENCY]
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
             "ROBOTSTXT_OBEY": True,
             "LOG_LEVEL": "INFO",
             "TELNETCONSOLE_ENABLED": False,
-            "EXTENSIONS": {"newsbot.benchmark.probe.BenchProbe": 0},
+            "EXTENSIONS": {"benchmark.probe.BenchProbe": 0},
             "NEWSBOT_BENCH_PROBE": probe,
         }
     )

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from scrapy.http import HtmlResponse
 
-from newsbot.fingerprints import words
-from newsbot.parsing.article import parse_story
-from newsbot.urls import Site
+from newsbot.site.pages.story import parse_story
+from newsbot.site.urls import Site
+from newsbot.text.fingerprints import words
 
 #: ``(url, html) -> body text`` for one page.
 Extractor = Callable[[str, bytes], str]

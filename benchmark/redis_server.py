@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from newsbot.benchmark.server import free_port
+from benchmark.server import free_port
 
 
 class RedisServer:

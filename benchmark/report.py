@@ -8,8 +8,8 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from newsbot.benchmark.quality import ExtractorScore
-from newsbot.benchmark.runs import CrawlResult
+from benchmark.quality import ExtractorScore
+from benchmark.runs import CrawlResult
 
 #: The targets of the benchmark (issue 8), as (label, check, figure) rows in the report.
 TARGET_THROUGHPUT_RATIO = 0.85

@@ -25,8 +25,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
-from newsbot.items import Article
-from newsbot.state import StateStore
+from newsbot.items import Story
+from newsbot.state.sqlite import StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ RELEASE_META = "newsbot_release"
 
 
 class StagingMiddleware:
-    """Spider middleware: stage ``Article`` output; release it when the crawl is idle."""
+    """Spider middleware: stage ``Story`` output; release it when the crawl is idle."""
 
     def __init__(self, crawler: Crawler, state: StateStore):
         self.crawler = crawler
@@ -57,7 +57,7 @@ class StagingMiddleware:
             yield from self._release()
             return
         for output in result:
-            if isinstance(output, Article):
+            if isinstance(output, Story):
                 if self.state.stage(output):
                     self._inc("newsbot/staged")
             else:
@@ -69,13 +69,13 @@ class StagingMiddleware:
                 yield item
             return
         async for output in result:
-            if isinstance(output, Article):
+            if isinstance(output, Story):
                 if self.state.stage(output):
                     self._inc("newsbot/staged")
             else:
                 yield output
 
-    def _release(self) -> Iterator[Article]:
+    def _release(self) -> Iterator[Story]:
         self._releasing = True
         self.state.begin_release()
         yield from self.state.staged_items()

@@ -40,7 +40,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
-from newsbot.fingerprints import (
+from newsbot.items import Story
+from newsbot.text.fingerprints import (
     INDEXED_SIZE,
     StoryPrint,
     edit_similarity,
@@ -53,7 +54,6 @@ from newsbot.fingerprints import (
     unpack_sketch,
     unpack_tokens,
 )
-from newsbot.items import Article
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS staged (
@@ -195,7 +195,7 @@ class StateStore:
             redis_url = crawler.settings.get("NEWSBOT_REDIS_URL")
             if redis_url:
                 from newsbot.scaleout import redis_namespace
-                from newsbot.state_redis import RedisStateStore
+                from newsbot.state.redis import RedisStateStore
 
                 store = RedisStateStore(redis_url, redis_namespace(crawler.settings, name))
             else:
@@ -271,7 +271,7 @@ class StateStore:
 
     def _settle_written(self, line: bytes) -> int:
         try:
-            item = Article(**json.loads(line))
+            item = Story(**json.loads(line))
         except (ValueError, TypeError):
             return 0
         if not item.article_id or self.was_emitted(item.article_id):
@@ -390,7 +390,7 @@ class StateStore:
         return row[0] if row else None
 
     # --- staging ------------------------------------------------------------------------
-    def stage(self, item: Article) -> bool:
+    def stage(self, item: Story) -> bool:
         """Hold a parsed story until release; False when it was already staged."""
         assert item.article_id is not None
         article_id = int(item.article_id)
@@ -409,7 +409,7 @@ class StateStore:
     def staged_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM staged").fetchone()[0]
 
-    def staged_items(self, batch: int = 500) -> Iterator[Article]:
+    def staged_items(self, batch: int = 500) -> Iterator[Story]:
         """Staged stories, oldest publication first (ties: lower id), in batches."""
         last = ""
         while True:
@@ -421,7 +421,7 @@ class StateStore:
                 return
             for sort_key, raw in rows:
                 last = sort_key
-                yield Article(**json.loads(raw))
+                yield Story(**json.loads(raw))
 
     def unstage(self, article_id: str | None) -> None:
         if article_id and article_id.isdigit():
@@ -539,7 +539,7 @@ class StateStore:
                 return str(article_id)
         return None
 
-    def remember_emitted(self, item: Article, print_: StoryPrint) -> None:
+    def remember_emitted(self, item: Story, print_: StoryPrint) -> None:
         """Record an emitted story (fingerprints and recent text) and settle it."""
         assert item.article_id is not None
         article_id = int(item.article_id)

@@ -1,4 +1,4 @@
-"""``python -m newsbot.benchmark``: speed, memory and extraction quality, in one run.
+"""``python -m benchmark``: speed, memory and extraction quality, in one run.
 
 1. Build a sample site of ``--stories`` stories (with its ground truth) and serve it
    with nginx on loopback (``server.py``).
@@ -23,23 +23,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsbot.benchmark import quality, report
-from newsbot.benchmark.redis_server import RedisServer
-from newsbot.benchmark.replay import load_pages, replay
-from newsbot.benchmark.runs import (
+from benchmark import quality, report
+from benchmark.redis_server import RedisServer
+from benchmark.replay import load_pages, replay
+from benchmark.runs import (
     CrawlResult,
     bare_command,
     run_parallel,
     run_process,
     urdupoint_command,
 )
-from newsbot.benchmark.server import BenchServer
+from benchmark.server import BenchServer
 from newsbot.sample_site import build_site
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m newsbot.benchmark",
+        prog="python -m benchmark",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -1,6 +1,6 @@
-"""The story page: a response in, an ``Article`` (or the reason there is none) out.
+"""The story page: a response in, an ``Story`` (or the reason there is none) out.
 
-``ArticlePage`` is a page object in the web-poet manner: one method per field, each
+``StoryPage`` is a page object in the web-poet manner: one method per field, each
 testable on stored HTML without a network. Selectors are named constants; blocks
 whose markup is only ASSUMED in ``URDUPOINT.md`` are found by their visible heading.
 Nothing here makes a request.
@@ -18,9 +18,9 @@ from urllib.parse import urljoin
 from lxml import etree
 from scrapy.http import Response, TextResponse
 
-from newsbot.items import Article
-from newsbot.loaders import ArticleLoader
-from newsbot.parsing.html import (
+from newsbot.items import Story
+from newsbot.loaders import StoryLoader
+from newsbot.site.pages.html import (
     candidate_texts,
     css,
     heading_among,
@@ -32,19 +32,19 @@ from newsbot.parsing.html import (
     text_of,
     xpath,
 )
-from newsbot.text import SITE_TZ, normalize_space, parse_site_datetime
-from newsbot.urls import (
+from newsbot.site.urls import (
     PageKind,
     Site,
-    article_id,
-    article_match,
-    article_section,
     page_kind,
+    story_id,
+    story_match,
+    story_section,
     strip_query_and_fragment,
 )
+from newsbot.text.normalize import SITE_TZ, normalize_space, parse_site_datetime
 
 # --- Selectors (REAL unless marked), compiled once -------------------------------------
-ARTICLE_CONTAINER = css("div.news_article")
+STORY_CONTAINER = css("div.news_article")
 TITLE = css("h1")
 SUMMARY = css("h2")
 BODY_CANDIDATES = (
@@ -63,12 +63,12 @@ PAGE_TITLE = xpath("//title//text()")
 #: Pieces of the block headings' words in their usual casings ("Related Topics", "MORE
 #: STORIES FROM"): text nodes holding none of them are not headings we look for.
 HEADING_FRAGMENTS = ("elated", "ELATED", "tories", "TORIES")
-ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"}
+STORY_JSONLD_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"}
 
 #: A story dated further ahead than this is refused: a wrong date, not a scoop.
 MAX_CLOCK_AHEAD = timedelta(days=1)
 #: Links in the "Related Topics" block that cannot be topic pages.
-NOT_TOPICS = frozenset({PageKind.ARTICLE, PageKind.AUTHOR, PageKind.FOREIGN})
+NOT_TOPICS = frozenset({PageKind.STORY, PageKind.AUTHOR, PageKind.FOREIGN})
 
 # --- Visible text patterns ----------------------------------------------------------
 RELATED_TOPICS_RE = re.compile(r"^related topics\W*$", re.I)
@@ -123,7 +123,7 @@ def is_challenge(response: Response) -> bool:
     return any(marker in head for marker in CHALLENGE_MARKERS) and "<h1" not in head
 
 
-class ArticlePage:
+class StoryPage:
     """Field extractors for one story page.
 
     Works on the page's lxml tree (parsed once, by Scrapy) with selectors compiled
@@ -138,7 +138,7 @@ class ArticlePage:
     # --- page-level parts, computed once --------------------------------------------
     @cached_property
     def container(self) -> etree._Element:
-        found = ARTICLE_CONTAINER(self.root)
+        found = STORY_CONTAINER(self.root)
         return found[0] if found else self.root
 
     @cached_property
@@ -167,7 +167,7 @@ class ArticlePage:
     def jsonld(self) -> dict[str, Any]:
         """The page's NewsArticle JSON-LD (its position among the scripts varies)."""
         for obj in self.jsonld_all:
-            if jsonld_types(obj) & ARTICLE_TYPES:
+            if jsonld_types(obj) & STORY_JSONLD_TYPES:
                 return obj
         return {}
 
@@ -202,7 +202,7 @@ class ArticlePage:
         canonical = CANONICAL(self.root)
         if canonical:
             absolute = urljoin(self.response.url, canonical[0].strip())
-            if self.site.owns(absolute) and article_match(absolute):
+            if self.site.owns(absolute) and story_match(absolute):
                 return strip_query_and_fragment(absolute)
         return strip_query_and_fragment(self.response.url)
 
@@ -327,26 +327,26 @@ class ArticlePage:
         if self.body_element is None and (
             NOT_FOUND_RE.search(page_title) or NOT_FOUND_RE.search(title or "")
         ):
-            return Rejected("not_found", url, title, article_id(url))
+            return Rejected("not_found", url, title, story_id(url))
         story_url = self.url()
         looks_like_story = self.body_element is not None or self.jsonld or any(self.published_at())
-        if not article_match(story_url) or not looks_like_story:
+        if not story_match(story_url) or not looks_like_story:
             return Rejected("not_article", url, title)
         if not title:
-            return Rejected("missing_title", url, None, article_id(story_url))
+            return Rejected("missing_title", url, None, story_id(story_url))
         published = next(filter(None, map(parse_site_datetime, self.published_at())), None)
         if published is None:
-            return Rejected("missing_published_at", url, title, article_id(story_url))
+            return Rejected("missing_published_at", url, title, story_id(story_url))
         if published > datetime.now(SITE_TZ) + MAX_CLOCK_AHEAD:
-            return Rejected("future_published_at", url, title, article_id(story_url))
+            return Rejected("future_published_at", url, title, story_id(story_url))
         return None
 
-    def to_item(self) -> Article:
-        loader = ArticleLoader()
+    def to_item(self) -> Story:
+        loader = StoryLoader()
         story_url = self.url()
         loader.add_value("url", story_url)
-        loader.add_value("article_id", article_id(story_url))
-        loader.add_value("section", article_section(story_url))
+        loader.add_value("article_id", story_id(story_url))
+        loader.add_value("section", story_section(story_url))
         for name in (
             "title", "summary", "author", "author_handle", "published_at", "modified_at",
             "category", "dateline_place", "source_agency", "body", "related_topics", "image_url",
@@ -370,24 +370,24 @@ class ArticlePage:
 class StoryResult:
     """What one fetched story URL gives: an item or a rejection, and the topics to crawl."""
 
-    item: Article | None
+    item: Story | None
     rejected: Rejected | None
     topic_urls: list[str]
 
 
 def parse_story(response: Response, site: Site | None = None) -> StoryResult:
-    """Parse a fetched story URL once: its ``Article`` (or why none) and its topic links."""
+    """Parse a fetched story URL once: its ``Story`` (or why none) and its topic links."""
     if not isinstance(response, TextResponse) or not _declared_html(response):
         return StoryResult(None, Rejected("not_html", response.url), [])
-    page = ArticlePage(response, site)
+    page = StoryPage(response, site)
     rejected = page.rejection()
     topics = [] if rejected and rejected.reason in ("challenge", "not_found") else page.topic_links
     item = None if rejected else page.to_item()
     return StoryResult(item, rejected, [url for url, _ in topics])
 
 
-def parse_article(response: Response, site: Site | None = None) -> Article | Rejected:
-    """An ``Article`` for a story page, or ``Rejected`` with the reason it is not one."""
+def story_or_rejection(response: Response, site: Site | None = None) -> Story | Rejected:
+    """An ``Story`` for a story page, or ``Rejected`` with the reason it is not one."""
     result = parse_story(response, site)
     return result.item if result.item is not None else result.rejected  # type: ignore[return-value]
 

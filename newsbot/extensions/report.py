@@ -22,7 +22,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from newsbot.items import Article
+from newsbot.items import Story
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class ValidationReport:
         self.min_coverage = min_coverage
         self.min_pages = min_pages
         self.emitted = 0
-        self.filled = dict.fromkeys((f.name for f in fields(Article)), 0)
+        self.filled = dict.fromkeys((f.name for f in fields(Story)), 0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidationReport:
@@ -61,7 +61,7 @@ class ValidationReport:
         return report
 
     def item_scraped(self, item: Any) -> None:
-        if isinstance(item, Article):
+        if isinstance(item, Story):
             self.emitted += 1
             for name in self.filled:
                 if getattr(item, name) not in (None, "", []):

@@ -37,8 +37,8 @@ from scrapy.http import Response
 from scrapy.utils.job import job_dir
 from scrapy.utils.request import request_from_dict
 
-from newsbot.browser import BROWSER_FLAG
-from newsbot.state import StateStore
+from newsbot.downloadermiddlewares.challenge import BROWSER_FLAG
+from newsbot.state.sqlite import StateStore
 
 logger = logging.getLogger(__name__)
 

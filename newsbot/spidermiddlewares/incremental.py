@@ -27,11 +27,11 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from newsbot.items import Article
-from newsbot.parsing.article import Rejected
-from newsbot.state import StateStore
-from newsbot.text import SITE_TZ
-from newsbot.urls import article_id
+from newsbot.items import Story
+from newsbot.site.pages.story import Rejected
+from newsbot.site.urls import story_id
+from newsbot.state.sqlite import StateStore
+from newsbot.text.normalize import SITE_TZ
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class IncrementalMiddleware:
     # --- decisions ------------------------------------------------------------------------
     def _sort(self, response: Response, output: Any, page: _Page) -> Any:
         """Pass, hold (pagination) or skip one output of a response, noting what it was."""
-        if isinstance(output, (Article, Rejected)):
+        if isinstance(output, (Story, Rejected)):
             self._remember_story(response, output)
             return output
         if not isinstance(output, Request):
@@ -139,10 +139,10 @@ class IncrementalMiddleware:
 
     def _story(self, request: Request) -> tuple[Request | None, bool]:
         """Skip a story fetched before; say if an earlier crawl knew it (listing cut)."""
-        story_id = article_id(request.url)
-        if story_id is None:
+        sid = story_id(request.url)
+        if sid is None:
             return request, False
-        fetched_at, published_at = self.state.story_seen(story_id)
+        fetched_at, published_at = self.state.story_seen(sid)
         if fetched_at is None:
             return request, False
         # Stories this very crawl fetched (before a kill) are skipped but are no sign
@@ -177,11 +177,11 @@ class IncrementalMiddleware:
             return False
         return published >= datetime.now(SITE_TZ) - timedelta(hours=self.config.recheck_hours)
 
-    def _remember_story(self, response: Response, story: Article | Rejected) -> None:
-        story_id = story.article_id or article_id(response.url)
-        published_at = story.published_at if isinstance(story, Article) else None
-        if story_id:
-            self.state.remember_story_seen(story_id, published_at)
+    def _remember_story(self, response: Response, story: Story | Rejected) -> None:
+        sid = story.article_id or story_id(response.url)
+        published_at = story.published_at if isinstance(story, Story) else None
+        if sid:
+            self.state.remember_story_seen(sid, published_at)
         response.meta["newsbot_published_at"] = published_at
 
     def _inc(self, key: str) -> None:
