@@ -2,8 +2,8 @@
 
 Exactly Scrapy's command, plus:
 
-- exit status 3 when the crawl ended with the finish reason ``site_layout_changed``
-  (see ``newsbot.extensions.report``);
+- an exit status for each way a run can go wrong, from its finish reason
+  (``newsbot.exitcodes``: 3 when the site changed its layout, and so on);
 - one crawl at a time per state file (``newsbot.state.lock``): while a crawl of the
   spider runs on that state, another one logs who holds it and exits with status 4
   without fetching anything.
@@ -19,13 +19,12 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
-from newsbot.extensions.report import LAYOUT_CHANGED
+from newsbot.exitcodes import ExitCode, exit_code_for
 from newsbot.state.lock import StateInUse, lock_state
 
 logger = logging.getLogger(__name__)
 
-LAYOUT_CHANGED_EXIT = 3
-STATE_IN_USE_EXIT = 4
+STATE_IN_USE_EXIT = ExitCode.STATE_IN_USE
 
 
 class Command(ScrapyCrawl):
@@ -37,9 +36,9 @@ class Command(ScrapyCrawl):
                 "Not crawling: %s. Wait for it to end, or give this run its own "
                 "NEWSBOT_STATE_DIR (exit status %d)",
                 exc,
-                STATE_IN_USE_EXIT,
+                int(STATE_IN_USE_EXIT),
             )
-            self.exitcode = STATE_IN_USE_EXIT
+            self.exitcode = int(STATE_IN_USE_EXIT)
             return
         try:
             self._crawlers: list[Crawler] = []
@@ -48,8 +47,9 @@ class Command(ScrapyCrawl):
             if lock is not None:
                 lock.close()
         for crawler in self._crawlers:
-            if crawler.stats and crawler.stats.get_value("finish_reason") == LAYOUT_CHANGED:
-                self.exitcode = LAYOUT_CHANGED_EXIT
+            reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+            if code := exit_code_for(reason):
+                self.exitcode = int(code)
 
     def _lock_state(self, args: list[str]) -> TextIO | None:
         """The lock of the spider's state file; None in Redis mode (shared on purpose)."""

@@ -1,0 +1,60 @@
+"""Exit statuses of ``scrapy crawl``, and the finish reasons that lead to them: one table.
+
+cron and Scrapyd see only a process's exit status, so each way a run can go wrong has its
+own code. A component that detects one of these closes the spider with the finish reason
+below (``crawler.engine.close_spider_async(reason=...)``, or sets ``finish_reason`` in the
+stats before the end); ``newsbot.commands.crawl`` turns the reason into the status.
+Codes that stop a run before the crawler starts (bad argument, state in use) are set by
+the command directly. The README's "When something goes wrong" table lists them all.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    #: Scrapy's own: an exception escaped, or Scrapy's usage error.
+    ERROR = 1
+    #: A spider argument or setting that does not parse, or is unknown; nothing was fetched.
+    BAD_ARGUMENT = 2
+    #: Stories are read wrong or not at all: the site changed its markup.
+    LAYOUT_CHANGED = 3
+    #: Another crawl holds the state file; nothing was fetched.
+    STATE_IN_USE = 4
+    #: The state failed its start-up check (corrupt, not a database) or cannot be written.
+    STATE_UNUSABLE = 5
+    #: A feed cannot be opened or written (bad path, disk full, another writer holds it).
+    FEED_UNWRITABLE = 6
+    #: Stories were written, but a field or a drop rate is far from the site's usual.
+    DEGRADED = 7
+    #: Nothing could be fetched: DNS failure, connection refused, every start URL failed.
+    NOTHING_FETCHED = 8
+    #: Pages were fetched, but every one answered an HTTP error.
+    HTTP_ERRORS = 9
+    #: robots.txt denies the start URLs.
+    ROBOTS_DENIED = 10
+    #: A start URL answered 404 (an unknown category, say).
+    START_NOT_FOUND = 11
+    #: The Redis server of a scale-out crawl cannot be reached.
+    REDIS_UNREACHABLE = 12
+
+
+#: Finish reason (``stats["finish_reason"]``) -> exit status.
+FINISH_REASONS: dict[str, ExitCode] = {
+    "site_layout_changed": ExitCode.LAYOUT_CHANGED,
+    "state_unusable": ExitCode.STATE_UNUSABLE,
+    "feed_unwritable": ExitCode.FEED_UNWRITABLE,
+    "degraded": ExitCode.DEGRADED,
+    "nothing_fetched": ExitCode.NOTHING_FETCHED,
+    "http_errors": ExitCode.HTTP_ERRORS,
+    "robots_denied": ExitCode.ROBOTS_DENIED,
+    "start_not_found": ExitCode.START_NOT_FOUND,
+    "redis_unreachable": ExitCode.REDIS_UNREACHABLE,
+}
+
+
+def exit_code_for(finish_reason: str | None) -> ExitCode:
+    """The exit status of a crawl that ended with this finish reason."""
+    return FINISH_REASONS.get(finish_reason or "", ExitCode.OK)
