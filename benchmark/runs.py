@@ -177,11 +177,11 @@ def run_parallel(
 
 
 def _crawl_env() -> dict[str, str]:
-    """The environment of a crawl process: this project importable, its settings in use."""
+    """The environment of a crawl process: this project importable, its settings and the probe."""
     return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        "SCRAPY_SETTINGS_MODULE": "newsbot.settings",
+        "SCRAPY_SETTINGS_MODULE": "benchmark.settings",
     }
 
 

@@ -95,8 +95,6 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newsbot.extensions.drops.DropRecord": 500,
     "newsbot.extensions.report.ValidationReport": 510,
-    # Samples CPU, memory and progress; only when NEWSBOT_BENCH_PROBE names a file.
-    "benchmark.probe.BenchProbe": 0,
 }
 # The crawler's memory (emitted stories, templates, boilerplate): one SQLite file per
 # spider in this directory, shared by every run of that spider.
