@@ -6,10 +6,29 @@ and keep the result; nothing reads settings later or through a global.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from scrapy.settings import BaseSettings
+from scrapy.utils.conf import closest_scrapy_cfg
+
+
+def project_path(value: str | os.PathLike[str]) -> Path:
+    """A path setting made absolute: relative paths are taken from the project root.
+
+    The root is the directory of the closest ``scrapy.cfg`` above the current directory
+    (what Scrapy itself uses to find the project), so a crawl started from a
+    subdirectory writes the same state, feed, drops and reports as one started at the
+    root, instead of silently starting a second state there. Scrapyd runs a deployed
+    egg without a ``scrapy.cfg``: then the current directory (Scrapyd's) is the root,
+    and operators give absolute paths.
+    """
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return path
+    cfg = closest_scrapy_cfg()
+    return (Path(cfg).parent if cfg else Path.cwd()) / path
 
 
 @dataclass(frozen=True)
@@ -21,17 +40,20 @@ class NewsbotConfig:
     near_duplicate_similarity: float
     near_duplicate_window_days: int
     drop_templates: bool
+    #: ``NEWSBOT_REPORT``: a copy of the latest run's report (the record is per run).
+    latest_report: str | None = None
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> NewsbotConfig:
         config = cls(
-            state_dir=Path(settings.get("NEWSBOT_STATE_DIR", "output/state")),
+            state_dir=project_path(settings.get("NEWSBOT_STATE_DIR", "output/state")),
             dropped_feed=settings.get("NEWSBOT_DROPPED_FEED") or None,
             min_words=settings.getint("NEWSBOT_MIN_WORDS", 25),
             boilerplate_min_stories=settings.getint("NEWSBOT_BOILERPLATE_MIN_STORIES", 5),
             near_duplicate_similarity=settings.getfloat("NEWSBOT_NEAR_DUPLICATE_SIMILARITY", 0.9),
             near_duplicate_window_days=settings.getint("NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS", 14),
             drop_templates=settings.getbool("NEWSBOT_DROP_TEMPLATES", True),
+            latest_report=settings.get("NEWSBOT_REPORT") or None,
         )
         config.validate()
         return config
@@ -60,4 +82,15 @@ class NewsbotConfig:
         return self.state_dir / f"{spider_name}.sqlite3"
 
     def dropped_path(self, spider_name: str) -> Path | None:
-        return Path(self.dropped_feed % {"name": spider_name}) if self.dropped_feed else None
+        if not self.dropped_feed:
+            return None
+        return project_path(self.dropped_feed % {"name": spider_name})
+
+    def latest_report_path(self, spider_name: str) -> Path | None:
+        if not self.latest_report:
+            return None
+        return project_path(self.latest_report % {"name": spider_name})
+
+    def runs_dir(self, spider_name: str) -> Path:
+        """Where each run's report, the index of recent runs and their page go."""
+        return self.state_dir / "reports" / spider_name

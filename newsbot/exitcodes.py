@@ -58,3 +58,44 @@ FINISH_REASONS: dict[str, ExitCode] = {
 def exit_code_for(finish_reason: str | None) -> ExitCode:
     """The exit status of a crawl that ended with this finish reason."""
     return FINISH_REASONS.get(finish_reason or "", ExitCode.OK)
+
+
+#: What each exit status tells the person who reads the log (the run summary's last line).
+MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "the crawl finished",
+    ExitCode.ERROR: "the crawl failed with an error (see the traceback above)",
+    ExitCode.BAD_ARGUMENT: "a spider argument or setting is wrong; nothing was fetched",
+    ExitCode.LAYOUT_CHANGED: "the site probably changed its layout",
+    ExitCode.STATE_IN_USE: "another crawl is using the state; nothing was fetched",
+    ExitCode.STATE_UNUSABLE: "the state store is corrupt or cannot be written",
+    ExitCode.FEED_UNWRITABLE: "a feed cannot be written",
+    ExitCode.DEGRADED: "stories were written, but a field or a drop rate is far from usual",
+    ExitCode.NOTHING_FETCHED: "nothing could be fetched (DNS, connection refused)",
+    ExitCode.HTTP_ERRORS: "every page answered an HTTP error",
+    ExitCode.ROBOTS_DENIED: "robots.txt denies the start URLs",
+    ExitCode.START_NOT_FOUND: "a start URL answered 404 (an unknown category?)",
+    ExitCode.REDIS_UNREACHABLE: "the Redis server cannot be reached",
+}
+
+#: Finish reasons that exit 0 but are not a complete crawl.
+_STOPPED_EARLY = {
+    "shutdown": "the crawl was stopped (Ctrl-C, SIGTERM, a cancelled job); the next run resumes it",
+    "cancelled": "the crawl was cancelled; the next run resumes it",
+}
+
+
+def describe(code: int, finish_reason: str | None = None) -> str:
+    """``exit status N: what it means``: the last line of a crawl's log.
+
+    A status 0 whose finish reason is not ``finished`` (a stopped or cancelled job)
+    says so, since the crawl is not complete.
+    """
+    reason = finish_reason or "finished"
+    if code == ExitCode.OK and reason != "finished":
+        meaning = _STOPPED_EARLY.get(reason) or f"the crawl stopped early ({reason})"
+    else:
+        try:
+            meaning = MEANINGS[ExitCode(code)]
+        except ValueError:
+            meaning = f"finish reason {reason}"
+    return f"exit status {int(code)}: {meaning}"

@@ -42,7 +42,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from pathlib import Path
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -52,6 +51,8 @@ from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
+
+from newsbot.addons import default_feed
 
 logger = logging.getLogger(__name__)
 
@@ -231,9 +232,9 @@ class Crew:
         from newsbot.state.sqlite import StateStore
 
         state = StateStore.for_crawler(self.crawler)
-        feed = self.crawler.settings.get("NEWSBOT_FEED")
-        if feed and feed in self.crawler.settings.getdict("FEEDS"):
-            state.watch_feed(Path(feed))  # this machine's feed: settle what a kill left
+        feed = default_feed(self.crawler.settings)
+        if feed and str(feed) in self.crawler.settings.getdict("FEEDS"):
+            state.watch_feed(feed)  # this machine's feed: settle what a kill left
             settled = state.reconcile_feed()
             if settled:
                 logger.info("Feed reconciled: %d stories written by an interrupted run", settled)

@@ -95,9 +95,13 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newsbot.extensions.drops.DropRecord": 500,
     "newsbot.extensions.report.ValidationReport": 510,
+    # Each run's report, the index of recent runs, runs.html, and the closing summary.
+    "newsbot.extensions.summary.RunSummary": 520,
 }
 # The crawler's memory (emitted stories, templates, boilerplate): one SQLite file per
-# spider in this directory, shared by every run of that spider.
+# spider in this directory, shared by every run of that spider. Relative paths here
+# (state, feeds, reports) are taken from the project root, where scrapy.cfg is
+# (under Scrapyd, which has none: its current directory).
 NEWSBOT_STATE_DIR = "output/state"
 # Every dropped story with its reason (%(name)s is the spider's name).
 NEWSBOT_DROPPED_FEED = "output/%(name)s.dropped.jsonl"
@@ -140,6 +144,9 @@ NEWSBOT_TOPIC_REVISIT_DAYS = 7
 # --- Noticing a redesign ------------------------------------------------------------
 # The end-of-crawl report; a required field missing from more than 5% of the story pages
 # (at least 10 of them) ends the crawl as "site_layout_changed", exit status 3.
+# Each run's report is kept in NEWSBOT_STATE_DIR/reports/<spider>/<run>.json, beside the
+# index of recent runs (runs.jsonl) and their page (runs.html); NEWSBOT_REPORT gets a copy
+# of the latest run's report (empty: no copy).
 NEWSBOT_REPORT = "output/%(name)s.report.json"
 NEWSBOT_MIN_FIELD_COVERAGE = 0.95
 NEWSBOT_REPORT_MIN_PAGES = 10

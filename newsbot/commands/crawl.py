@@ -4,6 +4,8 @@ Exactly Scrapy's command, plus:
 
 - an exit status for each way a run can go wrong, from its finish reason
   (``newsbot.exitcodes``: 3 when the site changed its layout, and so on);
+- the log's last line says that status and what it means, after the run summary
+  (``extensions/summary.py``);
 - one crawl at a time per state file (``newsbot.state.lock``): while a crawl of the
   spider runs on that state, another one logs who holds it and exits with status 4
   without fetching anything.
@@ -19,7 +21,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
-from newsbot.exitcodes import ExitCode, exit_code_for
+from newsbot.exitcodes import ExitCode, describe, exit_code_for
 from newsbot.state.lock import StateInUse, lock_state
 
 logger = logging.getLogger(__name__)
@@ -46,10 +48,13 @@ class Command(ScrapyCrawl):
         finally:
             if lock is not None:
                 lock.close()
+        reason = None
         for crawler in self._crawlers:
             reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
             if code := exit_code_for(reason):
                 self.exitcode = int(code)
+        # The log's last line, after the run summary: Scrapyd shows the status nowhere else.
+        logger.info("%s", describe(self.exitcode, reason))
 
     def _lock_state(self, args: list[str]) -> TextIO | None:
         """The lock of the spider's state file; None in Redis mode (shared on purpose)."""

@@ -1,10 +1,15 @@
-"""Every dropped story on record: one log line, one stats counter, one JSON line."""
+"""Every dropped story on record: one log line, one stats counter, one JSON line.
+
+Each line says when (``dropped_at``, UTC) and in which run (``run``, the run id that
+names the run's report, ``newsbot.runs``), so an audit can tie a drop to its run.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,6 +22,7 @@ from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
 
 from newsbot.config import NewsbotConfig
+from newsbot.runs import run_id
 from newsbot.state.sqlite import StateStore
 
 STATS_PREFIX = "newsbot/dropped"
@@ -59,6 +65,7 @@ class DropRecord:
         self.path = path
         self.state = state
         self._file: IO[str] | None = None
+        self.run: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropRecord:
@@ -72,6 +79,8 @@ class DropRecord:
 
     def item_dropped(self, item: Any, exception: BaseException, **kwargs: Any) -> None:
         adapter = ItemAdapter(item)
+        if self.run is None:  # the crawl's start time is set by now
+            self.run = run_id(self.crawler)
         reason = exception.reason if isinstance(exception, StoryDropped) else "other"
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"{STATS_PREFIX}/{reason}")
@@ -81,6 +90,8 @@ class DropRecord:
             "title": adapter.get("title"),
             "reason": reason,
             "duplicate_of": getattr(exception, "duplicate_of", None),
+            "dropped_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "run": self.run,
         }
         self._write(row)
         self.state.unstage(row["article_id"])

@@ -1,9 +1,10 @@
 """The end-of-crawl validation report, and a loud failure when the site changed under us.
 
 A redesign does not break a crawler with an exception: it makes fields empty. So at
-the end of every crawl the report (logged, and written to ``NEWSBOT_REPORT``,
-``output/urdupoint.report.json``) gives the stories emitted, the coverage of each
-field, drops by reason, errors by kind and the crawl's rate. When a required field
+the end of every crawl the report (logged, and written by the run's record,
+``extensions/summary.py``, to ``<state_dir>/reports/<spider>/<run>.json``) gives the
+stories emitted, the coverage of each field, drops by reason, errors by kind and the
+crawl's rate. When a required field
 is missing from more than ``1 - NEWSBOT_MIN_FIELD_COVERAGE`` of the story pages (at
 least ``NEWSBOT_REPORT_MIN_PAGES`` of them), the crawl ends with the finish reason
 ``site_layout_changed`` and ``scrapy crawl`` exits with status 3, so cron and
@@ -16,13 +17,13 @@ import json
 import logging
 from dataclasses import fields
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from newsbot.items import Story
+from newsbot.signals import report_built
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +37,8 @@ PARSE_FAILURES = ("missing_title", "missing_published_at", "not_article")
 class ValidationReport:
     """Extension: field coverage and outcome of the crawl; a distinct failure on a redesign."""
 
-    def __init__(self, crawler: Crawler, path: Path | None, min_coverage: float, min_pages: int):
+    def __init__(self, crawler: Crawler, min_coverage: float, min_pages: int):
         self.crawler = crawler
-        self.path = path
         self.min_coverage = min_coverage
         self.min_pages = min_pages
         self.emitted = 0
@@ -47,12 +47,8 @@ class ValidationReport:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidationReport:
         settings = crawler.settings
-        template = settings.get("NEWSBOT_REPORT")
-        assert crawler.spidercls is not None
-        path = Path(template % {"name": crawler.spidercls.name}) if template else None
         report = cls(
             crawler,
-            path,
             settings.getfloat("NEWSBOT_MIN_FIELD_COVERAGE", 0.95),
             settings.getint("NEWSBOT_REPORT_MIN_PAGES", 10),
         )
@@ -76,9 +72,7 @@ class ValidationReport:
                 self.crawler.stats.set_value("finish_reason", LAYOUT_CHANGED)
             logger.error("The site probably changed its layout: %s", "; ".join(report["problems"]))
         logger.info("Validation report: %s", json.dumps(report, ensure_ascii=False))
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        self.crawler.signals.send_catch_log(signal=report_built, report=report)
 
     def build(self, stats: dict[str, Any], reason: str) -> dict[str, Any]:
         """The report as a dict; ``problems`` lists what points at a changed site."""

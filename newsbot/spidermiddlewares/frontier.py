@@ -37,6 +37,7 @@ from scrapy.http import Response
 from scrapy.utils.job import job_dir
 from scrapy.utils.request import request_from_dict
 
+from newsbot.addons import default_feed
 from newsbot.downloadermiddlewares.challenge import BROWSER_FLAG
 from newsbot.state.sqlite import StateStore
 
@@ -107,9 +108,9 @@ class FrontierMiddleware:
         if not crawler.settings.getbool("NEWSBOT_FRONTIER_ENABLED", True):
             raise NotConfigured("NEWSBOT_FRONTIER_ENABLED is off")
         middleware = cls(crawler, StateStore.for_crawler(crawler))
-        feed = crawler.settings.get("NEWSBOT_FEED")
-        if feed and feed in crawler.settings.getdict("FEEDS"):
-            middleware.state.watch_feed(Path(feed))
+        feed = default_feed(crawler.settings)
+        if feed and str(feed) in crawler.settings.getdict("FEEDS"):
+            middleware.state.watch_feed(feed)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 

@@ -1,0 +1,228 @@
+"""The run's record, and the summary a person reads first.
+
+A crawl's log is about 160 lines; what an operator wants is at its end. So when the
+engine stops (after the feeds closed, the state settled and the stats were dumped),
+this extension:
+
+- writes the run's validation report (``newsbot.signals.report_built``) to
+  ``<state_dir>/reports/<spider>/<run>.json``, with the run id, the final finish reason
+  and the exit status, and a copy to ``NEWSBOT_REPORT`` when that is set (the latest
+  run's, whichever it was);
+- adds the run to the index of recent runs (``runs.jsonl``), counts what the run
+  appended to the default feed into the corpus tally, and writes ``runs.html``
+  (``newsbot.runs``, ``newsbot.report_html``);
+- logs the run summary: a few INFO lines at the end of the log (stories written and
+  where, drops by reason, errors, where the report is). ``scrapy crawl``
+  (``commands/crawl.py``) follows them with the log's last line, the exit status it
+  exits with and what it means: Scrapyd shows a job's exit status nowhere but there.
+
+A record that cannot be written (disk full, permissions) is one ERROR line naming the
+directory; the summary is logged anyway and the exit status is the crawl's.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from newsbot.addons import default_feed
+from newsbot.config import NewsbotConfig
+from newsbot.exitcodes import describe, exit_code_for
+from newsbot.report_html import render_page
+from newsbot.runs import (
+    INDEX,
+    PAGE,
+    TALLY,
+    CorpusTally,
+    append_run,
+    locked,
+    run_id,
+    write_atomic,
+    write_json,
+)
+from newsbot.signals import report_built
+
+logger = logging.getLogger(__name__)
+
+#: What the index keeps of each report (the rest is in the run's own file).
+INDEX_FIELDS = (
+    "run",
+    "spider",
+    "started_at",
+    "finished_at",
+    "finish_reason",
+    "exit_status",
+    "stories_emitted",
+    "requests",
+    "elapsed_seconds",
+    "dropped",
+    "errors",
+    "coverage_of_emitted",
+    "problems",
+    "report",
+)
+
+
+class RunSummary:
+    """Extension: the run's report, index, corpus tally and page; the closing summary."""
+
+    def __init__(self, crawler: Crawler, config: NewsbotConfig, spider: str, feed: Path | None):
+        self.crawler = crawler
+        self.spider = spider
+        self.runs_dir = config.runs_dir(spider)
+        self.latest = config.latest_report_path(spider)
+        self.dropped_feed = config.dropped_path(spider)
+        self.feed = feed
+        self.report: dict[str, Any] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunSummary:
+        assert crawler.spidercls is not None
+        summary = cls(
+            crawler,
+            NewsbotConfig.from_settings(crawler.settings),
+            crawler.spidercls.name,
+            default_feed(crawler.settings),
+        )
+        crawler.signals.connect(summary.report_built, signal=report_built)
+        crawler.signals.connect(summary.engine_started, signal=signals.engine_started)
+        return summary
+
+    def report_built(self, report: dict[str, Any]) -> None:
+        self.report = report
+
+    def engine_started(self) -> None:
+        # Connected now, after the downloader's handlers (created with the engine) hooked
+        # their own closing: so the summary is logged after theirs, as the log's end.
+        self.crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+
+    def engine_stopped(self) -> None:
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        record = self.record(run_id(self.crawler), stats)
+        report_path = self.runs_dir / record["report"]
+        page = self.runs_dir / PAGE
+        lines = summary_lines(
+            record,
+            feeds=self._feeds(),
+            dropped_feed=self.dropped_feed,
+            report=report_path,
+            page=page,
+            error_lines=int(stats.get("log_count/ERROR", 0)),
+        )
+        try:
+            self.write(record, lines)
+        except OSError as exc:
+            logger.error("Could not write the run's record in %s: %s", self.runs_dir, exc)
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("newsbot/errors/run_record")
+        for line in lines:
+            logger.info("%s", line)
+
+    def record(self, run: str, stats: dict[str, Any]) -> dict[str, Any]:
+        """The run's report, completed with its identity and final outcome."""
+        report = dict(self.report or _report_from_stats(stats))
+        finish_reason = stats.get("finish_reason") or report.get("finish_reason") or "finished"
+        started = stats.get("start_time")
+        return {
+            "run": run,
+            "spider": self.spider,
+            "started_at": started.isoformat(timespec="seconds")
+            if isinstance(started, datetime)
+            else None,
+            **report,
+            "finish_reason": finish_reason,
+            "exit_status": int(exit_code_for(finish_reason)),
+            "report": f"{run}.json",
+        }
+
+    def write(self, record: dict[str, Any], lines: list[str]) -> None:
+        write_json(self.runs_dir / record["report"], record)
+        if self.latest is not None:
+            write_json(self.latest, record)
+        with locked(self.runs_dir):
+            runs = append_run(self.runs_dir / INDEX, {k: record.get(k) for k in INDEX_FIELDS})
+            tally = None
+            if self.feed is not None:
+                tally = CorpusTally.load(self.runs_dir / TALLY, self.feed)
+                counted = tally.count(self.feed)
+                if counted > 1000:
+                    logger.info("Counted %d stories of the corpus in %s", counted, self.feed)
+                tally.save(self.runs_dir / TALLY)
+            outcome = describe(record["exit_status"], record["finish_reason"])
+            page = render_page(self.spider, runs, vars(tally) if tally else None, [*lines, outcome])
+            write_atomic(self.runs_dir / PAGE, page)
+
+    def _feeds(self) -> list[str]:
+        """Where this run's stories went: the default feed first, then -o/-O, Scrapyd's."""
+        feeds = [str(uri) for uri in self.crawler.settings.getdict("FEEDS")]
+        if self.feed is not None and str(self.feed) in feeds:
+            feeds.remove(str(self.feed))
+            feeds.insert(0, str(self.feed))
+        return feeds
+
+
+def _report_from_stats(stats: dict[str, Any]) -> dict[str, Any]:
+    """What the stats alone say, when the validation report is turned off."""
+    elapsed = float(stats.get("elapsed_time_seconds", 0) or 0)
+    return {
+        "stories_emitted": int(stats.get("item_scraped_count", 0)),
+        "dropped": _prefixed(stats, "newsbot/dropped/"),
+        "errors": _prefixed(stats, "newsbot/errors/"),
+        "requests": stats.get("downloader/request_count", 0),
+        "elapsed_seconds": round(elapsed, 1),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "problems": [],
+    }
+
+
+def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {key[len(prefix) :]: value for key, value in stats.items() if key.startswith(prefix)}
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """``14 (stub 3, duplicate_body 2, ...)``, largest first; ``none`` when empty."""
+    total = sum(counts.values())
+    if not total:
+        return "none"
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return f"{total} (" + ", ".join(f"{name} {count}" for name, count in ranked) + ")"
+
+
+def summary_lines(
+    record: dict[str, Any],
+    *,
+    feeds: list[str],
+    dropped_feed: Path | None,
+    report: Path,
+    page: Path,
+    error_lines: int,
+) -> list[str]:
+    """The run summary, plain text (the exit status line is the crawl command's)."""
+    stories = int(record.get("stories_emitted") or 0)
+    where = feeds[0] if feeds else "no feed (NEWSBOT_FEED is off and no -o)"
+    also = f" (also {', '.join(feeds[1:])})" if len(feeds) > 1 else ""
+    drops = record.get("dropped") or {}
+    drops_where = f", on record in {dropped_feed}" if drops and dropped_feed else ""
+    errors = _counts(record.get("errors") or {})
+    if error_lines:
+        errors += f"; {error_lines} ERROR lines in this log"
+    problems = record.get("problems") or []
+    lines = [
+        f"Run summary: {record['spider']} run {record['run']}, "
+        f"{record.get('elapsed_seconds', 0)} s, {record.get('requests', 0)} requests",
+        f"  stories written: {stories}, to {where}{also}",
+        f"  dropped: {_counts(drops)}{drops_where}",
+        f"  errors: {errors}",
+    ]
+    if problems:
+        lines.append(f"  problems: {'; '.join(problems)}")
+    lines += [
+        f"  report: {report}",
+        f"  runs page: {page}",
+    ]
+    return lines

@@ -1,0 +1,215 @@
+"""A run's identity and its record: run id, per-run report, index of recent runs, corpus tally.
+
+One report file for every run was overwritten by any other run: another state directory,
+the other Redis worker (which said ``"stories_emitted": 0`` after a round that emitted
+41), the next Scrapyd job. So each run keeps its own record, beside the state it used
+(``NewsbotConfig.runs_dir``, ``<state_dir>/reports/<spider>/``):
+
+- ``<run>.json``: the run's validation report, named by its run id (``run_id``);
+- ``runs.jsonl``: one line per run, the last ``KEEP_RUNS``, oldest first;
+- ``corpus.json``: the default feed's stories by publication day and by category, with
+  the byte offset counted so far: each run reads only what was appended since, so it
+  stays cheap for a feed of a million stories (``update_tally``);
+- ``runs.html``: the page an operator opens (``newsbot.report_html``).
+
+Processes that share the directory (Redis workers on one machine) take turns through
+``locked``; every file is replaced atomically (written aside, then renamed), so a reader
+or a kill never sees half a file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+#: Runs kept in the index (``runs.jsonl``) and drawn on the page: about a week of hourly runs.
+KEEP_RUNS = 200
+INDEX = "runs.jsonl"
+TALLY = "corpus.json"
+PAGE = "runs.html"
+
+#: When this process started: the run's time when the stats have no ``start_time``.
+_PROCESS_STARTED = datetime.now(UTC)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def make_run_id(*, job: str | None, started: datetime, pid: int, worker: str | None) -> str:
+    """A run's id, safe as a file name: Scrapyd's job id, else a UTC time and the pid.
+
+    In Redis mode several workers share one round (and, under Scrapyd, maybe one
+    schedule), so the worker (``host-pid``) is part of the id. A job id comes from a
+    request to Scrapyd: anything but letters, digits, ``.``, ``_`` and ``-`` is replaced,
+    so it can never name a path outside the reports directory.
+    """
+    if job:
+        base = job
+    else:
+        base = started.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        if worker is None:
+            base = f"{base}-{pid}"
+    if worker is not None:
+        base = f"{base}-{worker}"
+    safe = _UNSAFE.sub("_", base).strip("._-")[:120]
+    return safe or f"run-{pid}"
+
+
+def run_id(crawler: Crawler) -> str:
+    """This crawl's run id (the same for every component that asks, once the spider opened).
+
+    The job id is Scrapyd's ``_job`` spider argument (``SCRAPY_JOB`` in the environment
+    for older Scrapyd versions); the time is the crawl's ``start_time`` stat.
+    """
+    job = getattr(crawler.spider, "_job", None) or os.environ.get("SCRAPY_JOB")
+    started = crawler.stats.get_value("start_time") if crawler.stats else None
+    if not isinstance(started, datetime):
+        started = _PROCESS_STARTED
+    worker = None
+    if crawler.settings.get("NEWSBOT_REDIS_URL"):
+        worker = f"{socket.gethostname()}-{os.getpid()}"
+    return make_run_id(
+        job=str(job) if job else None, started=started, pid=os.getpid(), worker=worker
+    )
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def locked(directory: Path) -> Iterator[None]:
+    """Hold ``<directory>/.lock`` (``flock``): one process at a time updates the record."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` at once: written aside, synced, renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with aside.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(aside, path)
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def read_runs(index: Path) -> list[dict[str, Any]]:
+    """The runs in the index, oldest first; a line that does not parse is skipped, said once."""
+    if not index.exists():
+        return []
+    runs, bad = [], 0
+    with index.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            try:
+                run = json.loads(line)
+            except ValueError:
+                bad += 1
+                continue
+            if isinstance(run, dict):
+                runs.append(run)
+            else:
+                bad += 1
+    if bad:
+        logger.warning("Skipped %d unreadable lines of the runs index %s", bad, index)
+    return runs
+
+
+def append_run(index: Path, entry: dict[str, Any], keep: int = KEEP_RUNS) -> list[dict[str, Any]]:
+    """Add a run to the index, keep the last ``keep``; returns them. Call under ``locked``."""
+    runs = [*read_runs(index), entry][-keep:]
+    write_atomic(index, "".join(json.dumps(run, ensure_ascii=False) + "\n" for run in runs))
+    return runs
+
+
+# --- the corpus, counted from the feed ----------------------------------------------------
+
+
+@dataclass
+class CorpusTally:
+    """The stories of a feed by publication day (site's date) and category.
+
+    ``offset`` is how many bytes of ``feed`` are counted: whole lines only, so a line a
+    crawl is still writing (or a kill cut) is counted once complete.
+    """
+
+    feed: str
+    offset: int = 0
+    stories: int = 0
+    unreadable: int = 0
+    by_day: dict[str, int] = field(default_factory=dict)
+    by_category: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path, feed: Path) -> CorpusTally:
+        """The tally of ``feed`` kept at ``path``; a new one if it is missing or another feed's."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            tally = cls(**data)
+        except FileNotFoundError:
+            return cls(str(feed))
+        except (ValueError, TypeError) as exc:
+            logger.warning("Counting the corpus again: %s is unreadable (%s)", path, exc)
+            return cls(str(feed))
+        return tally if tally.feed == str(feed) else cls(str(feed))
+
+    def count(self, feed: Path) -> int:
+        """Count what was appended to ``feed`` since the last time; returns the stories added.
+
+        A feed smaller than the offset was replaced (``-O``, a rotation): counted afresh.
+        """
+        size = feed.stat().st_size if feed.exists() else 0
+        if size < self.offset:
+            logger.info("The feed %s shrank: counting its corpus afresh", feed)
+            self.offset = self.stories = self.unreadable = 0
+            self.by_day, self.by_category = {}, {}
+        if size == self.offset:
+            return 0
+        added = 0
+        with feed.open("rb") as handle:
+            handle.seek(self.offset)
+            for line in handle:
+                if not line.endswith(b"\n"):
+                    break  # not complete yet: counted by a later run
+                self.offset += len(line)
+                added += self._add(line)
+        return added
+
+    def _add(self, line: bytes) -> int:
+        if not line.strip():
+            return 0
+        try:
+            story = json.loads(line)
+            day = str(story.get("published_at") or "")[:10] or "unknown"
+            category = str(story.get("category") or "") or "(none)"
+        except (ValueError, AttributeError):
+            self.unreadable += 1
+            return 0
+        self.stories += 1
+        self.by_day[day] = self.by_day.get(day, 0) + 1
+        self.by_category[category] = self.by_category.get(category, 0) + 1
+        return 1
+
+    def save(self, path: Path) -> None:
+        write_json(path, asdict(self))
