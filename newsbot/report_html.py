@@ -119,7 +119,7 @@ def drop_bars(runs: Sequence[dict[str, Any]]) -> tuple[str, str]:
         'stroke="#999"/>',
     ]
     for index, run in enumerate(runs):
-        base = top + plot_h
+        base = float(top + plot_h)
         for reason in reasons:
             value = int((run.get("dropped") or {}).get(reason, 0))
             if not value:

@@ -7,7 +7,8 @@ compares the feed with the site's ground truth. No network is used.
 
 The demo keeps its own crawler state under ``output/sample-site/state`` and starts it
 afresh, like the site it just rebuilt; the main job's state (``output/state``) is
-never touched.
+never touched. Paths are the project root's (``newsbot.config.project_path``), as for
+``scrapy crawl``, wherever the command is run from.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from typing import Any
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
+from newsbot.config import project_path
 from newsbot.sample_site import SampleSiteServer, build_site
 
-FEED = Path("output/urdupoint.jsonl")
-DROPPED = Path("output/urdupoint.dropped.jsonl")
-SITE_DIR = Path("output/sample-site")
+FEED = project_path("output/urdupoint.jsonl")
+DROPPED = project_path("output/urdupoint.dropped.jsonl")
+SITE_DIR = project_path("output/sample-site")
 STATE_DIR = SITE_DIR / "state"
 #: Values that depend on the crawl moment, not the page.
 VOLATILE_FIELDS = ("crawled_at", "content_hash")

@@ -1,0 +1,361 @@
+"""Where a run's files go, one report per run, the closing summary, the runs page.
+
+Two real crawls of the sample site, started (as a user might) from a ``tests/``
+subdirectory of a project whose ``scrapy.cfg`` is one level up: the first a plain run,
+the second a Scrapyd-like job (``-a _job=...``) on the site's next edition. The page is
+checked in Debian's headless Chromium: its charts must hold the reports' figures.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsbot.config import project_path
+from newsbot.exitcodes import describe
+from newsbot.extensions.summary import summary_lines
+from newsbot.report_html import render_page
+from newsbot.runs import KEEP_RUNS, CorpusTally, append_run, locked, make_run_id, read_runs
+from newsbot.sample_site import build_site
+from tests.conftest import CrawlRun, SampleSite, build_and_serve, read_jsonl, run_crawl
+
+CHROMIUM = Path("/usr/bin/chromium")
+JOB = "0f3c2a9e9a1b11ef8d2e00163e3b5c1d"  # what a Scrapyd job id looks like
+
+
+@dataclass
+class TwoRuns:
+    project: Path
+    subdir: Path
+    first: CrawlRun
+    second: CrawlRun
+    truth_1: list[dict]
+    truth_2: list[dict]
+
+    @property
+    def output(self) -> Path:
+        return self.project / "output"
+
+    @property
+    def reports(self) -> Path:
+        return self.output / "state" / "reports" / "urdupoint"
+
+    def report(self, run: str) -> dict:
+        return json.loads((self.reports / f"{run}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoRuns]:
+    root = tmp_path_factory.mktemp("run-record")
+    site: SampleSite = build_and_serve(root / "sample")
+    project = root / "project"
+    subdir = project / "tests"
+    subdir.mkdir(parents=True)
+    (project / "scrapy.cfg").write_text("[settings]\ndefault = newsbot.settings\n")
+    try:
+        truth_1 = site.ground_truth()
+        first = run_crawl(subdir, "-a", f"base_url={site.base_url}")
+        site.build = build_site(site.build.root, site.base_url, edition=2)
+        second = run_crawl(subdir, "-a", f"base_url={site.base_url}", "-a", f"_job={JOB}")
+        yield TwoRuns(project, subdir, first, second, truth_1, site.ground_truth())
+    finally:
+        site.server.stop()
+
+
+def run_ids(runs: TwoRuns) -> list[str]:
+    return [entry["run"] for entry in read_runs(runs.reports / "runs.jsonl")]
+
+
+# --- where files go -------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_a_crawl_started_in_a_subdirectory_writes_under_the_project_root(
+    two_runs: TwoRuns,
+) -> None:
+    assert two_runs.first.returncode == 0, two_runs.first.log[-3000:]
+    assert two_runs.second.returncode == 0, two_runs.second.log[-3000:]
+    out = two_runs.output
+    assert (out / "state" / "urdupoint.sqlite3").exists()
+    assert len(read_jsonl(out / "urdupoint.jsonl")) == len(two_runs.truth_2)
+    assert (out / "urdupoint.dropped.jsonl").exists()
+    assert (out / "urdupoint.report.json").exists()
+    assert not (two_runs.subdir / "output").exists(), "a second state in the subdirectory"
+
+
+def test_project_path_is_taken_from_the_closest_scrapy_cfg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    (project / "a" / "b").mkdir(parents=True)
+    (project / "scrapy.cfg").write_text("[settings]\ndefault = newsbot.settings\n")
+    monkeypatch.chdir(project / "a" / "b")
+    assert project_path("output/state") == project / "output" / "state"
+    assert project_path("/srv/data/feed.jsonl") == Path("/srv/data/feed.jsonl")
+    # Under Scrapyd there is no scrapy.cfg: the current directory, as before.
+    elsewhere = tmp_path / "scrapyd-home"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert project_path("output/state") == elsewhere / "output" / "state"
+
+
+# --- one report per run, and the index ---------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_each_run_keeps_its_own_report_and_the_index_lists_both(two_runs: TwoRuns) -> None:
+    first_id, second_id = run_ids(two_runs)
+    assert re.fullmatch(r"\d{8}T\d{6}Z-\d+", first_id), first_id
+    assert second_id == JOB, "a Scrapyd job is named by its job id"
+    reports = sorted(p.name for p in two_runs.reports.glob("*.json") if p.name != "corpus.json")
+    assert reports == sorted([f"{first_id}.json", f"{second_id}.json"])
+
+    first, second = two_runs.report(first_id), two_runs.report(second_id)
+    assert first["stories_emitted"] == len(two_runs.truth_1)
+    assert second["stories_emitted"] == len(two_runs.truth_2) - len(two_runs.truth_1) > 0
+    assert (first["run"], second["run"]) == (first_id, second_id)
+    assert first["exit_status"] == second["exit_status"] == 0
+    index = read_runs(two_runs.reports / "runs.jsonl")
+    for entry, report in zip(index, (first, second), strict=True):
+        for key in ("stories_emitted", "requests", "dropped", "errors", "finish_reason"):
+            assert entry[key] == report[key], key
+    # NEWSBOT_REPORT keeps a copy of the latest run's report.
+    latest = json.loads((two_runs.output / "urdupoint.report.json").read_text(encoding="utf-8"))
+    assert latest == second
+
+
+def test_the_index_keeps_the_last_runs_only(tmp_path: Path) -> None:
+    index = tmp_path / "runs.jsonl"
+    for number in range(KEEP_RUNS + 5):
+        runs = append_run(index, {"run": f"r{number}"})
+    assert len(runs) == KEEP_RUNS
+    assert [run["run"] for run in read_runs(index)] == [f"r{n}" for n in range(5, KEEP_RUNS + 5)]
+
+
+def _append_many(directory: str, worker: int) -> None:
+    for number in range(25):
+        with locked(Path(directory)):
+            append_run(Path(directory) / "runs.jsonl", {"run": f"w{worker}-{number}"})
+
+
+def test_processes_appending_at_once_lose_no_run(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_append_many, args=(str(tmp_path), w)) for w in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    runs = [run["run"] for run in read_runs(tmp_path / "runs.jsonl")]
+    assert sorted(runs) == sorted(f"w{w}-{n}" for w in range(4) for n in range(25))
+
+
+def test_run_ids_are_job_ids_or_times_and_never_leave_the_reports_directory() -> None:
+    started = datetime(2026, 11, 29, 16, 0, 5, tzinfo=UTC)
+    assert make_run_id(job=None, started=started, pid=42, worker=None) == "20261129T160005Z-42"
+    assert make_run_id(job=JOB, started=started, pid=42, worker=None) == JOB
+    # Redis mode: the worker is part of the id, so two workers never share a report.
+    assert (
+        make_run_id(job=None, started=started, pid=42, worker="host-42")
+        == "20261129T160005Z-host-42"
+    )
+    assert make_run_id(job=JOB, started=started, pid=7, worker="h-7") == f"{JOB}-h-7"
+    hostile = make_run_id(job="../../etc/passwd", started=started, pid=42, worker=None)
+    assert "/" not in hostile and not hostile.startswith(".")
+    assert make_run_id(job="../", started=started, pid=42, worker=None) == "run-42"
+
+
+# --- the summary ---------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_the_log_ends_with_a_summary_and_the_exit_status(two_runs: TwoRuns) -> None:
+    first_id, _ = run_ids(two_runs)
+    report = two_runs.report(first_id)
+    messages = [
+        line.split("] INFO: ", 1)[1] if "] INFO: " in line else line
+        for line in two_runs.first.log.strip().splitlines()
+        if "[scrapy-playwright]" not in line  # the browser's handlers close in between
+    ]
+    start = max(i for i, message in enumerate(messages) if message.startswith("Run summary:"))
+    tail = messages[start:]
+    assert len(tail) == 7, tail
+    assert tail[0].startswith(f"Run summary: urdupoint run {first_id}, "), tail
+    assert f"{report['requests']} requests" in tail[0]
+    feed = two_runs.output / "urdupoint.jsonl"
+    assert tail[1] == f"  stories written: {len(two_runs.truth_1)}, to {feed}"
+    drops = [row for row in read_jsonl(two_runs.output / "urdupoint.dropped.jsonl")]
+    by_reason = Counter(row["reason"] for row in drops if row["run"] == first_id)
+    assert by_reason == Counter(report["dropped"]) and by_reason
+    assert tail[2].startswith(f"  dropped: {sum(by_reason.values())} (")
+    for reason, count in by_reason.items():
+        assert f"{reason} {count}" in tail[2]
+    assert tail[3] == "  errors: none"
+    assert tail[4] == f"  report: {two_runs.reports / (first_id + '.json')}"
+    assert tail[5] == f"  runs page: {two_runs.reports / 'runs.html'}"
+    assert tail[-1] == "exit status 0: the crawl finished"
+
+
+def test_summary_of_a_failed_run_names_the_problem_and_the_status() -> None:
+    record = {
+        "run": "r1",
+        "spider": "urdupoint",
+        "elapsed_seconds": 3.0,
+        "requests": 40,
+        "stories_emitted": 0,
+        "dropped": {"missing_title": 30},
+        "errors": {"http_404": 2},
+        "problems": ["title found on 0% of 30 story pages"],
+        "finish_reason": "site_layout_changed",
+    }
+    lines = summary_lines(
+        record,
+        feeds=["/data/urdupoint.jsonl", "file:///scrapyd/items/j.jl"],
+        dropped_feed=Path("/data/urdupoint.dropped.jsonl"),
+        report=Path("/data/state/reports/urdupoint/r1.json"),
+        page=Path("/data/state/reports/urdupoint/runs.html"),
+        error_lines=1,
+    )
+    text = "\n".join(lines)
+    assert "stories written: 0, to /data/urdupoint.jsonl (also file:///scrapyd/items/j.jl)" in text
+    assert "dropped: 30 (missing_title 30), on record in /data/urdupoint.dropped.jsonl" in text
+    assert "errors: 2 (http_404 2); 1 ERROR lines in this log" in text
+    assert "problems: title found on 0% of 30 story pages" in text
+    assert describe(3, "site_layout_changed") == (
+        "exit status 3: the site probably changed its layout"
+    )
+    assert describe(0, "shutdown").startswith("exit status 0: the crawl was stopped")
+
+
+# --- drop records ---------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_drop_records_say_when_and_in_which_run(two_runs: TwoRuns) -> None:
+    ids = run_ids(two_runs)
+    rows = read_jsonl(two_runs.output / "urdupoint.dropped.jsonl")
+    assert rows and {row["run"] for row in rows} <= set(ids)
+    for run in ids:
+        report = two_runs.report(run)
+        mine = [row for row in rows if row["run"] == run]
+        assert len(mine) == sum(report["dropped"].values())
+        started = datetime.fromisoformat(report["started_at"])
+        finished = datetime.fromisoformat(report["finished_at"])
+        for row in mine:
+            dropped_at = datetime.fromisoformat(row["dropped_at"])
+            assert dropped_at.utcoffset() is not None and dropped_at.utcoffset().seconds == 0
+            assert started <= dropped_at <= finished, row
+
+
+# --- the corpus tally -------------------------------------------------------------------------
+
+
+def _story(day: str, category: str) -> str:
+    return json.dumps({"published_at": f"{day}T10:00:00+05:00", "category": category}) + "\n"
+
+
+def test_the_corpus_is_counted_from_the_feed_once_and_only_what_is_new(tmp_path: Path) -> None:
+    feed, kept = tmp_path / "feed.jsonl", tmp_path / "corpus.json"
+    feed.write_text(_story("2026-11-27", "World") * 3 + _story("2026-11-28", "Sports"))
+    tally = CorpusTally.load(kept, feed)
+    assert tally.count(feed) == 4
+    tally.save(kept)
+    with feed.open("a") as handle:  # a run appends two stories, and a third being written
+        handle.write(_story("2026-11-28", "World") * 2 + _story("2026-11-29", "World")[:20])
+    tally = CorpusTally.load(kept, feed)
+    assert tally.count(feed) == 2, "only the complete new lines are counted"
+    assert tally.by_day == {"2026-11-27": 3, "2026-11-28": 3}
+    assert tally.by_category == {"World": 5, "Sports": 1}
+    with feed.open("a") as handle:
+        handle.write(_story("2026-11-29", "World")[20:] + "not json\n")
+    assert tally.count(feed) == 1 and tally.unreadable == 1
+    feed.write_text(_story("2026-11-30", "Business"))  # replaced (-O): counted afresh
+    assert tally.count(feed) == 1
+    assert (tally.stories, tally.by_category) == (1, {"Business": 1})
+
+
+def test_the_page_escapes_what_comes_from_the_site(tmp_path: Path) -> None:
+    run = {"run": "r1", "finished_at": "t", "stories_emitted": 1, "exit_status": 0}
+    tally = {"feed": "f", "stories": 1, "by_day": {"2026-11-29": 1}}
+    tally["by_category"] = {"<script>alert(1)</script>": 1}
+    page = render_page("urdupoint", [run], tally, ["summary <b>"])
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "summary &lt;b&gt;" in page
+
+
+# --- the runs page, in a real browser -------------------------------------------------------
+
+PAGE_FIGURES = """() => {
+  const rects = (sel) => [...document.querySelectorAll(sel)].map((r) => ({
+    ...Object.fromEntries(Object.entries(r.dataset)),
+    height: r.getBoundingClientRect().height,
+    width: r.getBoundingClientRect().width,
+  }));
+  return {
+    stories: rects('svg#stories rect'),
+    requests: rects('svg#requests rect'),
+    drops: rects('svg#drops rect'),
+    coverage: rects('svg#coverage rect'),
+    status: rects('svg#exit-status rect'),
+    days: rects('svg#corpus-by-day rect'),
+    categories: rects('svg#corpus-by-category rect'),
+    latest: document.querySelector('#latest-status').textContent.trim(),
+    summary: document.querySelector('#summary').textContent,
+  };
+}"""
+
+
+@pytest.mark.e2e
+def test_the_runs_page_renders_the_reports_figures_in_chromium(two_runs: TwoRuns) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    page_path = two_runs.reports / "runs.html"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1600})
+            page.goto(page_path.as_uri())
+            figures = page.evaluate(PAGE_FIGURES)
+            page.screenshot(path=str(two_runs.reports / "runs.png"), full_page=True)
+        finally:
+            browser.close()
+
+    reports = [two_runs.report(run) for run in run_ids(two_runs)]
+    for chart, key in (("stories", "stories_emitted"), ("requests", "requests")):
+        shown = {bar["run"]: int(bar["value"]) for bar in figures[chart]}
+        assert shown == {r["run"]: r[key] for r in reports}, chart
+    drops = {(bar["run"], bar["reason"]): int(bar["value"]) for bar in figures["drops"]}
+    assert drops == {(r["run"], k): v for r in reports for k, v in r["dropped"].items()}
+    body = {cell["run"]: cell["value"] for cell in figures["coverage"] if cell["field"] == "body"}
+    assert {run: float(value) for run, value in body.items()} == {
+        r["run"]: r["coverage_of_emitted"]["body"] for r in reports
+    }
+    assert {bar["run"]: int(bar["value"]) for bar in figures["status"]} == {
+        r["run"]: 0 for r in reports
+    }
+    # Drawn, and to scale: the first run wrote more stories than the second.
+    heights = {bar["run"]: bar["height"] for bar in figures["stories"]}
+    first, second = reports
+    assert heights[first["run"]] > heights[second["run"]] > 0
+    assert all(bar["width"] > 0 for bar in figures["status"])
+
+    feed = read_jsonl(two_runs.output / "urdupoint.jsonl")
+    by_category = Counter(story["category"] for story in feed)
+    shown = {bar["category"]: int(bar["value"]) for bar in figures["categories"]}
+    assert shown == dict(by_category)
+    by_day = Counter(story["published_at"][:10] for story in feed)
+    assert {bar["day"]: int(bar["value"]) for bar in figures["days"]} == dict(by_day)
+    assert figures["latest"].endswith("exit status 0: the crawl finished")
+    assert f"stories written: {second['stories_emitted']}" in figures["summary"]
