@@ -259,12 +259,19 @@ def test_drop_records_say_when_and_in_which_run(two_runs: TwoRuns) -> None:
 
 
 def _story(day: str, category: str) -> str:
-    return json.dumps({"published_at": f"{day}T10:00:00+05:00", "category": category}) + "\n"
+    """A feed line, in the feed's field order; its body quotes a field name, as text may."""
+    story = {
+        "title": 'Says "category": "Decoy"',
+        "published_at": f"{day}T10:00:00+05:00",
+        "category": category,
+        "body": '"published_at": "1999-01-01" and "category": "Decoy"',
+    }
+    return json.dumps(story, ensure_ascii=False) + "\n"
 
 
 def test_the_corpus_is_counted_from_the_feed_once_and_only_what_is_new(tmp_path: Path) -> None:
     feed, kept = tmp_path / "feed.jsonl", tmp_path / "corpus.json"
-    feed.write_text(_story("2026-11-27", "World") * 3 + _story("2026-11-28", "Sports"))
+    feed.write_text(_story("2026-11-27", "World") * 3 + _story("2026-11-28", 'Sports "Été"'))
     tally = CorpusTally.load(kept, feed)
     assert tally.count(feed) == 4
     tally.save(kept)
@@ -273,7 +280,7 @@ def test_the_corpus_is_counted_from_the_feed_once_and_only_what_is_new(tmp_path:
     tally = CorpusTally.load(kept, feed)
     assert tally.count(feed) == 2, "only the complete new lines are counted"
     assert tally.by_day == {"2026-11-27": 3, "2026-11-28": 3}
-    assert tally.by_category == {"World": 5, "Sports": 1}
+    assert tally.by_category == {"World": 5, 'Sports "Été"': 1}
     with feed.open("a") as handle:
         handle.write(_story("2026-11-29", "World")[20:] + "not json\n")
     assert tally.count(feed) == 1 and tally.unreadable == 1

@@ -4,9 +4,9 @@ A redesign does not break a crawler with an exception: it makes fields empty. So
 the end of every crawl the report (logged, and written by the run's record,
 ``extensions/summary.py``, to ``<state_dir>/reports/<spider>/<run>.json``) gives the
 stories emitted, the coverage of each field, drops by reason, errors by kind and the
-crawl's rate. When a required field
-is missing from more than ``1 - NEWSBOT_MIN_FIELD_COVERAGE`` of the story pages (at
-least ``NEWSBOT_REPORT_MIN_PAGES`` of them), the crawl ends with the finish reason
+crawl's rate. When a required field is missing from more than
+``1 - NEWSBOT_MIN_FIELD_COVERAGE`` of the story pages (at least
+``NEWSBOT_REPORT_MIN_PAGES`` of them), the crawl ends with the finish reason
 ``site_layout_changed`` and ``scrapy crawl`` exits with status 3, so cron and
 Scrapyd users are told.
 """
