@@ -366,3 +366,30 @@ def test_the_runs_page_renders_the_reports_figures_in_chromium(two_runs: TwoRuns
     assert {bar["day"]: int(bar["value"]) for bar in figures["days"]} == dict(by_day)
     assert figures["latest"].endswith("exit status 0: the crawl finished")
     assert f"stories written: {second['stories_emitted']}" in figures["summary"]
+
+
+@pytest.mark.e2e
+def test_two_redis_workers_on_one_machine_keep_a_report_each(
+    tmp_path: Path, redis_server: str, redis_namespace: str
+) -> None:
+    from tests.test_scaleout import run_workers
+
+    site = build_and_serve(tmp_path / "sample", delay=0.02)
+    shared = tmp_path / "machine"  # one state directory, one feed: the reports' old trap
+    try:
+        runs = run_workers([shared, shared], site, redis_server, redis_namespace, [{}, {}])
+    finally:
+        site.server.stop()
+    for run in runs:
+        assert run.returncode == 0, run.log[-3000:]
+    reports_dir = shared / "output" / "state" / "reports" / "urdupoint"
+    index = read_runs(reports_dir / "runs.jsonl")
+    assert len(index) == 2 and index[0]["run"] != index[1]["run"]
+    for entry in index:
+        assert re.fullmatch(r"\d{8}T\d{6}Z-.+-\d+", entry["run"]), "the worker is in the id"
+        assert (reports_dir / f"{entry['run']}.json").exists()
+    emitted = sorted(entry["stories_emitted"] for entry in index)
+    assert emitted == [0, len(site.ground_truth())], "the releasing worker's report has them"
+    for run in runs:  # each worker's summary gives its own figures
+        entry = next(e for e in index if f"Run summary: urdupoint run {e['run']}," in run.log)
+        assert f"stories written: {entry['stories_emitted']}, to " in run.log
