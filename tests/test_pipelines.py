@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
 
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.drops import DropRecord, StoryDropped
@@ -294,6 +297,9 @@ def test_parser_rejections_become_drops() -> None:
 # --- the record of drops --------------------------------------------------------------
 
 
+STARTED = datetime(2026, 11, 29, 16, 0, 5, tzinfo=UTC)
+
+
 class _Stats:
     def __init__(self) -> None:
         self.values: dict[str, int] = {}
@@ -301,10 +307,15 @@ class _Stats:
     def inc_value(self, key: str) -> None:
         self.values[key] = self.values.get(key, 0) + 1
 
+    def get_value(self, key: str) -> object:
+        return STARTED if key == "start_time" else self.values.get(key)
+
 
 class _Crawler:
     def __init__(self) -> None:
         self.stats = _Stats()
+        self.spider = None
+        self.settings = Settings()
 
 
 def test_every_drop_is_counted_and_written_with_its_reason(
@@ -321,6 +332,9 @@ def test_every_drop_is_counted_and_written_with_its_reason(
     )
     record.spider_closed(None)  # type: ignore[arg-type]
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for row in rows:  # when, and in which run (named by its start time and pid)
+        assert row.pop("run") == f"20261129T160005Z-{os.getpid()}"
+        assert datetime.fromisoformat(row.pop("dropped_at")).utcoffset() == timedelta(0)
     assert rows == [
         {
             "url": item.url,
