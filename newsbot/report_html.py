@@ -32,7 +32,8 @@ h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
 pre { background: #f6f6f6; padding: 10px; white-space: pre-wrap; }
 table { border-collapse: collapse; font-size: 13px; }
 td, th { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: right; }
-td:first-child, th:first-child, td.l { text-align: left; }
+td:first-child, th:first-child, td.l, th.l { text-align: left; }
+td { white-space: nowrap; }
 .ok { color: #2e7d32; } .warn { color: #b26a00; } .bad { color: #c62828; font-weight: bold; }
 .legend span { display: inline-block; margin-right: 12px; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
@@ -141,19 +142,25 @@ def drop_bars(runs: Sequence[dict[str, Any]]) -> tuple[str, str]:
 
 
 def coverage_cells(runs: Sequence[dict[str, Any]]) -> str:
-    """Field coverage of the emitted stories: a row per field, a cell per run (darker: more)."""
+    """Field coverage of the stories written: a row per field, a cell per run (darker: more).
+
+    The latest run's share is written at the end of each row.
+    """
     fields: list[str] = []
     for run in runs:
         for name in run.get("coverage_of_emitted") or {}:
             if name not in fields:
                 fields.append(name)
-    left, row_h, top = 130, 14, 4
+    left, right, row_h, top = 130, 50, 14, 4
     height = top + row_h * len(fields) + 6
-    step = (WIDTH - left - 10) / max(len(runs), 1)
+    step = (WIDTH - left - right) / max(len(runs), 1)
+    latest = (runs[-1].get("coverage_of_emitted") or {}) if runs else {}
     body = []
     for row, name in enumerate(fields):
         y = top + row * row_h
         body.append(f'<text x="{left - 6}" y="{y + 10}" text-anchor="end">{escape(name)}</text>')
+        if latest.get(name) is not None:  # the latest run's figure, in words
+            body.append(f'<text x="{WIDTH - right + 6}" y="{y + 10}">{latest[name]:.0%}</text>')
         for index, run in enumerate(runs):
             value = (run.get("coverage_of_emitted") or {}).get(name)
             if value is None:
