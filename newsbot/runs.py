@@ -227,4 +227,5 @@ def _day_and_category(line: bytes) -> tuple[str, str]:
     else:
         story = json.loads(line)
         day, name = str(story.get("published_at") or "")[:10], story.get("category")
-    return day or "unknown", str(name or "") or "(none)"
+    # A category is a short name; a page that gives a paragraph there gets no more room.
+    return day or "unknown", str(name or "")[:100] or "(none)"

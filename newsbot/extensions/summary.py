@@ -116,7 +116,7 @@ class RunSummary:
         )
         try:
             self.write(record, lines)
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:  # the summary is logged whatever
             logger.error("Could not write the run's record in %s: %s", self.runs_dir, exc)
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value("newsbot/errors/run_record")
