@@ -14,25 +14,21 @@ from typing import Any
 
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
-from w3lib.html import remove_tags, replace_entities
 
 from newsbot.items import Story
 from newsbot.text.normalize import normalize_space, site_datetime_iso
 
 
 def _clean(value: Any) -> str | None:
-    """Text only: tags and entities out (JSON-LD may carry markup), whitespace normalized.
+    """Whitespace normalized; empty becomes None, so the next candidate is taken.
 
-    Empty becomes None, so the next candidate for the field is taken.
+    Values arrive as the visible text, decoded once (the page object reads the tree, and
+    turns JSON-LD strings into text with ``fragment_text``). Nothing is decoded or
+    stripped again here: doing so turned a visible ``&lt;script&gt;`` into markup.
     """
     if value is None:
         return None
-    text = str(value)
-    if "<" in text:  # the checks skip two regex passes for the usual plain text
-        text = remove_tags(text)
-    if "&" in text:
-        text = replace_entities(text)
-    return normalize_space(text) or None
+    return normalize_space(str(value)) or None
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -70,3 +66,14 @@ for _field in fields(Story):
     ):
         if not hasattr(StoryLoader, _field.name + _suffix):
             setattr(StoryLoader, _field.name + _suffix, _default)
+
+
+def normalize_field(name: str, value: Any) -> Any:
+    """One raw candidate for field ``name`` as the loader would store it (None if it fails).
+
+    The page object compares its signals for a field in this form, so a difference in
+    spacing or date notation is not a disagreement.
+    """
+    processor = getattr(StoryLoader, name + "_in")
+    values = processor(value) if value is not None else []
+    return values[0] if values else None

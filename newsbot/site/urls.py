@@ -65,9 +65,19 @@ def story_match(url: str) -> re.Match[str] | None:
 
 
 def story_id(url: str) -> str | None:
-    """The numeric story id of a story URL, as a string."""
+    """The numeric story id of a story URL, in its one form: the integer as a string.
+
+    ``x-02190058.html`` and ``x-2190058.html`` name the same story: every id the crawl
+    derives (items, request fingerprints, state look-ups) goes through here, so a leading
+    zero can neither repeat a story nor hide one under another spelling.
+    """
     match = story_match(url)
-    return match["id"] if match else None
+    return normalize_story_id(match["id"]) if match else None
+
+
+def normalize_story_id(raw: str) -> str:
+    """``"02190058"`` -> ``"2190058"``: the id as the integer it is."""
+    return str(int(raw))
 
 
 def story_section(url: str) -> str | None:

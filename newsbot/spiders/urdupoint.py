@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 from newsbot.downloadermiddlewares.challenge import BROWSER_FLAG
 from newsbot.items import Story
 from newsbot.site.pages.listing import parse_listing
-from newsbot.site.pages.story import Rejected, is_challenge, parse_story
+from newsbot.site.pages.story import FieldReport, Rejected, is_challenge, parse_story
 from newsbot.site.urls import Site, bare_host
 from newsbot.spidermiddlewares.incremental import ROLE
 
@@ -30,6 +30,8 @@ DEFAULT_BASE_URL = "https://www.urdupoint.com"
 DEFAULT_CATEGORIES = ("pakistan", "world", "business", "sports", "technology")
 DEFAULT_MAX_PAGES = 20
 STATS_PREFIX = "newsbot"
+#: Example URLs kept per field whose signals disagreed (for the end-of-crawl report).
+DISAGREE_SAMPLES = 5
 
 
 class UrdupointSpider(scrapy.Spider):
@@ -91,10 +93,12 @@ class UrdupointSpider(scrapy.Spider):
         self._inc("pages/story")
         try:
             result = parse_story(response, self.site)
-        except Exception as exc:  # a page broken in a way the parser did not foresee
+        except Exception as exc:  # parse_story never raises for a page; a bug, then
             self._inc("errors/parse")
             logger.error("Could not parse %s: %s: %s", response.url, type(exc).__name__, exc)
+            yield Rejected("parse_error", response.url)
             return
+        self._record_fields(response.url, result.report)
         browser_ready = self.settings.getbool("NEWSBOT_BROWSER_READY")
         if (
             result.item
@@ -146,6 +150,31 @@ class UrdupointSpider(scrapy.Spider):
             cb_kwargs={"kind": kind, "page": page},
             meta={ROLE: role},
         )
+
+    def _record_fields(self, url: str, report: FieldReport) -> None:
+        """Stats of how the page's fields were read, and a warning per problem.
+
+        ``newsbot/fields/<field>/<signal>`` counts where each value came from;
+        ``newsbot/fields/<field>/disagree`` counts pages whose signals differed, and
+        ``newsbot/fields/<field>/disagree_urls`` keeps the first few for the report.
+        """
+        stats = self.crawler.stats
+        if stats is None:
+            return
+        for name, signal in report.sources.items():
+            stats.inc_value(f"{STATS_PREFIX}/fields/{name}/{signal}")
+        for name, signals in report.disagreements.items():
+            stats.inc_value(f"{STATS_PREFIX}/fields/{name}/disagree")
+            samples = stats.get_value(f"{STATS_PREFIX}/fields/{name}/disagree_urls") or []
+            if len(samples) < DISAGREE_SAMPLES:
+                sample = f"{url} ({', '.join(signals)} differ from {report.sources[name]})"
+                stats.set_value(f"{STATS_PREFIX}/fields/{name}/disagree_urls", [*samples, sample])
+        for problem in report.problems:
+            stats.inc_value(f"{STATS_PREFIX}/{problem.key}")
+            if problem.key == "errors/parse":
+                logger.error("%s", problem.message)
+            else:
+                logger.warning("%s", problem.message)
 
     def _inc(self, key: str) -> None:
         if self.crawler.stats is not None:

@@ -37,7 +37,10 @@ def parse_site_datetime(value: str | datetime | None) -> datetime | None:
         parsed = found
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SITE_TZ)
-    return parsed.astimezone(SITE_TZ).replace(microsecond=0)
+    try:  # 9999-12-31T23:59:59-12:00 is a valid date whose +05:00 form is past year 9999
+        return parsed.astimezone(SITE_TZ).replace(microsecond=0)
+    except (OverflowError, ValueError):
+        return None
 
 
 #: The byline's own form, read without dateutil (the common case, and 20x faster).

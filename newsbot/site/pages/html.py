@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from lxml import etree
+from lxml import html as lxml_html
 from parsel.csstranslator import HTMLTranslator
 
 from newsbot.text.normalize import normalize_space
@@ -53,44 +54,50 @@ def _is_skipped(node: etree._Element) -> bool:
     return bool(marker) and bool(AD_MARKER_RE.search(marker))
 
 
-def text_blocks(root: etree._Element) -> list[str]:
+def text_blocks(root: etree._Element, start_after: etree._Element | None = None) -> list[str]:
     """The paragraphs of a body element, in order, each whitespace-normalized.
 
     Block tags delimit paragraphs; inline text and tails join the paragraph they
     stand in. Ads, scripts, styles and ad labels are left out; a heading such as
-    "Related Topics" ends the story.
+    "Related Topics" ends the story. With ``start_after``, text before the end of that
+    element (a headline block) is skipped. The walk is iterative: a page nested
+    thousands of levels deep costs time, never a RecursionError.
     """
     blocks: list[str] = []
     current: list[str] = []
     stopped = False
+    started = start_after is None
 
     def flush() -> None:
         nonlocal stopped
         text = normalize_space(" ".join(current))
         current.clear()
-        if not text or stopped:
+        if not text or stopped or not started:
             return
         if AFTER_STORY_RE.match(text):
             stopped = True
         elif not AD_LABEL_RE.match(text):
             blocks.append(text)
 
-    def walk(node: etree._Element) -> None:
-        if stopped or _is_skipped(node):
-            return
-        is_block = node.tag.lower() in BLOCK_TAGS
-        if is_block:
-            flush()
-        if node.text:
-            current.append(node.text)
-        for child in node:
-            walk(child)
-            if child.tail:
-                current.append(child.tail)
-        if is_block:
-            flush()
-
-    walk(root)
+    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    while stack and not stopped:
+        node, leaving = stack.pop()
+        if not leaving and not _is_skipped(node):
+            if node.tag.lower() in BLOCK_TAGS:
+                flush()
+            if node.text:
+                current.append(node.text)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node))
+            continue
+        if leaving:
+            if node.tag.lower() in BLOCK_TAGS:
+                flush()
+            if node is start_after:
+                started = True
+                current.clear()
+        if node is not root and node.tail:
+            current.append(node.tail)
     flush()
     return blocks
 
@@ -110,13 +117,20 @@ def xpath(expression: str) -> etree.XPath:
 
 
 _CSS = HTMLTranslator()
-_TEXT_NODES = xpath(".//text()")
+#: Text a reader sees: not the code or markup inside script, style, noscript or template.
+_TEXT_NODES = xpath(
+    ".//text()[not(ancestor::*[self::script or self::style or self::noscript or self::template])]"
+)
 _OWN_TEXT = xpath("text()")
 _JSONLD = xpath('//script[@type="application/ld+json"]/text()')
 
 
 def text_of(element: etree._Element | None) -> str:
-    """All text under an element, whitespace-normalized ('' for None)."""
+    """The visible text under an element, whitespace-normalized ('' for None).
+
+    lxml has decoded the entities once, as a browser does: the text is final and is
+    never decoded again (``&amp;lt;b&amp;gt;`` shows, and stays, as ``&lt;b&gt;``).
+    """
     if element is None:
         return ""
     return normalize_space(" ".join(_TEXT_NODES(element)))
@@ -212,7 +226,7 @@ def links_after(heading: etree._Element, max_levels: int = 3) -> list[tuple[str,
             if element.tag in HEADING_TAGS and element.getparent() is not heading:
                 break  # the next block ("Recent Stories", ...) begins
             if element.tag == "a" and element.get("href"):
-                found.append((element.get("href"), normalize_space(element.text_content())))
+                found.append((element.get("href"), text_of(element)))
         if found:
             return found
         node = container
@@ -220,28 +234,72 @@ def links_after(heading: etree._Element, max_levels: int = 3) -> list[tuple[str,
 
 
 def _walk_jsonld(value: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(value, list):
-        for entry in value:
-            yield from _walk_jsonld(entry)
-    elif isinstance(value, dict):
-        yield value
-        if "@graph" in value:
-            yield from _walk_jsonld(value["@graph"])
+    """Objects of a JSON-LD document (lists and ``@graph`` flattened), iteratively."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, list):
+            stack.extend(reversed(current))
+        elif isinstance(current, dict):
+            yield current
+            if "@graph" in current:
+                stack.append(current["@graph"])
 
 
-def jsonld_objects(root: etree._Element) -> list[dict[str, Any]]:
+#: JSON-LD scripts nested deeper than this are refused before ``json.loads`` recurses.
+MAX_JSONLD_DEPTH = 64
+
+
+def jsonld_objects(root: etree._Element, problems: list[str] | None = None) -> list[dict[str, Any]]:
     """Every JSON-LD object on the page (lists and ``@graph`` flattened).
 
-    A script that does not parse is skipped: one broken script must not cost the rest.
+    A script that does not parse (broken, or nested so deep that parsing it would
+    exhaust the stack) is skipped and described in ``problems``: one broken script
+    must not cost the rest, nor the story.
     """
     objects: list[dict[str, Any]] = []
     for raw in _JSONLD(root):
+        openers = raw.count("{") + raw.count("[")  # C speed; the depth only when it could be deep
+        if openers > MAX_JSONLD_DEPTH and _json_depth(raw) > MAX_JSONLD_DEPTH:
+            if problems is not None:
+                problems.append(f"a JSON-LD script nested over {MAX_JSONLD_DEPTH} levels")
+            continue
         try:
             data = json.loads(raw, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError) as exc:
+            if problems is not None:
+                problems.append(f"a JSON-LD script that does not parse ({type(exc).__name__})")
             continue
         objects.extend(_walk_jsonld(data))
     return objects
+
+
+def _json_depth(raw: str) -> int:
+    """How deep brackets nest in a JSON text (strings included: an upper bound)."""
+    depth = deepest = 0
+    for char in raw:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def fragment_text(value: str) -> str:
+    """The visible text of a string that may hold markup (a JSON-LD value), decoded once.
+
+    JSON-LD sits in a script, where the HTML parser decodes nothing: entities and tags in
+    its strings are still there. Parsed as an HTML fragment, they are decoded exactly once
+    and script or style content is left out, as for text read from the page itself.
+    """
+    if "<" not in value and "&" not in value:
+        return normalize_space(value)
+    try:
+        fragment = lxml_html.fragment_fromstring(value, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return normalize_space(value)
+    return text_of(fragment)
 
 
 def jsonld_types(obj: dict[str, Any]) -> set[str]:

@@ -9,20 +9,21 @@ Nothing here makes a request.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from scrapy.http import Response, TextResponse
 
 from newsbot.items import Story
-from newsbot.loaders import StoryLoader
+from newsbot.loaders import StoryLoader, normalize_field
 from newsbot.site.pages.html import (
     candidate_texts,
     css,
+    fragment_text,
     heading_among,
     heading_by_text,
     jsonld_objects,
@@ -55,15 +56,35 @@ BODY_CANDIDATES = (
 BODY_CLASS = "detail_txt"
 INSIDE_BODY = xpath(f"ancestor::*[contains(concat(' ', @class, ' '), ' {BODY_CLASS} ')]")
 BYLINE_SPANS = css("span.article-date")
-PUBLISHED_TEXT = xpath(".//text()[contains(., 'Published')]")
+#: Elements whose own text says "Published": the byline, found without its class.
+PUBLISHED_ELEMENTS = xpath(".//*[text()[contains(., 'Published')]]")
+FOLLOWING_P = xpath("following::p[1]")
 BREADCRUMB_LINKS = css("[class*=bread] a")  # ASSUMED markup: a fallback for the category
 CANONICAL = css('link[rel="canonical"]::attr(href)')
 OG_IMAGE = css('meta[property="og:image"]::attr(content)')
+OG_TITLE = css('meta[property="og:title"]::attr(content)')
+META_PUBLISHED = css('meta[property="article:published_time"]::attr(content)')
+META_MODIFIED = css('meta[property="article:modified_time"]::attr(content)')
 PAGE_TITLE = xpath("//title//text()")
 #: Pieces of the block headings' words in their usual casings ("Related Topics", "MORE
 #: STORIES FROM"): text nodes holding none of them are not headings we look for.
 HEADING_FRAGMENTS = ("elated", "ELATED", "tories", "TORIES")
 STORY_JSONLD_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"}
+
+#: ``<title>`` is ``<headline> - UrduPoint`` (REAL); without the suffix it is not a headline.
+SITE_SUFFIX_RE = re.compile(r"\s+[-|\u2013\u2014]\s*Urdu\s?Point\b.*$", re.I)
+#: A byline is a short line; climbing past this many characters reaches other blocks.
+MAX_BYLINE_CHARS = 300
+#: The structural body: levels climbed from the h1, and the words that make a body.
+STRUCTURE_MAX_LEVELS = 4
+STRUCTURE_MIN_WORDS = 10
+#: Fields without which there is no story: an error reading them is a parse_error.
+REQUIRED_FIELDS = frozenset({"title", "published_at", "body"})
+
+#: Runs of opening or closing tags with only whitespace between them, long enough to
+#: matter for the parser's depth limit (a page 64 wrappers deep is already absurd).
+DEEP_OPENERS_RE = re.compile(r"(?:<(?:div|span|section|article|main|p)\b[^<>]*>\s*){64,}", re.I)
+DEEP_CLOSERS_RE = re.compile(r"(?:</(?:div|span|section|article|main|p)\s*>\s*){64,}", re.I)
 
 #: A story dated further ahead than this is refused: a wrong date, not a scoop.
 MAX_CLOCK_AHEAD = timedelta(days=1)
@@ -123,17 +144,83 @@ def is_challenge(response: Response) -> bool:
     return any(marker in head for marker in CHALLENGE_MARKERS) and "<h1" not in head
 
 
+#: Who wins when a field's signals disagree: the first signal of its list that gave a value.
+#: The page's known markup first (what readers see, in the place we know); then JSON-LD
+#: (the publisher's own data, independent of the markup); then ``meta`` tags; then what
+#: needs no class name at all (visible text patterns, the page's structure): guesses that
+#: survive a redesign but read less precisely.
+SIGNAL_ORDER: dict[str, tuple[str, ...]] = {
+    "title": ("h1", "jsonld", "og", "title_tag"),
+    "summary": ("h2",),
+    "author": ("byline", "jsonld", "byline_text"),
+    "author_handle": ("byline", "byline_text"),
+    "published_at": ("byline", "jsonld", "meta", "byline_text", "byline_date"),
+    "modified_at": ("byline", "jsonld", "meta"),
+    "category": ("more_stories", "jsonld", "breadcrumb"),
+    "body": ("container", "structure", "jsonld"),
+    "dateline_place": ("dateline",),
+    "source_agency": ("dateline",),
+    "related_topics": ("heading",),
+    "image_url": ("jsonld", "og"),
+}
+#: Signals read only to check the winner (they never give the value): their absence on a
+#: page means nothing, but a different value means one of the two readings is wrong.
+CHECK_ONLY = {"modified_at": ("meta",)}
+#: Fields whose comparison ignores case (headlines are title-cased in one place, not another).
+CASELESS = frozenset({"title", "author", "category"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong on a page that cost a field, not the story: a warning and a counter.
+
+    ``key`` is the stats key under ``newsbot/`` (``fields/modified_at/invalid``).
+    """
+
+    key: str
+    message: str
+
+
+@dataclass
+class FieldReport:
+    """How a page's fields were read: what the spider turns into stats and warnings.
+
+    ``sources``: field -> the signal that gave its value (fields without a value are absent);
+    ``disagreements``: field -> the signals whose value differed from the winner's;
+    ``problems``: bad optional parts (left null) and canonical URLs not trusted.
+    """
+
+    sources: dict[str, str] = field(default_factory=dict)
+    disagreements: dict[str, list[str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
 class StoryPage:
-    """Field extractors for one story page.
+    """Field extractors for one story page, each field read from redundant signals.
 
     Works on the page's lxml tree (parsed once, by Scrapy) with selectors compiled
     once; a part several fields need (container, byline, dates) is computed once.
+
+    Every field is read from the page's structure and, where the page carries it, from a
+    second independent signal (``SIGNAL_ORDER``): JSON-LD (``headline``, ``datePublished``,
+    ``dateModified``, ``author``, ``image``, ``articleBody``), ``meta`` tags (``og:``,
+    ``article:``), visible text patterns (the "Published ... | ..." byline) and, for the
+    body, the paragraphs between the headline block and the "Related Topics" heading,
+    which need no class name. The order of reliability: known markup, then JSON-LD, then
+    meta tags, then text patterns and structure. A disagreement is reported, never
+    resolved by majority: the more reliable signal wins. A renamed class costs the
+    signal that named it, not the field.
     """
 
     def __init__(self, response: TextResponse, site: Site | None = None):
         self.response = response
         self.site = site or Site.from_base_url(response.url)
         self.root: etree._Element = response.selector.root
+        self.report = FieldReport()
+        self._resolved: dict[str, Any] = {}
+
+    def _problem(self, key: str, message: str) -> None:
+        self.report.problems.append(Problem(key, f"{message} at {self.response.url}"))
 
     # --- page-level parts, computed once --------------------------------------------
     @cached_property
@@ -143,11 +230,17 @@ class StoryPage:
 
     @cached_property
     def body_element(self) -> etree._Element | None:
+        """The body's known container (``div.detail_txt`` and the usual alternatives)."""
         for selector in BODY_CANDIDATES:
             found = selector(self.root)
             if found:
                 return found[0]
         return None
+
+    @cached_property
+    def headline_element(self) -> etree._Element | None:
+        headings = TITLE(self.container)
+        return headings[0] if headings else None
 
     @cached_property
     def heading_texts(self) -> list[tuple[etree._Element, str]]:
@@ -161,7 +254,11 @@ class StoryPage:
 
     @cached_property
     def jsonld_all(self) -> list[dict[str, Any]]:
-        return jsonld_objects(self.root)
+        problems: list[str] = []
+        objects = jsonld_objects(self.root, problems)
+        for problem in problems:
+            self._problem("jsonld/invalid", f"Ignored {problem}")
+        return objects
 
     @cached_property
     def jsonld(self) -> dict[str, Any]:
@@ -171,21 +268,93 @@ class StoryPage:
                 return obj
         return {}
 
+    def _jsonld_text(self, key: str) -> str | None:
+        """A JSON-LD string value as visible text (markup and entities decoded once)."""
+        value = self.jsonld.get(key)
+        return fragment_text(value) or None if isinstance(value, str) else None
+
+    def _meta(self, selector: etree.XPath) -> str | None:
+        values = selector(self.root)
+        return values[0] if values else None
+
     @cached_property
     def byline(self) -> str:
         """The byline's spans as one line: ``Name (@handle) Published <date> | <time>``."""
         spans = BYLINE_SPANS(self.container) or BYLINE_SPANS(self.root)
-        line = " ".join(text_of(span) for span in spans)
-        if not line:  # no known spans: a "Published ..." line anywhere near the title
-            texts = PUBLISHED_TEXT(self.container)
-            line = normalize_space(" ".join(texts[:1]))
-        return normalize_space(line)
+        return normalize_space(" ".join(text_of(span) for span in spans))
+
+    @cached_property
+    def byline_text(self) -> str:
+        """The byline found by its words, whatever its classes: the block around "Published".
+
+        From the element whose own text says "Published <date>", up to the smallest
+        ancestor that has text before it (the name), never one holding the headline.
+        """
+        for element in PUBLISHED_ELEMENTS(self.container):
+            line = text_of(element)
+            if not PUBLISHED_RE.search(line):
+                continue
+            for _ in range(3):
+                if line.split("Published", 1)[0].strip():
+                    break
+                parent = element.getparent()
+                if parent is None or parent is self.container or TITLE(parent):
+                    break
+                parent_line = text_of(parent)
+                if len(parent_line) > MAX_BYLINE_CHARS:
+                    break
+                element, line = parent, parent_line
+            return line
+        return ""
 
     @cached_property
     def paragraphs(self) -> list[str]:
-        if self.body_element is None:
+        """The body's paragraphs, from the first signal that has them."""
+        return self.body_signal[1]
+
+    @cached_property
+    def body_signal(self) -> tuple[str | None, list[str]]:
+        if self.body_element is not None:
+            return "container", text_blocks(self.body_element)
+        structural = self._structural_body()
+        if structural:
+            return "structure", structural
+        article_body = self.jsonld.get("articleBody")
+        if isinstance(article_body, str):
+            lines = [fragment_text(p) for p in article_body.split("\n")]
+            if any(lines):
+                return "jsonld", [p for p in lines if p]
+        return None, []
+
+    def _structural_body(self) -> list[str]:
+        """The body without its class: paragraphs after the headline block, up to the end.
+
+        The headline block ends with the last of the h1, the byline and the standfirst;
+        the walk climbs from the h1 to the ancestor that holds text after it and stops at
+        the first block heading ("Related Topics", "Recent Stories", "More Stories From");
+        ads, share widgets, scripts and ad labels are left out as in any body.
+        """
+        headline = self.headline_element
+        if headline is None:
             return []
-        return text_blocks(self.body_element)
+        # The byline and standfirst end the headline block when they come before the first
+        # paragraph (an h2 further down is some other block's heading).
+        marker = headline
+        first_paragraph = next(iter(FOLLOWING_P(headline)), None)
+        for element in (*PUBLISHED_ELEMENTS(self.container)[:1], *SUMMARY(self.container)[:1]):
+            if _follows(element, marker) and (
+                first_paragraph is None or _follows(first_paragraph, element)
+            ):
+                marker = element
+        node = headline.getparent()
+        for _ in range(STRUCTURE_MAX_LEVELS):
+            if node is None:
+                return []
+            blocks = text_blocks(node, start_after=marker)
+            if sum(len(b.split()) for b in blocks) >= STRUCTURE_MIN_WORDS:
+                return blocks
+            node = node.getparent()
+        return []
 
     @cached_property
     def dateline(self) -> re.Match[str] | None:
@@ -195,98 +364,224 @@ class StoryPage:
 
     @cached_property
     def story_url(self) -> str:
-        """The page's canonical URL when it is a story URL on this site, else the fetched one.
+        """The URL the story was fetched at (after redirects), or its canonical form.
 
-        A canonical on another host is never trusted (it could send the story anywhere).
+        The id is the fetched URL's. A ``rel=canonical`` naming the same story on this
+        site (tracking parameters, scheme, ``www.`` aside) gives the URL; one naming
+        another story, another host or no story is reported and never trusted: a page
+        could otherwise replace another story, or send its own anywhere.
         """
+        fetched = strip_query_and_fragment(self.response.url)
         canonical = CANONICAL(self.root)
-        if canonical:
-            absolute = urljoin(self.response.url, canonical[0].strip())
-            if self.site.owns(absolute) and story_match(absolute):
+        if not canonical:
+            return fetched
+        absolute = urljoin(self.response.url, canonical[0].strip())
+        fetched_id = story_id(fetched)
+        if self.site.owns(absolute) and story_match(absolute):
+            if story_id(absolute) == fetched_id:
                 return strip_query_and_fragment(absolute)
-        return strip_query_and_fragment(self.response.url)
+        if fetched_id is not None:
+            self._problem(
+                "canonical/disagree",
+                f"Ignored rel=canonical {absolute[:200]!r} (not story {fetched_id} on this site)",
+            )
+        return fetched
 
-    @cached_property
-    def title_text(self) -> str | None:
-        headings = TITLE(self.container)
-        return text_of(headings[0]) if headings else None
-
-    @cached_property
-    def published_candidates(self) -> list[str | None]:
+    # --- signals per field: (signal, raw value) in SIGNAL_ORDER ------------------------
+    def _title_signals(self) -> list[tuple[str, Any]]:
+        page_title = normalize_space(" ".join(PAGE_TITLE(self.root)))
+        suffixed = SITE_SUFFIX_RE.search(page_title)
         return [
-            _byline_date(PUBLISHED_RE, self.byline),
-            self.jsonld.get("datePublished"),
-            _byline_date(BARE_DATE_RE, UPDATED_RE.sub(" ", self.byline)),
+            ("h1", text_of(self.headline_element) or None),
+            ("jsonld", self._jsonld_text("headline")),
+            ("og", self._meta(OG_TITLE)),
+            ("title_tag", page_title[: suffixed.start()] if suffixed else None),
         ]
 
+    def _summary_signals(self) -> list[tuple[str, Any]]:
+        """The h2 standfirst: the first h2 of the story that comes before its body."""
+        for h2 in SUMMARY(self.container):
+            body = self.body_element
+            if INSIDE_BODY(h2) or (body is not None and _follows(h2, body)):
+                break
+            text = text_of(h2)
+            if text and not BLOCK_HEADING_RE.match(text):
+                return [("h2", text)]
+        return []
+
+    def _author_signals(self) -> list[tuple[str, Any]]:
+        jsonld_author = self.jsonld.get("author")
+        authors = jsonld_author if isinstance(jsonld_author, list) else [jsonld_author]
+        people = [
+            fragment_text(a["name"])
+            for a in authors
+            if isinstance(a, dict)
+            and "Person" in jsonld_types(a)
+            and isinstance(a.get("name"), str)
+        ]
+        return [
+            ("byline", _byline_name(self.byline)),
+            ("jsonld", people[0] if people else None),
+            ("byline_text", _byline_name(self.byline_text)),
+        ]
+
+    def _author_handle_signals(self) -> list[tuple[str, Any]]:
+        return [
+            ("byline", _byline_handle(self.byline)),
+            ("byline_text", _byline_handle(self.byline_text)),
+        ]
+
+    def _published_at_signals(self) -> list[tuple[str, Any]]:
+        return [
+            ("byline", _byline_date(PUBLISHED_RE, self.byline)),
+            ("jsonld", self._jsonld_text("datePublished")),
+            ("meta", self._meta(META_PUBLISHED)),
+            ("byline_text", _byline_date(PUBLISHED_RE, self.byline_text)),
+            ("byline_date", _byline_date(BARE_DATE_RE, UPDATED_RE.sub(" ", self.byline))),
+        ]
+
+    def _modified_at_signals(self) -> list[tuple[str, Any]]:
+        return [
+            ("byline", _byline_date(UPDATED_RE, self.byline)),
+            ("jsonld", self._jsonld_text("dateModified")),
+            ("meta", self._meta(META_MODIFIED)),
+        ]
+
+    def _category_signals(self) -> list[tuple[str, Any]]:
+        """The name in "More Stories From <Category>", else the breadcrumbs."""
+        heading = self._heading("more stories from", MORE_STORIES_RE)
+        from_heading = MORE_STORIES_RE.match(text_of(heading)) if heading is not None else None
+        return [
+            ("more_stories", from_heading["category"] if from_heading else None),
+            ("jsonld", self._jsonld_breadcrumb_category()),
+            ("breadcrumb", _last(BREADCRUMB_LINKS(self.root))),
+        ]
+
+    def _image_url_signals(self) -> list[tuple[str, Any]]:
+        """JSON-LD image first: ``og:image`` is often only the site logo."""
+        image = self.jsonld.get("image")
+        if isinstance(image, list):
+            image = image[0] if image else None
+        if isinstance(image, dict):
+            image = image.get("url") or image.get("contentUrl")
+        og = self._meta(OG_IMAGE)
+        return [
+            ("jsonld", self._web_url(image if isinstance(image, str) else None)),
+            ("og", None if _is_logo(og) else self._web_url(og)),
+        ]
+
+    def _web_url(self, value: str | None) -> str | None:
+        """An absolute http(s) URL, or None (reported) for ``javascript:`` and the like."""
+        if not value or not value.strip():
+            return None
+        absolute = urljoin(self.response.url, value.strip())
+        parts = urlsplit(absolute)
+        if parts.scheme in ("http", "https") and parts.hostname:
+            return absolute
+        self._problem("fields/image_url/invalid", f"Ignored image URL {value[:100]!r}")
+        return None
+
     # --- fields -----------------------------------------------------------------------
+    def _resolve(self, name: str) -> Any:
+        """The field's value: the first signal's that normalizes, by ``SIGNAL_ORDER``.
+
+        The others are compared with it; each that differs is a disagreement. Resolved
+        once per page: the checks and the item ask for some fields twice.
+        """
+        if name in self._resolved:
+            return self._resolved[name]
+        signals = getattr(self, f"_{name}_signals")()
+        self._resolved[name] = value = self._resolve_signals(name, signals)
+        return value
+
+    def _resolve_signals(self, name: str, signals: list[tuple[str, Any]]) -> Any:
+        winner: tuple[str, Any, Any] | None = None
+        disagree: list[str] = []
+        checks = CHECK_ONLY.get(name, ())
+        for signal, raw in signals:
+            value = normalize_field(name, raw)
+            if value is None:
+                if raw is not None and name in ("published_at", "modified_at"):
+                    self._problem(f"fields/{name}/invalid", f"Ignored {name} {str(raw)[:80]!r}")
+                continue
+            if winner is None:
+                if signal not in checks:
+                    winner = (signal, raw, value)
+                continue
+            if not _same(name, winner[2], value):
+                disagree.append(signal)
+        if winner is None:
+            return None
+        self.report.sources[name] = winner[0]
+        if disagree:
+            self.report.disagreements[name] = disagree
+        return winner[1]
+
     def url(self) -> str:
         return self.story_url
 
     def title(self) -> str | None:
-        return self.title_text or None
+        return self._resolve("title")
 
     def summary(self) -> str | None:
-        """The h2 standfirst: the first h2 of the story that comes before its body."""
-        for h2 in SUMMARY(self.container):
-            if INSIDE_BODY(h2):
-                break
-            text = text_of(h2)
-            if text and not BLOCK_HEADING_RE.match(text):
-                return text
-        return None
+        return self._resolve("summary")
 
-    def author(self) -> list[str | None]:
-        """Byline name first, then a JSON-LD Person; wire stories have neither."""
-        name = self.byline.split("Published", 1)[0]
-        name = HANDLE_RE.sub(" ", UPDATED_RE.sub(" ", name))
-        name = re.sub(r"^\s*by\s+", "", name, flags=re.I).strip(" |,-")
-        jsonld_author = self.jsonld.get("author")
-        authors = jsonld_author if isinstance(jsonld_author, list) else [jsonld_author]
-        people = [
-            a.get("name") for a in authors if isinstance(a, dict) and "Person" in jsonld_types(a)
-        ]
-        return [name or None, *(people if not self.byline else [])]
+    def author(self) -> str | None:
+        return self._resolve("author")
 
     def author_handle(self) -> str | None:
-        match = HANDLE_RE.search(self.byline.split("Published", 1)[0])
-        return match["handle"] if match else None
+        return self._resolve("author_handle")
 
-    def published_at(self) -> list[str | None]:
-        """Byline date (what readers see) first, then JSON-LD, then a bare byline date."""
-        return self.published_candidates
+    def published_at(self) -> str | None:
+        return self._resolve("published_at")
 
-    def modified_at(self) -> list[str | None]:
-        return [_byline_date(UPDATED_RE, self.byline), self.jsonld.get("dateModified")]
+    def modified_at(self) -> str | None:
+        return self._resolve("modified_at")
 
-    def category(self) -> list[str | None]:
-        """The name in "More Stories From <Category>", else the breadcrumb's last level."""
-        heading = self._heading("more stories from", MORE_STORIES_RE)
-        from_heading = MORE_STORIES_RE.match(text_of(heading)) if heading is not None else None
-        return [
-            from_heading["category"] if from_heading else None,
-            self._jsonld_breadcrumb_category(),
-            _last(BREADCRUMB_LINKS(self.root)),
-        ]
+    def category(self) -> str | None:
+        return self._resolve("category")
 
     def dateline_place(self) -> str | None:
-        return self.dateline["place"] if self.dateline else None
+        return self._resolve("dateline_place")
 
     def source_agency(self) -> str | None:
+        return self._resolve("source_agency")
+
+    def _dateline_place_signals(self) -> list[tuple[str, Any]]:
+        return [("dateline", self._dateline_part("place"))]
+
+    def _source_agency_signals(self) -> list[tuple[str, Any]]:
+        return [("dateline", self._dateline_part("agency"))]
+
+    def _dateline_part(self, part: str) -> str | None:
         if not self.dateline:
             return None
+        if part == "place":
+            return self.dateline["place"]
         inner = normalize_space(self.dateline["inner"])
         dated = DATELINE_DATE_RE.match(inner)
         return dated["agency"] if dated else inner
 
     def body(self) -> list[str]:
-        """Paragraphs without the dateline prefix; the JSON-LD articleBody as a fallback."""
-        paragraphs = list(self.paragraphs)
+        """Paragraphs without the dateline prefix, from the first signal that has them.
+
+        When the page's JSON-LD carries an ``articleBody`` too, it is compared (word
+        sequences, one containing the other) and a difference is a disagreement.
+        """
+        signal, found = self.body_signal
+        paragraphs = list(found)
         if self.dateline:
             rest = normalize_space(self.dateline["rest"])
             paragraphs = ([rest] if rest else []) + paragraphs[1:]
-        if not paragraphs and isinstance(self.jsonld.get("articleBody"), str):
-            paragraphs = [p for p in self.jsonld["articleBody"].split("\n") if p.strip()]
+        if signal is None or not paragraphs:
+            return paragraphs
+        self.report.sources["body"] = signal
+        article_body = self.jsonld.get("articleBody")
+        if signal != "jsonld" and isinstance(article_body, str) and article_body.strip():
+            ours = " ".join(" ".join(paragraphs).split())
+            theirs = " ".join(fragment_text(article_body).split())
+            if theirs not in ours and ours not in theirs:
+                self.report.disagreements["body"] = ["jsonld"]
         return paragraphs
 
     @cached_property
@@ -303,18 +598,13 @@ class StoryPage:
         return links
 
     def related_topics(self) -> list[str]:
-        return [name for _, name in self.topic_links]
+        names = [name for _, name in self.topic_links]
+        if names:
+            self.report.sources["related_topics"] = "heading"
+        return names
 
-    def image_url(self) -> list[str | None]:
-        """JSON-LD image first: ``og:image`` is often only the site logo."""
-        image = self.jsonld.get("image")
-        if isinstance(image, list):
-            image = image[0] if image else None
-        if isinstance(image, dict):
-            image = image.get("url") or image.get("contentUrl")
-        og_values = OG_IMAGE(self.root)
-        og = og_values[0] if og_values else None
-        return [image if isinstance(image, str) else None, None if _is_logo(og) else og]
+    def image_url(self) -> str | None:
+        return self._resolve("image_url")
 
     # --- checks ----------------------------------------------------------------------
     def rejection(self) -> Rejected | None:
@@ -324,17 +614,24 @@ class StoryPage:
             return Rejected("challenge", url)
         page_title = normalize_space(" ".join(PAGE_TITLE(self.root)))
         title = self.title()
-        if self.body_element is None and (
-            NOT_FOUND_RE.search(page_title) or NOT_FOUND_RE.search(title or "")
+        published_at = self.published_at()
+        if (
+            self.body_element is None
+            and published_at is None
+            and (NOT_FOUND_RE.search(page_title) or NOT_FOUND_RE.search(title or ""))
         ):
             return Rejected("not_found", url, title, story_id(url))
         story_url = self.url()
-        looks_like_story = self.body_element is not None or self.jsonld or any(self.published_at())
+        # The body's known container, the story's JSON-LD or a date: paragraphs found by
+        # structure alone are on every page (a listing has them too).
+        looks_like_story = (
+            self.body_element is not None or bool(self.jsonld) or published_at is not None
+        )
         if not story_match(story_url) or not looks_like_story:
             return Rejected("not_article", url, title)
         if not title:
             return Rejected("missing_title", url, None, story_id(story_url))
-        published = next(filter(None, map(parse_site_datetime, self.published_at())), None)
+        published = parse_site_datetime(published_at)
         if published is None:
             return Rejected("missing_published_at", url, title, story_id(story_url))
         if published > datetime.now(SITE_TZ) + MAX_CLOCK_AHEAD:
@@ -342,6 +639,7 @@ class StoryPage:
         return None
 
     def to_item(self) -> Story:
+        """The item. An optional field that fails to parse is left null and reported."""
         loader = StoryLoader()
         story_url = self.url()
         loader.add_value("url", story_url)
@@ -351,7 +649,14 @@ class StoryPage:
             "title", "summary", "author", "author_handle", "published_at", "modified_at",
             "category", "dateline_place", "source_agency", "body", "related_topics", "image_url",
         ):  # fmt: skip
-            loader.add_value(name, getattr(self, name)())
+            try:
+                value = getattr(self, name)()
+            except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
+                if name in REQUIRED_FIELDS:
+                    raise
+                self._problem(f"fields/{name}/error", f"Left {name} null ({type(exc).__name__})")
+                continue
+            loader.add_value(name, value)
         return loader.load_item()
 
     def _jsonld_breadcrumb_category(self) -> str | None:
@@ -359,37 +664,120 @@ class StoryPage:
         for obj in self.jsonld_all:
             if "BreadcrumbList" not in jsonld_types(obj):
                 continue
-            items = [i for i in obj.get("itemListElement") or [] if isinstance(i, dict)]
-            names = [i.get("name") for i in items if isinstance(i.get("name"), str)]
-            names = [n for n in names if n.strip().lower() != "home" and n != headline]
+            items = obj.get("itemListElement")
+            items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+            names = [fragment_text(i["name"]) for i in items if isinstance(i.get("name"), str)]
+            names = [n for n in names if n and n.lower() != "home" and n != headline]
             return names[-1] if names else None
         return None
 
 
 @dataclass(frozen=True)
 class StoryResult:
-    """What one fetched story URL gives: an item or a rejection, and the topics to crawl."""
+    """What one fetched story URL gives: an item or a rejection, and the topics to crawl.
+
+    ``report`` says which signal gave each field, where signals disagreed, and the
+    problems that cost a field (or, with ``parse_error``, the story).
+    """
 
     item: Story | None
     rejected: Rejected | None
     topic_urls: list[str]
+    report: FieldReport = field(default_factory=FieldReport)
 
 
 def parse_story(response: Response, site: Site | None = None) -> StoryResult:
-    """Parse a fetched story URL once: its ``Story`` (or why none) and its topic links."""
+    """Parse a fetched story URL once: its ``Story`` (or why none) and its topic links.
+
+    Never raises for a page: one the parser cannot read at all is a ``parse_error``
+    rejection, which goes on record like any drop.
+    """
     if not isinstance(response, TextResponse) or not _declared_html(response):
         return StoryResult(None, Rejected("not_html", response.url), [])
     page = StoryPage(response, site)
-    rejected = page.rejection()
-    topics = [] if rejected and rejected.reason in ("challenge", "not_found") else page.topic_links
-    item = None if rejected else page.to_item()
-    return StoryResult(item, rejected, [url for url, _ in topics])
+    if page.body_element is None or not page.paragraphs:
+        page = _flattened_if_too_deep(page, site)
+    try:
+        rejected = page.rejection()
+        topics = (
+            [] if rejected and rejected.reason in ("challenge", "not_found") else page.topic_links
+        )
+        item = None if rejected else page.to_item()
+    except Exception as exc:  # a page broken in a way nobody foresaw
+        page.report.problems.append(
+            Problem("errors/parse", f"Could not parse {response.url}: {type(exc).__name__}: {exc}")
+        )
+        return StoryResult(None, Rejected("parse_error", response.url), [], page.report)
+    return StoryResult(item, rejected, [url for url, _ in topics], page.report)
+
+
+def _flattened_if_too_deep(page: StoryPage, site: Site | None) -> StoryPage:
+    """The page again without its runs of bare wrapper tags, when it has such runs.
+
+    libxml2 stops parsing at 2048 levels: a body wrapped in 10,000 ``<div>`` is cut off
+    with the rest of the page, where a browser shows it. Only a page whose body was not
+    found is searched for such runs (a regular expression over the whole text), and only
+    runs of tags with nothing but whitespace between them are removed, both the openers
+    and the closers, so what they wrapped keeps its place and its text.
+    """
+    text = page.response.text
+    if not DEEP_OPENERS_RE.search(text):
+        return page
+    flat = DEEP_CLOSERS_RE.sub("", DEEP_OPENERS_RE.sub("", text))
+    flattened = StoryPage(page.response.replace(body=flat.encode("utf-8"), encoding="utf-8"), site)
+    flattened.report = page.report
+    flattened._problem(
+        "html/too_deep",
+        "Removed runs of 64 or more nested wrapper tags (the parser stops at 2048 levels)",
+    )
+    return flattened
 
 
 def story_or_rejection(response: Response, site: Site | None = None) -> Story | Rejected:
     """An ``Story`` for a story page, or ``Rejected`` with the reason it is not one."""
     result = parse_story(response, site)
     return result.item if result.item is not None else result.rejected  # type: ignore[return-value]
+
+
+def _same(name: str, a: Any, b: Any) -> bool:
+    """Whether two normalized values of a field say the same (dates to the minute)."""
+    if name in ("published_at", "modified_at"):
+        return str(a)[:16] == str(b)[:16] and str(a)[19:] == str(b)[19:]
+    if name in CASELESS:
+        return str(a).casefold() == str(b).casefold()
+    return a == b
+
+
+def _follows(element: etree._Element, other: etree._Element) -> bool:
+    """Whether ``element`` starts after ``other`` ends, in document order."""
+    if element is other:
+        return False
+    for ancestor in element.iterancestors():
+        if ancestor is other:
+            return False
+    return _position(element) > _position(other)
+
+
+def _position(element: etree._Element) -> tuple[int, ...]:
+    path = []
+    node = element
+    parent = node.getparent()
+    while parent is not None:
+        path.append(parent.index(node))
+        node, parent = parent, parent.getparent()
+    return tuple(reversed(path))
+
+
+def _byline_name(line: str) -> str | None:
+    name = line.split("Published", 1)[0]
+    name = HANDLE_RE.sub(" ", UPDATED_RE.sub(" ", name))
+    name = re.sub(r"^\s*by\s+", "", name, flags=re.I).strip(" |,-")
+    return name or None
+
+
+def _byline_handle(line: str) -> str | None:
+    match = HANDLE_RE.search(line.split("Published", 1)[0])
+    return match["handle"] if match else None
 
 
 def _declared_html(response: Response) -> bool:
