@@ -68,15 +68,15 @@ class _Writer:
         target.write_text(text, encoding="utf-8", newline="\n")
 
 
-def write_site(site: Site, docroot: Path, base_url: str) -> None:
-    """Render every page of ``site`` into ``docroot``."""
+def write_site(site: Site, docroot: Path, base_url: str, variant: str | None = None) -> None:
+    """Render every page of ``site`` into ``docroot`` (story pages in their ``variant``)."""
     out = _Writer(docroot)
     year = site.stories[-1].published.year
     for story in site.stories:
         if story.kind == "not_found":
             out.write(story.path, render.render_not_found(base_url, story.path, year))
         else:
-            out.write(story.path, render.render_article(site, story, base_url))
+            out.write(story.path, render.render_article(site, story, base_url, variant))
     for section in site.categories:
         for path, text in render.category_pages(site, section, base_url, year).items():
             out.write(path, text)
@@ -95,21 +95,29 @@ def build_site(
     stories: int = 150,
     seed: int = 7,
     edition: int = 1,
+    variant: str | None = None,
 ) -> BuildResult:
     """Build the site into ``root/site`` and its ground truth next to it.
 
     The same arguments always give byte-identical files; ``edition`` N adds, per edition after
     the first, 12 newer stories (items) and two newer drops (the next gold rate, a wire copy),
-    leaving the older story pages as they were.
+    leaving the older story pages as they were. ``variant`` (a key of ``render.VARIANTS``)
+    changes one piece of every story page's markup; the ground truth follows what the pages
+    still say (without JSON-LD, no story has an image or a modification date).
     """
+    if variant is not None and variant not in render.VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}: one of {', '.join(render.VARIANTS)}")
     root = Path(root)
     base_url = base_url.rstrip("/")
     site = build_model(stories=stories, seed=seed, edition=edition)
+    if variant == "no_jsonld":
+        for story in site.stories:
+            story.newsarticle_position = None
     docroot = root / "site"
     if docroot.exists():
         shutil.rmtree(docroot)
     docroot.mkdir(parents=True)
-    write_site(site, docroot, base_url)
+    write_site(site, docroot, base_url, variant)
 
     items = sorted((s for s in site.stories if s.is_item), key=lambda s: s.article_id)
     drops = sorted((s for s in site.stories if not s.is_item), key=lambda s: s.article_id)

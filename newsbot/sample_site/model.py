@@ -337,6 +337,10 @@ class Dateline:
         day = ordinal(published.day)
         return f"{self.place}, ({self.agency} - {day} {published:%b}, {published.year} ) :"
 
+    def render_wire(self, published: datetime) -> str:
+        """The wire agencies' form, the date beside the place (a variant of the site)."""
+        return f"{self.place}, {published:%b} {published.day}, {published.year} ({self.agency}): "
+
 
 @dataclass
 class Story:

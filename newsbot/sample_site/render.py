@@ -217,7 +217,7 @@ def _byline(story: Story) -> str:
     return '<div class="author_wrap">' + " ".join(spans) + "</div>"
 
 
-def _detail_txt(story: Story) -> str:
+def _detail_txt(story: Story, variant: str | None = None) -> str:
     extras: dict[int, list[str]] = {}
     for position, text in story.boilerplate:
         extras.setdefault(position, []).append(f"<p>{esc(text)}</p>")
@@ -226,7 +226,10 @@ def _detail_txt(story: Story) -> str:
         lines.extend(extras.get(i, []))
         text = paragraph
         if i == 0 and story.dateline and story.kind != "missing_published_at":
-            text = story.dateline.render(story.published) + text
+            render_dateline = (
+                story.dateline.render_wire if variant == "dateline" else story.dateline.render
+            )
+            text = render_dateline(story.published) + text
         tag = "p" if i or story.first_in_p else "div"
         lines.append(f"<{tag}>{esc(text)}</{tag}>")
         if i == 0 and story.video:
@@ -276,8 +279,21 @@ def _more(story: Story, teasers: list[Story]) -> str:
     )
 
 
-def render_article(site: Site, story: Story, base_url: str) -> str:
-    """A story page in the markup of ``article-seed-story.html``."""
+#: Markup changes, one at a time, to test that the parser survives a site that changes under
+#: it (``build_site(variant=...)``): each name is one change to every story page.
+VARIANTS = {
+    "body_class": "the body's container class renamed (detail_txt -> story_text)",
+    "byline_class": "the byline spans' class renamed (article-date -> post-meta)",
+    "dateline": "wire-style datelines: 'Moscow, Dec 30, 2022 (APP):'",
+    "topics_h2": "the Related Topics heading an h2, not an h3",
+    "jsonld_in_body": "the JSON-LD scripts at the end of the body, not in the head",
+    "no_jsonld": "no JSON-LD at all (its image and dateModified are then nowhere)",
+    "no_og": "no og: meta tags",
+}
+
+
+def render_article(site: Site, story: Story, base_url: str, variant: str | None = None) -> str:
+    """A story page in the markup of ``article-seed-story.html`` (or its ``variant``)."""
     url = base_url + story.path
     missing_title = story.kind == "missing_title"
     head = []
@@ -288,14 +304,18 @@ def render_article(site: Site, story: Story, base_url: str) -> str:
         f'<meta property="og:url" content="{esc(url)}">',
         f'<meta property="og:image" content="{esc(base_url)}/images/logo-en.png">',
     ]
-    head += _article_jsonld(story, base_url)
+    if variant == "no_og":
+        head = []
+    jsonld = [] if variant == "no_jsonld" else _article_jsonld(story, base_url)
+    if variant != "jsonld_in_body":
+        head += jsonld
     summary = f'<h2 class="fs16 lh28">{esc(story.summary)}</h2>\n' if story.summary else ""
     content = (
         '<div class="main_bar fl news_article">\n<div class="shad_box mb10">\n'
         f'<ul class="bread_crumb_en"><li><a href="/en/">Home</a></li>'
         f'<li><a href="/en/news/{story.section}.html">{esc(story.category)}</a></li></ul>\n'
         f'<h1 class="fs24 lh38">{"" if missing_title else esc(story.title)}</h1>\n'
-        f"{_byline(story)}\n{summary}{_detail_txt(story)}\n"
+        f"{_byline(story)}\n{summary}{_detail_txt(story, variant)}\n"
         '<div class="social_sharer"><a href="https://www.facebook.com/sharer.php">Share</a> '
         '<a href="https://twitter.com/intent/tweet">Tweet</a></div>\n'
         f"{_related_topics(story)}</div>\n</div>\n"
@@ -303,6 +323,16 @@ def render_article(site: Site, story: Story, base_url: str) -> str:
         '<div class="clear"></div>\n'
         f"{_more(story, site.more_for(story))}"
     )
+    if variant == "jsonld_in_body":
+        content += "\n" + "\n".join(jsonld)
+    if variant == "body_class":
+        content = content.replace('<div class="detail_txt">', '<div class="story_text">')
+    elif variant == "byline_class":
+        content = content.replace('class="article-date"', 'class="post-meta"')
+    elif variant == "topics_h2":
+        content = content.replace(
+            '<h3 class="sec_title">Related Topics</h3>', '<h2 class="sec_title">Related Topics</h2>'
+        )
     title = "UrduPoint" if missing_title else f"{story.title} - UrduPoint"
     return _page(title, url, content, story.published.year, "\n".join(head))
 

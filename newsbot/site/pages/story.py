@@ -115,6 +115,11 @@ DATELINE_RE = re.compile(
     r"^(?P<place>[^()\n]{1,60}?)\s*,?\s*\((?P<inner>[^()]{2,120})\)\s*:\s*(?P<rest>.*)$", re.S
 )
 DATELINE_DATE_RE = re.compile(r"^(?P<agency>.*\S)\s+-\s+(?P<date>[^-]*\d{4})\s*$")
+#: A date written after the place (the wire agencies' form): not part of the place.
+PLACE_DATE_RE = re.compile(
+    r",?\s+(?:[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?)"
+    r"(?:,?\s+\d{4})?\s*$"
+)
 NOT_FOUND_RE = re.compile(r"\b(page not found|404|not found)\b", re.I)
 CHALLENGE_TITLE_RE = re.compile(r"just a moment|attention required|checking your browser", re.I)
 PAGE_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
@@ -556,8 +561,8 @@ class StoryPage:
     def _dateline_part(self, part: str) -> str | None:
         if not self.dateline:
             return None
-        if part == "place":
-            return self.dateline["place"]
+        if part == "place":  # "Moscow" in "Moscow, Dec 30, 2022 (APP):" too
+            return PLACE_DATE_RE.sub("", self.dateline["place"])
         inner = normalize_space(self.dateline["inner"])
         dated = DATELINE_DATE_RE.match(inner)
         return dated["agency"] if dated else inner
