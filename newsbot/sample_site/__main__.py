@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .build import build_site
+from .render import VARIANTS
 from .server import SampleSiteServer
 
 
@@ -15,6 +16,12 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--edition", type=int, default=1, help="2+ adds 12 newer stories (and 2 drops) each"
+    )
+    parser.add_argument(
+        "--variant",
+        choices=sorted(VARIANTS),
+        help="one piece of every story page's markup changed: "
+        + "; ".join(f"{name}: {what}" for name, what in VARIANTS.items()),
     )
 
 
@@ -40,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             stories=args.stories,
             seed=args.seed,
             edition=args.edition,
+            variant=args.variant,
         )
         print(f"built {result.story_count} stories into {result.docroot}")
         print(f"ground truth: {result.ground_truth}")
@@ -52,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         stories=args.stories,
         seed=args.seed,
         edition=args.edition,
+        variant=args.variant,
     )
     print(f"built {result.story_count} stories; ground truth: {result.ground_truth}")
     print(f"serving {server.base_url}  (Ctrl-C to stop)", flush=True)
