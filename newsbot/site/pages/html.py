@@ -117,10 +117,9 @@ def xpath(expression: str) -> etree.XPath:
 
 
 _CSS = HTMLTranslator()
-#: Text a reader sees: not the code or markup inside script, style, noscript or template.
-_TEXT_NODES = xpath(
-    ".//text()[not(ancestor::*[self::script or self::style or self::noscript or self::template])]"
-)
+_TEXT_NODES = xpath(".//text()")
+#: Elements whose content a reader never sees as text (code, fallbacks, inert templates).
+HIDDEN_TAGS = ("script", "style", "noscript", "template")
 _OWN_TEXT = xpath("text()")
 _JSONLD = xpath('//script[@type="application/ld+json"]/text()')
 
@@ -133,7 +132,27 @@ def text_of(element: etree._Element | None) -> str:
     """
     if element is None:
         return ""
-    return normalize_space(" ".join(_TEXT_NODES(element)))
+    if next(element.iter(HIDDEN_TAGS), None) is None:  # the usual case: one XPath, in C
+        return normalize_space(" ".join(_TEXT_NODES(element)))
+    return normalize_space(" ".join(_visible_texts(element)))
+
+
+def _visible_texts(root: etree._Element) -> list[str]:
+    """Text and tails under ``root`` in document order, skipping hidden elements' content."""
+    texts: list[str] = []
+    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        hidden = not isinstance(node.tag, str) or node.tag.lower() in HIDDEN_TAGS
+        if not leaving and not hidden:
+            if node.text:
+                texts.append(node.text)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node))
+            continue
+        if node is not root and node.tail:
+            texts.append(node.tail)
+    return texts
 
 
 def own_text(element: etree._Element) -> str:

@@ -293,8 +293,12 @@ class StoryPage:
         """The byline found by its words, whatever its classes: the block around "Published".
 
         From the element whose own text says "Published <date>", up to the smallest
-        ancestor that has text before it (the name), never one holding the headline.
+        ancestor that has text before it (the name), never one holding the headline. Read
+        only when the byline's spans are not there: it is their fallback, and the same
+        words (JSON-LD is the independent check when they are).
         """
+        if self.byline:
+            return ""
         for element in PUBLISHED_ELEMENTS(self.container):
             line = text_of(element)
             if not PUBLISHED_RE.search(line):
@@ -406,8 +410,7 @@ class StoryPage:
     def _summary_signals(self) -> list[tuple[str, Any]]:
         """The h2 standfirst: the first h2 of the story that comes before its body."""
         for h2 in SUMMARY(self.container):
-            body = self.body_element
-            if INSIDE_BODY(h2) or (body is not None and _follows(h2, body)):
+            if INSIDE_BODY(h2):
                 break
             text = text_of(h2)
             if text and not BLOCK_HEADING_RE.match(text):
