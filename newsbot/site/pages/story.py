@@ -703,9 +703,9 @@ def parse_story(response: Response, site: Site | None = None) -> StoryResult:
     if not isinstance(response, TextResponse) or not _declared_html(response):
         return StoryResult(None, Rejected("not_html", response.url), [])
     page = StoryPage(response, site)
-    if page.body_element is None or not page.paragraphs:
-        page = _flattened_if_too_deep(page, site)
     try:
+        if page.body_element is None or not page.paragraphs:
+            page = _flattened_if_too_deep(page, site)
         rejected = page.rejection()
         topics = (
             [] if rejected and rejected.reason in ("challenge", "not_found") else page.topic_links
