@@ -31,7 +31,7 @@ LAYOUT_CHANGED = "site_layout_changed"
 #: Fields without which a story page yields no story: dropped with this reason.
 REQUIRED = {"title": "missing_title", "published_at": "missing_published_at"}
 #: Parse outcomes that mean "this story page no longer looks like one".
-PARSE_FAILURES = ("missing_title", "missing_published_at", "not_article")
+PARSE_FAILURES = ("missing_title", "missing_published_at", "not_article", "parse_error")
 
 
 class ValidationReport:
