@@ -294,10 +294,10 @@ class StoryPage:
 
         From the element whose own text says "Published <date>", up to the smallest
         ancestor that has text before it (the name), never one holding the headline. Read
-        only when the byline's spans are not there: it is their fallback, and the same
-        words (JSON-LD is the independent check when they are).
+        only when the byline's spans hold no "Published <date>": it is their fallback, and
+        the same words (JSON-LD is the independent check when they are).
         """
-        if self.byline:
+        if PUBLISHED_RE.search(self.byline):
             return ""
         for element in PUBLISHED_ELEMENTS(self.container):
             line = text_of(element)
