@@ -155,3 +155,48 @@ def test_a_leading_zero_names_the_same_story_everywhere() -> None:
     assert story_id(zero) == story_id(plain) == "2190058"
     fingerprinter = StoryIdFingerprinter.from_crawler(get_crawler())
     assert fingerprinter.fingerprint(Request(zero)) == fingerprinter.fingerprint(Request(plain))
+
+
+def _spider_on(golden_name: str) -> tuple[Any, list[Any]]:
+    from newsbot.spiders.urdupoint import UrdupointSpider
+
+    spec = json.loads((GOLDEN / f"{golden_name}.json").read_text(encoding="utf-8"))
+    url = spec["fetched_url"]
+    crawler = get_crawler(UrdupointSpider)
+    spider = UrdupointSpider.from_crawler(crawler, base_url="https://www.urdupoint.com")
+    crawler.stats.open_spider()
+    body = (GOLDEN / f"{golden_name}.html").read_bytes()
+    response = HtmlResponse(url=url, body=body, encoding="utf-8", request=Request(url))
+    return crawler.stats, list(spider.parse_story(response))
+
+
+def test_the_spider_counts_each_field_by_signal_and_samples_disagreements() -> None:
+    stats, out = _spider_on("entities-decoded-once")
+    assert any(getattr(o, "article_id", None) == "2190111" for o in out)
+    assert stats.get_value("newsbot/fields/title/h1") == 1
+    assert stats.get_value("newsbot/fields/body/container") == 1
+    assert stats.get_value("newsbot/fields/title/disagree") == 1
+    [sample] = stats.get_value("newsbot/fields/title/disagree_urls")
+    assert sample.startswith("https://www.urdupoint.com/en/pakistan/") and "from h1" in sample
+
+
+def test_the_spider_warns_and_counts_a_bad_optional_field(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stats, out = _spider_on("date-modified-out-of-range")
+    assert any(getattr(o, "article_id", None) == "2190111" for o in out), "the story is kept"
+    assert stats.get_value("newsbot/fields/modified_at/invalid") == 1
+    assert any("Ignored modified_at" in r.getMessage() for r in caplog.records)
+
+
+def test_the_spider_puts_an_unparseable_page_on_record(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(self: StoryPage) -> None:
+        raise ZeroDivisionError("a bug the parser did not foresee")
+
+    monkeypatch.setattr(story_module.StoryPage, "rejection", broken)
+    stats, out = _spider_on("pakistan")
+    assert [o.reason for o in out if isinstance(o, Rejected)] == ["parse_error"]
+    assert stats.get_value("newsbot/errors/parse") == 1
+    assert any("Could not parse" in r.getMessage() for r in caplog.records)
