@@ -323,17 +323,26 @@ class StoryPage:
 
     @cached_property
     def body_signal(self) -> tuple[str | None, list[str]]:
+        """``(signal, paragraphs)``: the container's, else the structure's, else JSON-LD's.
+
+        An empty container (a video story, or a body rendered by script) is not replaced
+        by the structure's paragraphs, which would then be whatever follows the headline;
+        JSON-LD's ``articleBody`` still fills it when the page has one.
+        """
         if self.body_element is not None:
-            return "container", text_blocks(self.body_element)
-        structural = self._structural_body()
-        if structural:
-            return "structure", structural
+            paragraphs = text_blocks(self.body_element)
+            if paragraphs:
+                return "container", paragraphs
+        else:
+            structural = self._structural_body()
+            if structural:
+                return "structure", structural
         article_body = self.jsonld.get("articleBody")
         if isinstance(article_body, str):
             lines = [fragment_text(p) for p in article_body.split("\n")]
             if any(lines):
                 return "jsonld", [p for p in lines if p]
-        return None, []
+        return ("container" if self.body_element is not None else None), []
 
     def _structural_body(self) -> list[str]:
         """The body without its class: paragraphs after the headline block, up to the end.
