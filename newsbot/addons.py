@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
-from newsbot.config import project_path
+from newsbot import __version__
+from newsbot.config import NewsbotConfig, project_path
+
+logger = logging.getLogger(__name__)
+
+#: The site this project is for: crawling it needs the operator's contact.
+REAL_SITE = "urdupoint.com"
 
 #: Options of the default feed: JSON Lines, UTF-8 as text, appended, never empty.
 DEFAULT_FEED_OPTIONS = {
@@ -40,3 +49,46 @@ def default_feed(settings: BaseSettings) -> Path | None:
     """The default feed's absolute path (its key in ``FEEDS``), or None when it is off."""
     path = settings.get("NEWSBOT_FEED")
     return project_path(path) if path else None
+
+
+class Identity:
+    """Say who crawls: ``USER_AGENT`` is ``newsbot/<version> (+<NEWSBOT_CONTACT>)``.
+
+    A site's operators can only reach the one running the crawler through the
+    User-Agent, so it names the operator's contact (an e-mail or URL), not the
+    project's authors. Set at the add-on's priority: a ``USER_AGENT`` given anywhere
+    else (``-s``, a spider, ``settings.py``) wins. Crawling the real site without a
+    contact logs one warning when the spider opens; the sample site needs none.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Identity:
+        return cls(crawler)
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        contact = NewsbotConfig.from_settings(settings).contact
+        settings.set("USER_AGENT", user_agent(contact), priority="addon")
+
+    def spider_opened(self, spider: Spider) -> None:
+        contact = NewsbotConfig.from_settings(self.crawler.settings).contact
+        # allowed_domains is Scrapy's own attribute: the host the spider crawls.
+        domains = getattr(spider, "allowed_domains", None) or []
+        if contact is None and any(_is_real_site(domain) for domain in domains):
+            logger.warning(
+                "NEWSBOT_CONTACT is not set: the site's operators cannot tell who crawls "
+                "them (User-Agent %r). Set it to your e-mail or URL: -s NEWSBOT_CONTACT=...",
+                self.crawler.settings.get("USER_AGENT"),
+            )
+
+
+def user_agent(contact: str | None) -> str:
+    """``newsbot/0.1.0 (+mailto:you@example.org)``; without a contact, ``newsbot/0.1.0``."""
+    return f"newsbot/{__version__} (+{contact})" if contact else f"newsbot/{__version__}"
+
+
+def _is_real_site(domain: str) -> bool:
+    return domain == REAL_SITE or domain.endswith("." + REAL_SITE)

@@ -7,6 +7,7 @@ and keep the result; nothing reads settings later or through a global.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,8 @@ class NewsbotConfig:
     drop_templates: bool
     #: ``NEWSBOT_REPORT``: a copy of the latest run's report (the record is per run).
     latest_report: str | None = None
+    #: ``NEWSBOT_CONTACT``: the operator's e-mail or URL, carried by the User-Agent.
+    contact: str | None = None
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> NewsbotConfig:
@@ -54,6 +57,7 @@ class NewsbotConfig:
             near_duplicate_window_days=settings.getint("NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS", 14),
             drop_templates=settings.getbool("NEWSBOT_DROP_TEMPLATES", True),
             latest_report=settings.get("NEWSBOT_REPORT") or None,
+            contact=(settings.get("NEWSBOT_CONTACT") or "").strip() or None,
         )
         config.validate()
         return config
@@ -76,6 +80,10 @@ class NewsbotConfig:
                 "NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS must be 1 or more, "
                 f"got {self.near_duplicate_window_days}"
             )
+        if self.contact is not None and not CONTACT_RE.match(self.contact):
+            raise ValueError(
+                f"NEWSBOT_CONTACT must be an e-mail address or an http(s) URL, got {self.contact!r}"
+            )
 
     def state_path(self, spider_name: str) -> Path:
         """One state database per spider, shared by all its runs (and Scrapyd jobs)."""
@@ -94,3 +102,8 @@ class NewsbotConfig:
     def runs_dir(self, spider_name: str) -> Path:
         """Where each run's report, the index of recent runs and their page go."""
         return self.state_dir / "reports" / spider_name
+
+
+#: What ``NEWSBOT_CONTACT`` may be: an http(s) URL or an e-mail address. It goes into a
+#: header, so no spaces, parentheses or control characters (a line break would forge headers).
+CONTACT_RE = re.compile(r"^(?:https?://[^\s()<>\"]+|(?:mailto:)?[^\s()<>\"@:]+@[^\s()<>\"@]+)$")

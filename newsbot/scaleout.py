@@ -48,6 +48,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.statscollectors import StatsCollector
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
@@ -153,6 +154,8 @@ class SharedScheduler(Scheduler):
     def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
         scheduler = super().from_crawler(crawler)
         scheduler.persist = True  # never flush the shared queue (see RedisAddon)
+        if scheduler.stats is not None:
+            scheduler.stats = _StatsWithoutSpider(scheduler.stats)
         scheduler.crew = Crew.for_crawler(crawler)
         return scheduler
 
@@ -165,6 +168,25 @@ class SharedScheduler(Scheduler):
         if request is None:
             self.crew.took_nothing()
         return request
+
+
+class _StatsWithoutSpider:
+    """The crawl's stats, taking and dropping the ``spider`` argument of ``inc_value``.
+
+    scrapy-redis 0.9.1's scheduler counts every enqueued and dequeued request with
+    ``stats.inc_value(key, spider=spider)``, which Scrapy 2.13+ deprecates: each worker's
+    log got two ``ScrapyDeprecationWarning`` lines. Dropping the argument here silences
+    exactly those two calls; any other deprecation still shows.
+    """
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self._stats = stats
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0, spider: Any = None) -> None:
+        self._stats.inc_value(key, count, start)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stats, name)
 
 
 class Crew:

@@ -13,8 +13,11 @@ COMMANDS_MODULE = "newsbot.commands"
 
 
 # --- Identity and politeness -------------------------------------------------------
-# Crawl responsibly: say who we are and obey robots.txt.
-USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot/newsbot; research news archive)"
+# Crawl responsibly: say who we are and obey robots.txt. The User-Agent is
+# "newsbot/<version> (+<NEWSBOT_CONTACT>)", set by the Identity add-on (below): the operator's
+# e-mail or URL, so the site can reach whoever runs the crawl. Crawling urdupoint.com
+# without it logs a warning. USER_AGENT set here or with -s replaces the whole header.
+NEWSBOT_CONTACT = ""
 ROBOTSTXT_OBEY = True
 
 # Few requests at a time, about a second apart, adapted to the server's latency.
@@ -63,6 +66,7 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 NEWSBOT_FEED = "output/urdupoint.jsonl"
 ADDONS = {
     "newsbot.addons.DefaultFeed": 100,
+    "newsbot.addons.Identity": 105,
     "newsbot.downloadermiddlewares.challenge.BrowserAddon": 110,
     "newsbot.scaleout.RedisAddon": 120,
 }

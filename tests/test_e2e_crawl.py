@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ pytestmark = pytest.mark.e2e
 
 #: Fields that depend on the crawl, not the page; checked for form, not value.
 VOLATILE = ("crawled_at", "content_hash")
+#: A log line at WARNING or above (Scrapy's format: ``date [logger] LEVEL: message``).
+LOUD = re.compile(r"\] (WARNING|ERROR|CRITICAL): ")
 
 
 def test_crawl_emits_every_story_once_with_every_field_right(
@@ -34,6 +37,18 @@ def test_crawl_emits_every_story_once_with_every_field_right(
         expected = truth[item["article_id"]]
         assert {k: item[k] for k in expected} == expected, item["url"]
         assert set(item) == set(expected), "unexpected fields"
+
+
+def test_a_crawl_of_the_sample_site_logs_no_warning_or_error(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """A clean run is quiet: a WARNING line must mean something the operator should read."""
+    run = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}")
+    assert run.returncode == 0, run.log[-3000:]
+    loud = [line for line in run.log.splitlines() if LOUD.search(line)]
+    assert loud == [], "\n".join(loud)
+    assert run.stat("log_count/WARNING") is None
+    assert run.stat("log_count/ERROR") is None
 
 
 def test_every_drop_is_logged_counted_and_recorded_with_its_reason(

@@ -145,3 +145,21 @@ def test_non_html_answer_is_rejected_with_reason() -> None:
     response = Response(url=url, body=b"%PDF-1.4", request=Request(url))
     assert not isinstance(response, TextResponse)
     assert list(spider.parse_story(response)) == [Rejected("not_html", url)]
+
+
+def test_a_story_retried_in_the_browser_carries_only_our_meta() -> None:
+    """Scrapy's per-download keys (download_latency...) are not copied to the new request:
+    its MetaCopyDetectionMiddleware warned about them in every such crawl."""
+    crawler = get_crawler(UrdupointSpider, {"NEWSBOT_BROWSER_READY": True})
+    spider = UrdupointSpider.from_crawler(crawler, base_url=BASE)
+    html = (GOLDEN / "article" / "pakistan.html").read_text(encoding="utf-8")
+    start = html.index('<div class="detail_txt">')
+    end = html.index("</div>", html.index("</div>", start) + 6)  # a body left to JavaScript
+    empty = html[:start] + '<div class="detail_txt"></div>' + html[end + 6 :]
+    url = f"{BASE}/en/pakistan/some-story-2190001.html"
+    request = Request(url, callback=spider.parse_story, meta={"newsbot_role": "story"})
+    request.meta.update({"download_latency": 0.2, "retry_times": 1, "depth": 1})
+    response = HtmlResponse(url=url, body=empty.encode(), encoding="utf-8", request=request)
+    out = list(spider.parse_story(response))
+    assert [type(o) for o in out] == [Request]
+    assert out[0].meta == {"newsbot_role": "story", "newsbot_browser": True}

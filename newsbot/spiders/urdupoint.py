@@ -32,6 +32,8 @@ DEFAULT_MAX_PAGES = 20
 STATS_PREFIX = "newsbot"
 #: Example URLs kept per field whose signals disagreed (for the end-of-crawl report).
 DISAGREE_SAMPLES = 5
+#: Request meta keys the project sets all start with this (``newsbot_role``, ...).
+OWN_META_PREFIX = "newsbot_"
 
 
 class UrdupointSpider(scrapy.Spider):
@@ -107,7 +109,10 @@ class UrdupointSpider(scrapy.Spider):
             and not response.meta.get(BROWSER_FLAG)
         ):
             # Empty in the raw HTML: the body may be rendered by JavaScript. Once, in the browser.
-            yield response.request.replace(meta={**response.meta, BROWSER_FLAG: True})
+            # Only our own meta keys go along: Scrapy's (download_latency, retry_times...)
+            # describe this response's download, not the next one's.
+            own = {k: v for k, v in response.meta.items() if k.startswith(OWN_META_PREFIX)}
+            yield response.request.replace(meta={**own, BROWSER_FLAG: True})
             return
         # A rejection goes to the pipelines too, so it is logged and recorded like any drop.
         yield result.rejected or result.item
