@@ -703,3 +703,47 @@ def test_cli_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "built" in capsys.readouterr().out
     assert (tmp_path / "ground_truth.jsonl").is_file()
     assert (tmp_path / "site/en/news/pakistan.html").is_file()
+
+
+def test_a_person_browsing_sees_a_home_page_a_logo_and_a_stylesheet(tmp_path: Path) -> None:
+    """``/`` and ``/en/`` (the pages' own Home link) are a front page; the logo, the
+    stylesheet and the cards' image are served. It links only stories the site has."""
+    with SampleSiteServer(tmp_path / "site") as server:
+        built = build_site(tmp_path, server.base_url, stories=60)
+        truth = {r["url"].removeprefix(server.base_url) for r in built.ground_truth_rows()}
+        status, ctype, home = fetch(server.base_url + "/")
+        assert (status, ctype) == (200, "text/html; charset=utf-8")
+        assert fetch(server.base_url + "/en/")[2] == home
+        sel = Selector(text=home.decode("utf-8"))
+        assert sel.css("h1::text").get() == "Latest News"
+        stories = {
+            local_path(h) for h in sel.css("a::attr(href)").getall() if re.search(r"-\d+\.html", h)
+        }
+        assert len(stories) >= 12
+        assert stories <= truth, "the home page links a page that is not a story of the site"
+        for cat in CATEGORIES:
+            assert f'href="/en/news/{cat}.html"' in home.decode()
+        story = Selector(text=fetch(server.base_url + sorted(truth)[0])[2].decode())
+        for path, kind in (
+            (story.css('link[rel="stylesheet"]::attr(href)').get(), "text/css"),
+            (story.css("#header img::attr(src)").get(), "image/svg+xml"),
+            (sel.css(".news_box img::attr(src)").get(), "image/gif"),
+        ):
+            status, ctype, body = fetch(server.base_url + path)
+            assert status == 200 and ctype.startswith(kind) and body, path
+        css = fetch(server.base_url + "/css/style.css")[2].decode()
+        assert "#header" in css and ".detail_txt" in css
+
+
+def test_cli_help_gives_every_option_its_help_and_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for argv in (["--help"], ["serve", "--help"], ["build", "--help"]):
+        with pytest.raises(SystemExit):
+            cli_main(argv)
+        text = capsys.readouterr().out
+        assert "``" not in text, "docstring markup in --help"
+        if argv != ["--help"]:
+            for option in ("--stories", "--seed", "--edition"):
+                line = text[text.index(f"  {option} ") :].split("\n  -")[0]
+                assert "(default: " in line, line

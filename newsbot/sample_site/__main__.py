@@ -1,4 +1,4 @@
-"""CLI: ``build ROOT --base-url URL`` writes the site; ``serve ROOT`` builds and serves it."""
+"""CLI of the sample site: ``build`` writes it to disk, ``serve`` builds it and serves it."""
 
 from __future__ import annotations
 
@@ -9,13 +9,36 @@ from .build import build_site
 from .render import VARIANTS
 from .server import SampleSiteServer
 
+DESCRIPTION = """\
+The project's offline copy of urdupoint.com's English news: story pages, category and
+topic listings, a home page, and the site's quirks, with the ground truth a correct crawl
+must give (ground_truth.jsonl, expected_drops.jsonl). The same options always give the
+same site.
+
+  serve ROOT --port 8000   build for http://127.0.0.1:8000 and serve it on loopback:
+                           open http://127.0.0.1:8000/ in a browser, or crawl it
+  build ROOT --base-url U  only write the files, for another server (nginx...) at U
+"""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The description as written; every option with its default."""
+
 
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("root", type=Path, help="directory for site/ and the ground truth")
-    parser.add_argument("--stories", type=int, default=150, help="stories in edition 1")
-    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--edition", type=int, default=1, help="2+ adds 12 newer stories (and 2 drops) each"
+        "root", type=Path, help="directory for the docroot (ROOT/site) and the ground truth"
+    )
+    parser.add_argument("--stories", type=int, default=150, help="stories in edition 1")
+    parser.add_argument(
+        "--seed", type=int, default=7, help="random seed: another seed, another site"
+    )
+    parser.add_argument(
+        "--edition",
+        type=int,
+        default=1,
+        help="the site N-1 updates later: each edition after the first adds 12 newer "
+        "stories (and 2 newer drops)",
     )
     parser.add_argument(
         "--variant",
@@ -26,19 +49,37 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsbot.sample_site", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="write the site and its ground truth")
+    parser = argparse.ArgumentParser(
+        prog="python -m newsbot.sample_site",
+        description=DESCRIPTION,
+        formatter_class=_HelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{serve,build}")
+    serve = commands.add_parser(
+        "serve",
+        help="build for this server's URL and serve on loopback until Ctrl-C",
+        description="Build the site for http://127.0.0.1:PORT and serve it there until Ctrl-C.",
+        formatter_class=_HelpFormatter,
+    )
+    _add_build_options(serve)
+    serve.add_argument("--port", type=int, default=0, help="loopback port; 0 picks a free one")
+    build = commands.add_parser(
+        "build",
+        help="write the site and its ground truth, for a server at --base-url",
+        description="Write the site and its ground truth; its absolute URLs start with --base-url.",
+        formatter_class=_HelpFormatter,
+    )
     _add_build_options(build)
     build.add_argument(
         "--base-url",
         required=True,
-        help="prefix of absolute URLs, e.g. http://127.0.0.1:8000",
+        help="prefix of absolute URLs (canonical, JSON-LD, RSS), e.g. http://127.0.0.1:8000",
     )
-    serve = commands.add_parser("serve", help="build for this server's URL, serve until Ctrl-C")
-    _add_build_options(serve)
-    serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
     args = parser.parse_args(argv)
+    if args.stories < 1:
+        parser.error("--stories must be 1 or more")
+    if args.edition < 1:
+        parser.error("--edition must be 1 or more")
 
     if args.command == "build":
         result = build_site(
@@ -63,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         variant=args.variant,
     )
     print(f"built {result.story_count} stories; ground truth: {result.ground_truth}")
-    print(f"serving {server.base_url}  (Ctrl-C to stop)", flush=True)
+    print(f"serving {server.base_url}/  (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

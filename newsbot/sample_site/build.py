@@ -67,6 +67,11 @@ class _Writer:
             self._dirs.add(target.parent)
         target.write_text(text, encoding="utf-8", newline="\n")
 
+    def write_bytes(self, path: str, data: bytes) -> None:
+        target = self.docroot / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
 
 def write_site(site: Site, docroot: Path, base_url: str, variant: str | None = None) -> None:
     """Render every page of ``site`` into ``docroot`` (story pages in their ``variant``)."""
@@ -86,6 +91,13 @@ def write_site(site: Site, docroot: Path, base_url: str, variant: str | None = N
     out.write("/en/sitemap/news.rss", render.render_rss(site.latest(RSS_SIZE), base_url))
     out.write("/robots.txt", render.render_robots())
     out.write("/daily/index.html", render.render_daily())
+    # For a person browsing the site; the crawler fetches none of these.
+    home = render.render_home(site, base_url, year)
+    out.write("/index.html", home)
+    out.write("/en/index.html", home)
+    out.write("/css/style.css", render.STYLE_CSS)
+    out.write("/images/logo.svg", render.LOGO_SVG)
+    out.write_bytes("/images/blank.gif", render.BLANK_GIF)
 
 
 def build_site(

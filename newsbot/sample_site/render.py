@@ -29,8 +29,9 @@ GPT_HEAD = (
 )
 
 HEADER = (
-    '<header id="header"><div class="logo"><a href="/"><img src="/images/logo.png" alt="UrduPoint">'
-    '</a></div>\n<ul class="nav_en">'
+    '<header id="header"><div class="logo"><a href="/">'
+    '<img src="/images/logo.svg" alt="UrduPoint" width="180" height="40"></a></div>\n'
+    '<ul class="nav_en">'
     + "".join(
         f'<li><a href="/en/news/{slug}.html">{name}</a></li>' for slug, name in CATEGORIES.items()
     )
@@ -73,6 +74,7 @@ PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <title>{title}</title>
 <link rel="canonical" href="{canonical}">
+<link rel="stylesheet" href="/css/style.css">
 {head_extra}
 {gpt_head}
 </head>
@@ -457,6 +459,137 @@ def topic_pages(site: Site, topic: str, base_url: str, year: int) -> dict[str, s
         listing_path(prefix, n): render_listing(topic, prefix, n, len(pages), chunk, base_url, year)
         for n, chunk in enumerate(pages, start=1)
     }
+
+
+# --- home page -----------------------------------------------------------------------------
+
+HOME_LATEST = 12
+HOME_PER_CATEGORY = 5
+
+
+def render_home(site: Site, base_url: str, year: int) -> str:
+    """The front page (``/`` and ``/en/``), for a person browsing the sample site.
+
+    The latest stories, then each category's newest headlines, and the categories and
+    topics beside them. It links only pages the site already has, and the crawler never
+    fetches it (its start URLs are the category listings), so crawls are unchanged.
+    """
+    eligible = site.latest(len(site.stories))
+    latest = "".join(_card(s) for s in eligible[:HOME_LATEST])
+    blocks = []
+    for section in site.categories:
+        name = CATEGORIES[section]
+        heads = [s for s in eligible if s.section == section][:HOME_PER_CATEGORY]
+        items = "".join(
+            f'<li><a href="{esc(s.path)}">{esc(s.title)}</a>'
+            f'<span class="item_date">{card_date(s.published)}</span></li>'
+            for s in heads
+        )
+        blocks.append(
+            f'<div class="shad_box mb10 home_cat"><h2 class="sec_title">'
+            f'<a href="/en/news/{section}.html">{esc(name)}</a></h2>'
+            f'<ul class="news_list">{items}</ul>'
+            f'<a class="more" href="/en/news/{section}.html">More {esc(name)} News &raquo;</a>'
+            "</div>"
+        )
+    categories = "".join(
+        f'<li><a href="/en/news/{slug}.html">{esc(name)}</a></li>'
+        for slug, name in CATEGORIES.items()
+    )
+    topics = "".join(
+        f'<li><a href="/en/topics/{slugify(t)}.html">{esc(t)}</a></li>'
+        for t in site.topics_in_use()
+    )
+    content = (
+        '<div class="main_bar fl">\n<div class="shad_box mb10">\n'
+        f'<h1 class="cat_title">Latest News</h1>\n<div class="list_wrap">{latest}</div>\n'
+        f"</div>\n{''.join(blocks)}\n</div>\n"
+        '<div class="side_bar fr"><div class="shad_box mb10"><h3 class="sec_title">Categories'
+        f'</h3><ul class="cat_list">{categories}</ul></div>\n'
+        '<div class="shad_box mb10"><h3 class="sec_title">Topics</h3>'
+        f'<ul class="tagcloud">{topics}</ul></div>\n'
+        '<div class="shad_box mb10"><h3 class="sec_title">Feeds</h3><ul class="cat_list">'
+        '<li><a href="/en/sitemap/news.rss">RSS: latest stories</a></li>'
+        '<li><a href="/daily/">اردو: Urdu news</a></li></ul></div></div>\n'
+        '<div class="clear"></div>'
+    )
+    return _page("UrduPoint: Latest English News", f"{base_url}/en/", content, year)
+
+
+#: The site's logo: the name in the site's green, drawn as text (no image library needed).
+LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="180" height="40" viewBox="0 0 180 40">
+<rect width="180" height="40" rx="4" fill="#ffffff"/>
+<text x="10" y="28" font-family="Georgia, 'Times New Roman', serif" font-size="24"
+ font-weight="bold" fill="#0b6b3a">Urdu<tspan fill="#c8102e">Point</tspan></text>
+</svg>
+"""
+
+#: The cards' placeholder image: a transparent 1x1 GIF.
+BLANK_GIF = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c000000000100010000020144003b"
+)
+
+#: A plain stylesheet, so that a person browsing the sample site sees a news site. The
+#: crawler never fetches it; class names are the pages' own (URDUPOINT.md markup).
+STYLE_CSS = """\
+body { margin: 0; background: #eef1f0; color: #222; font: 16px/1.5 Georgia, serif; }
+a { color: #0b4f8a; text-decoration: none; }
+a:hover { text-decoration: underline; }
+#main_wrap { max-width: 1100px; margin: 0 auto; background: #fff; }
+#header { background: #0b6b3a; padding: 10px 16px 0; }
+#header .logo img { display: block; }
+.nav_en { list-style: none; margin: 8px 0 0; padding: 0; display: flex; flex-wrap: wrap; }
+.nav_en li a { display: block; padding: 8px 12px; color: #fff; font: bold 14px sans-serif; }
+.nav_en li a:hover { background: #095a31; text-decoration: none; }
+.container { padding: 16px; }
+.container::after, .clear { content: ""; display: block; clear: both; }
+.fl { float: left; } .fr { float: right; }
+.main_bar { width: 68%; } .side_bar { width: 29%; }
+.shad_box { background: #fff; border: 1px solid #dde3e0; border-radius: 4px; padding: 12px 16px; }
+.mb10 { margin-bottom: 12px; }
+h1 { font-size: 28px; line-height: 1.3; margin: 4px 0 12px; }
+h2.fs16 { font-size: 18px; font-weight: normal; color: #555; }
+.sec_title, .cat_title { font: bold 18px sans-serif; color: #0b6b3a; margin: 0 0 8px;
+  border-bottom: 2px solid #0b6b3a; padding-bottom: 4px; }
+.sec_title a { color: inherit; }
+.bread_crumb_en { list-style: none; padding: 0; margin: 0 0 8px; font: 13px sans-serif; }
+.bread_crumb_en li { display: inline; }
+.bread_crumb_en li + li::before { content: " \\203A  "; color: #888; }
+.author_wrap, .item_date { font: 13px sans-serif; color: #777; }
+.author_wrap .article-date { margin-right: 6px; }
+.detail_txt { font-size: 17px; line-height: 1.7; }
+.detail_txt iframe { width: 100%; aspect-ratio: 16 / 9; border: 0; }
+.ad_label, #teads_upw, .div-gpt-ad-outstream-wrap { display: block; color: #aaa;
+  font: 11px sans-serif; text-align: center; }
+.social_sharer a { display: inline-block; margin: 8px 8px 8px 0; padding: 4px 10px;
+  background: #0b4f8a; color: #fff; border-radius: 3px; font: 13px sans-serif; }
+.tagcloud { list-style: none; padding: 0; margin: 0; }
+.tagcloud li { display: inline-block; margin: 0 6px 6px 0; }
+.tagcloud li a { display: block; padding: 2px 8px; background: #e6f0ea; border-radius: 10px;
+  font: 13px sans-serif; }
+.news_list, .cat_list { list-style: none; margin: 0; padding: 0; }
+.news_list li, .cat_list li { padding: 6px 0; border-bottom: 1px solid #eee; }
+.news_list li .item_date { margin-left: 8px; }
+.news_list h4, .txt_box h4 { margin: 0 0 4px; font-size: 17px; }
+.news_list p { margin: 0; font-size: 14px; color: #555; }
+.news_box { display: flex; gap: 12px; padding: 10px 0; border-bottom: 1px solid #eee; }
+.news_box .img_box img { width: 96px; height: 64px; background: #cfd8d3; display: block; }
+.txt_box p { margin: 0 0 4px; font-size: 15px; color: #444; }
+.txt_box .author { font: 13px sans-serif; color: #0b6b3a; margin-right: 6px; }
+.news_big_item h3 { margin: 8px 0 4px; }
+.news_big_item img { width: 100%; height: 120px; background: #cfd8d3; display: block; }
+.more_stories .list_wrap { display: grid; grid-template-columns: 1fr 1fr; gap: 0 16px; }
+.more_stories .news_box { display: block; }
+.pagination { margin: 12px 0 0; font: 14px sans-serif; }
+.pagination a { display: inline-block; padding: 4px 10px; margin-right: 4px;
+  border: 1px solid #ccd; border-radius: 3px; }
+.pagination a.active { background: #0b6b3a; color: #fff; border-color: #0b6b3a; }
+.home_cat .more { font: 14px sans-serif; }
+#footer { background: #20332a; color: #cdd; padding: 16px; font: 13px sans-serif; }
+#footer a { color: #fff; }
+#footer h4 { display: inline; margin-right: 12px; color: #9c9; }
+@media (max-width: 760px) { .main_bar, .side_bar { float: none; width: auto; } }
+"""
 
 
 # --- other files -------------------------------------------------------------------------

@@ -37,6 +37,10 @@ CONTENT_TYPES = {
     ".rss": "application/rss+xml; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".gif": "image/gif",
+    ".png": "image/png",
 }
 
 
