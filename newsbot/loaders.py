@@ -16,7 +16,7 @@ from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
 from newsbot.items import Story
-from newsbot.text.normalize import normalize_space, site_datetime_iso
+from newsbot.text.normalize import normalize_space, place_name, site_datetime_iso
 
 
 def _clean(value: Any) -> str | None:
@@ -44,6 +44,8 @@ class StoryLoader(ItemLoader):
     published_at_in = MapCompose(site_datetime_iso)
     modified_at_in = MapCompose(site_datetime_iso)
     section_in = MapCompose(_clean, str.lower)
+    #: "FAISALABAD" (wire datelines) and "Faisalabad" are one place: title case.
+    dateline_place_in = MapCompose(_clean, place_name)
     body_out = Join("\n\n")
     related_topics_out = Identity()
 

@@ -15,6 +15,7 @@ from scrapy.http import HtmlResponse
 
 from newsbot.site.pages.listing import parse_listing
 from newsbot.site.pages.story import Rejected, story_or_rejection
+from newsbot.text.normalize import place_name
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -55,3 +56,22 @@ def test_every_golden_html_has_its_expectation() -> None:
     pages = list(GOLDEN.glob("*/*.html"))
     assert len(pages) >= 12
     assert all(p.with_suffix(".json").exists() for p in pages)
+
+
+@pytest.mark.parametrize(
+    ("place", "expected"),
+    [
+        ("FAISALABAD", "Faisalabad"),
+        ("Faisalabad", "Faisalabad"),
+        ("DERA ISMAIL KHAN", "Dera Ismail Khan"),
+        ("D.I. KHAN", "D.I. Khan"),
+        ("AZAD JAMMU AND KASHMIR", "Azad Jammu and Kashmir"),
+        ("MUZAFFARABAD (AJK)", "Muzaffarabad (AJK)"),
+        ("SÃO PAULO", "São Paulo"),
+        ("KING'S LYNN", "King's Lynn"),
+        ("McLeod Ganj", "McLeod Ganj"),
+    ],
+)
+def test_dateline_places_come_in_title_case(place: str, expected: str) -> None:
+    """Wire datelines write "FAISALABAD", the site's own "Faisalabad": one place."""
+    assert place_name(place) == expected

@@ -156,7 +156,8 @@ def extract(sel: Selector, url: str) -> dict[str, Any]:
         ),
         "section": match["section"],
         "category": norm(more).removeprefix("More Stories From ") if more else None,
-        "dateline_place": place,
+        # The feed gives places in title case, however the page writes them.
+        "dateline_place": place.title() if place and place.isupper() else place,
         "source_agency": agency,
         "body": body,
         "related_topics": topics,
@@ -565,7 +566,10 @@ def test_every_variation_occurs(
     assert some(lambda r: r["source_agency"] == "UrduPoint / Pakistan Point News")
     assert some(lambda r: r["source_agency"] == "APP - UrduPoint / Pakistan Point News")
     assert some(lambda r: r["dateline_place"] is None and r["source_agency"] is None)
-    assert some(lambda r: r["dateline_place"] and r["dateline_place"].isupper())
+    # Upper-case places on the pages (wire datelines), title case in the truth.
+    assert re.search(r"<(?:p|div)>[A-Z][A-Z ]+, \(APP - ", html)
+    assert re.search(r"<(?:p|div)>[A-Z][a-z]+(?: [A-Z][a-z]+)*, \(UrduPoint", html)
+    assert not some(lambda r: r["dateline_place"] and r["dateline_place"].isupper())
     assert some(lambda r: r["dateline_place"] and not r["dateline_place"].isupper())
     assert some(lambda r: r["dateline_place"] and " " in r["dateline_place"])
     # First paragraph in a div or a p; ads inside the body, between paragraphs.

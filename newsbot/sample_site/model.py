@@ -333,6 +333,11 @@ class Dateline:
     place: str
     agency: str
 
+    @property
+    def display_place(self) -> str:
+        """The place as the feed gives it: title case, whatever case the page uses."""
+        return self.place.title() if self.place.isupper() else self.place
+
     def render(self, published: datetime) -> str:
         day = ordinal(published.day)
         return f"{self.place}, ({self.agency} - {day} {published:%b}, {published.year} ) :"
@@ -429,7 +434,7 @@ class Story:
             "modified_at": iso(self.modified) if self.modified and has_article_ld else None,
             "section": self.section,
             "category": self.category,
-            "dateline_place": self.dateline.place if self.dateline else None,
+            "dateline_place": self.dateline.display_place if self.dateline else None,
             "source_agency": self.dateline.agency if self.dateline else None,
             "body": body,
             "related_topics": list(self.topics),

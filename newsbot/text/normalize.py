@@ -99,3 +99,36 @@ def site_datetime_iso(value: str | datetime | None) -> str | None:
     """ISO 8601 in the site's offset (``2022-12-30T15:20:00+05:00``), or None."""
     parsed = parse_site_datetime(value)
     return parsed.isoformat() if parsed else None
+
+
+#: Words of a place name written in capitals that stay so ("AJK", "UN"), and the small
+#: words that stay lower-case inside a name ("Azad Jammu and Kashmir").
+PLACE_ACRONYMS = frozenset(
+    {"AJK", "DC", "EU", "GB", "ICT", "KP", "KPK", "NWFP", "UAE", "UK", "UN", "US", "USA"}
+)
+PLACE_PARTICLES = frozenset({"and", "of", "the", "on", "upon", "de", "al", "el", "ul"})
+_PLACE_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def place_name(place: str) -> str:
+    """A dateline place in title case: ``FAISALABAD`` and ``Faisalabad`` are one place.
+
+    The site writes wire (APP) datelines in capitals and its own in title case. Only a
+    name with no lower-case letter is changed, so "McLeod Ganj" keeps its casing. Initials
+    stay capitals ("D.I. KHAN" -> "D.I. Khan"), as do the acronyms above; particles inside
+    a name go lower-case ("AZAD JAMMU AND KASHMIR" -> "Azad Jammu and Kashmir").
+    """
+    if not place or any(ch.islower() for ch in place):
+        return place
+
+    def word(match: re.Match[str]) -> str:
+        text = match.group(0)
+        after = place[match.end() : match.end() + 1]
+        if text in PLACE_ACRONYMS or (len(text) == 1 and after == "."):
+            return text
+        lower = text.lower()
+        if lower in PLACE_PARTICLES and match.start() > 0 and place[match.start() - 1] == " ":
+            return lower
+        return text[0] + lower[1:]
+
+    return _PLACE_WORD.sub(word, place)
