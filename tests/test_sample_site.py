@@ -1,6 +1,6 @@
 """The offline sample site: deterministic, consistent with its ground truth, fully reachable.
 
-The ground-truth check parses every generated story page by the markup rules of URDUPOINT.md
+The ground-truth check parses every generated story page by the markup rules of docs/site.md
 (independently of the generator's model), so a page and its expected item cannot drift apart.
 The drop cases (wire copies, near-duplicates, video stubs, soft 404s, a template series) are
 checked against their pages too: a copy's body really equals, or nearly equals, its original's,
@@ -104,7 +104,7 @@ def norm(text: str) -> str:
 
 
 def extract(sel: Selector, url: str) -> dict[str, Any]:
-    """An item from a story page, by URDUPOINT.md's rules (what a correct spider does)."""
+    """An item from a story page, by docs/site.md's rules (what a correct spider does)."""
     canonical = sel.css("link[rel=canonical]::attr(href)").get() or url
     match = STORY_PATH.match(canonical.removeprefix(BASE))
     assert match, canonical

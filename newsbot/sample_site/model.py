@@ -5,7 +5,7 @@ Everything is derived from ``random.Random`` instances seeded from ``(seed, stor
 story's content never depends on how many stories follow it: a later edition only appends stories
 and the earlier ones stay identical. Stdlib only.
 
-Besides ordinary stories the site holds the cases of URDUPOINT.md's "What goes wrong on the real
+Besides ordinary stories the site holds the cases of docs/site.md's "What goes wrong on the real
 site", planned per block of ``BLOCK`` base stories (the default build is one block; larger builds
 repeat the plan in every block, so the counts scale with the size). Each is linked from its
 category listing like any story:

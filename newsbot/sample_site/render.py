@@ -530,7 +530,7 @@ BLANK_GIF = bytes.fromhex(
 )
 
 #: A plain stylesheet, so that a person browsing the sample site sees a news site. The
-#: crawler never fetches it; class names are the pages' own (URDUPOINT.md markup).
+#: crawler never fetches it; class names are the pages' own (docs/site.md).
 STYLE_CSS = """\
 body { margin: 0; background: #eef1f0; color: #222; font: 16px/1.5 Georgia, serif; }
 a { color: #0b4f8a; text-decoration: none; }

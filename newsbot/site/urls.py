@@ -2,7 +2,7 @@
 
 Everything that decides what a URL *is* (a story, a listing, an author page...) or
 how it is normalized lives here, so the spider, the parsers and the pipelines agree.
-The shapes come from ``URDUPOINT.md``: story ``/en/<section>/<slug>-<id>.html``
+The shapes come from ``docs/site.md``: story ``/en/<section>/<slug>-<id>.html``
 (REAL), category listing ``/en/news/<category>.html`` and
 ``/en/news/<category>-updates<N>.html`` (REAL), author ``/en/team/...`` (REAL),
 Urdu ``/daily/...`` (REAL). Topic pages have no known shape: they are recognised by

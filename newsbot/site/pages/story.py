@@ -2,7 +2,7 @@
 
 ``StoryPage`` is a page object in the web-poet manner: one method per field, each
 testable on stored HTML without a network. Selectors are named constants; blocks
-whose markup is only ASSUMED in ``URDUPOINT.md`` are found by their visible heading.
+whose markup is only ASSUMED in ``docs/site.md`` are found by their visible heading.
 Nothing here makes a request.
 """
 
