@@ -24,6 +24,9 @@ DEFAULT_FEED_OPTIONS = {
     "overwrite": False,
     "store_empty": False,
 }
+#: Every local feed (the default one, ``-o``/``-O``, Scrapyd's ``items_dir``) goes through
+#: the project's storage: a feed that cannot be opened or written stops the crawl.
+GUARDED_STORAGE = "newsbot.feeds.GuardedFeedStorage"
 
 
 class DefaultFeed:
@@ -33,9 +36,17 @@ class DefaultFeed:
     them to a project's ``FEEDS``. The default feed is the crawl's record: the state
     store reconciles with it after a crash. ``-s NEWSBOT_FEED=`` turns it off. A relative
     path is taken from the project root (``newsbot.config.project_path``).
+
+    Every local feed is written by ``newsbot.feeds.GuardedFeedStorage`` (unless
+    ``FEED_STORAGES`` names another storage for plain paths).
     """
 
     def update_settings(self, settings: BaseSettings) -> None:
+        storages = settings.getdict("FEED_STORAGES")
+        for scheme in ("", "file"):
+            storages.setdefault(scheme, GUARDED_STORAGE)
+        priority = max(settings.getpriority("FEED_STORAGES") or 0, SETTINGS_PRIORITIES["addon"])
+        settings.set("FEED_STORAGES", storages, priority=priority)
         path = default_feed(settings)
         if path is None:
             return

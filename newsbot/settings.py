@@ -101,6 +101,8 @@ EXTENSIONS = {
     "newsbot.extensions.report.ValidationReport": 510,
     # Each run's report, the index of recent runs, runs.html, and the closing summary.
     "newsbot.extensions.summary.RunSummary": 520,
+    # A feed or the state that cannot be written stops the crawl (exit status 6 or 5).
+    "newsbot.extensions.halt.Halt": 530,
 }
 # The crawler's memory (emitted stories, templates, boilerplate): one SQLite file per
 # spider in this directory, shared by every run of that spider. Relative paths here

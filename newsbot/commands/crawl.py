@@ -8,20 +8,30 @@ Exactly Scrapy's command, plus:
   (``extensions/summary.py``);
 - one crawl at a time per state file (``newsbot.state.lock``): while a crawl of the
   spider runs on that state, another one logs who holds it and exits with status 4
-  without fetching anything.
+  without fetching anything;
+- a state file that fails its check (``PRAGMA quick_check``: damaged, or not a
+  database) stops the run before anything is fetched, with status 5 and the command
+  that rebuilds it from the feed (``scrapy rebuild-state``);
+- one writer per feed: the default feed's lock (``newsbot.feeds.lock_feed``), and every
+  local feed opened once before anything is fetched; a feed in use or that cannot be
+  opened (a ``-O`` path under a file) stops the run with status 6.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+from contextlib import ExitStack
 from typing import TextIO
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 
+from newsbot.addons import default_feed
 from newsbot.config import NewsbotConfig
 from newsbot.exitcodes import ExitCode, describe, exit_code_for
+from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed
+from newsbot.state.guard import check_state, describe_failure
 from newsbot.state.lock import StateInUse, lock_state
 
 logger = logging.getLogger(__name__)
@@ -31,23 +41,24 @@ STATE_IN_USE_EXIT = ExitCode.STATE_IN_USE
 
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        try:
-            lock = self._lock_state(args)
-        except StateInUse as exc:
-            logger.error(
-                "Not crawling: %s. Wait for it to end, or give this run its own "
-                "NEWSBOT_STATE_DIR (exit status %d)",
-                exc,
-                int(STATE_IN_USE_EXIT),
-            )
-            self.exitcode = int(STATE_IN_USE_EXIT)
-            return
-        try:
+        with ExitStack() as locks:
+            try:
+                if (lock := self._lock_state(args)) is not None:
+                    locks.callback(lock.close)
+            except StateInUse as exc:
+                logger.error(
+                    "Not crawling: %s. Wait for it to end, or give this run its own "
+                    "NEWSBOT_STATE_DIR (exit status %d)",
+                    exc,
+                    int(STATE_IN_USE_EXIT),
+                )
+                self.exitcode = int(STATE_IN_USE_EXIT)
+                return
+            if code := self._check_record(args, locks):
+                self.exitcode = int(code)
+                return
             self._crawlers: list[Crawler] = []
             super().run(args, opts)
-        finally:
-            if lock is not None:
-                lock.close()
         reason = None
         for crawler in self._crawlers:
             reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
@@ -62,6 +73,56 @@ class Command(ScrapyCrawl):
         if len(args) != 1 or self.settings.get("NEWSBOT_REDIS_URL"):
             return None  # Scrapy's own usage error for the arguments; Redis: no lock
         return lock_state(NewsbotConfig.from_settings(self.settings).state_path(args[0]))
+
+    def _check_record(self, args: list[str], locks: ExitStack) -> ExitCode | None:
+        """Before anything is fetched: the state file is sound, and every feed is ours to write.
+
+        Returns the exit status that stops the run, or None. Holds the default feed's
+        lock in ``locks`` for the whole run.
+        """
+        assert self.settings is not None
+        if len(args) != 1:
+            return None
+        if not self.settings.get("NEWSBOT_REDIS_URL"):
+            path = NewsbotConfig.from_settings(self.settings).state_path(args[0])
+            if (problem := check_state(path)) is not None:
+                code = ExitCode.STATE_UNUSABLE
+                logger.error(
+                    "Not crawling: %s (exit status %d)",
+                    describe_failure(path, problem),
+                    int(code),
+                )
+                return code
+        code = ExitCode.FEED_UNWRITABLE
+        if (feed := default_feed(self.settings)) is not None:
+            try:
+                locks.enter_context(lock_feed(feed))
+            except FeedInUse as exc:
+                logger.error(
+                    "Not crawling: %s. A feed has one writer: give each process its own "
+                    "NEWSBOT_FEED (exit status %d)",
+                    exc,
+                    int(code),
+                )
+                return code
+            except OSError as exc:
+                logger.error(
+                    "Not crawling: cannot open the feed %s: %s (exit status %d)",
+                    feed,
+                    exc.strerror or exc,
+                    int(code),
+                )
+                return code
+        for path in local_feed_paths(self.settings):
+            if (problem := check_feed(path)) is not None:
+                logger.error(
+                    "Not crawling: cannot open the feed %s: %s (exit status %d)",
+                    path,
+                    problem,
+                    int(code),
+                )
+                return code
+        return None
 
     def _create_crawler(self, spidercls: type | str) -> Crawler:  # type: ignore[override]
         crawler = super()._create_crawler(spidercls)

@@ -26,6 +26,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
 from newsbot.items import Story
+from newsbot.signals import record_broken
 from newsbot.state.sqlite import StateStore
 
 logger = logging.getLogger(__name__)
@@ -45,11 +46,14 @@ class StagingMiddleware:
         #: feed exporters closed their files: committing earlier could record as written a
         #: story still in an exporter's buffer, lost if the process is killed then.
         self._releasing = False
+        #: A feed or the state cannot be written (``record_broken``): release nothing more.
+        self._halted = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StagingMiddleware:
         middleware = cls(crawler, StateStore.for_crawler(crawler))
         crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(middleware.record_broken, signal=record_broken)
         return middleware
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
@@ -78,7 +82,20 @@ class StagingMiddleware:
     def _release(self) -> Iterator[Story]:
         self._releasing = True
         self.state.begin_release()
-        yield from self.state.staged_items()
+        for item in self.state.staged_items():
+            if self._halted:
+                return
+            yield item
+
+    def record_broken(self, **kwargs: Any) -> None:
+        """The record broke: stop releasing, and keep nothing this release recorded.
+
+        The feed is the truth: the next run settles the stories whose lines are whole
+        in it (``reconcile_feed``) and releases the others, still staged.
+        """
+        self._halted = True
+        if self._releasing:
+            self.state.abandon_release()
 
     def spider_idle(self, spider: Spider) -> None:
         """Schedule one release while stories wait; stop if a release settled nothing.
@@ -86,6 +103,8 @@ class StagingMiddleware:
         With several workers (``scaleout.py``), only when the whole crawl is idle, and
         only by the one worker that took the release.
         """
+        if self._halted:
+            return
         if not self._releasing:
             self.state.commit()
         crew = getattr(self.crawler, "newsbot_crew", None)

@@ -22,23 +22,45 @@ class StateInUse(Exception):
     """Another live process holds the state file's lock."""
 
 
-def lock_state(state_path: Path) -> TextIO:
-    """Take the lock of ``state_path`` for this process; keep the returned file open.
+class LockHeld(Exception):
+    """Another live process holds this lock; ``holder`` is its pid (or ``unknown``)."""
 
-    Raises ``StateInUse``, naming the state file and the holder's pid, when another
-    process holds it.
+    def __init__(self, holder: str):
+        super().__init__(holder)
+        self.holder = holder
+
+
+def hold_lock(path: Path) -> TextIO:
+    """Take the ``flock`` of ``path`` (created if missing) for this process and note our pid.
+
+    Keep the returned file open for as long as the lock must hold. Raises ``LockHeld``
+    when another process holds it. Also used for the feed's lock (``newsbot.feeds``).
     """
-    state_path.parent.mkdir(parents=True, exist_ok=True)
-    handle = state_path.with_name(state_path.name + ".lock").open("a+", encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+", encoding="utf-8")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
         holder = handle.read().strip() or "unknown"
         handle.close()
-        raise StateInUse(f"another crawl (pid {holder}) is using the state {state_path}") from None
+        raise LockHeld(holder) from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"{os.getpid()}\n")
     handle.flush()
     return handle
+
+
+def lock_state(state_path: Path) -> TextIO:
+    """Take the lock of ``state_path`` for this process; keep the returned file open.
+
+    Raises ``StateInUse``, naming the state file and the holder's pid, when another
+    process holds it.
+    """
+    try:
+        return hold_lock(state_path.with_name(state_path.name + ".lock"))
+    except LockHeld as held:
+        raise StateInUse(
+            f"another crawl (pid {held.holder}) is using the state {state_path}"
+        ) from None

@@ -464,6 +464,7 @@ class RedisStateStore:
         self.keys = _Keys(namespace)
         self._boilerplate: set[int] | None = None
         self._release: _Release | None = None
+        self._abandoned = False
         self.feed_path: Path | None = None
         register = self.redis.register_script
         self._stage = register(_LUA_STAGE)
@@ -506,13 +507,24 @@ class RedisStateStore:
         if self._release is None:
             self._release = _Release(self.client.pipeline(transaction=True))
 
+    def abandon_release(self) -> None:
+        """A feed could not be written: discard the release's queued writes at close.
+
+        As in the SQLite store: the feed's offset stays, so the next run reconciles the
+        whole lines the feed got and releases the rest (still staged).
+        """
+        self._abandoned = self._release is not None
+
     def on_engine_stopped(self) -> None:
         self.close()
 
     def close(self) -> None:
         if self.redis is None:
             return
-        if self._release is None:
+        if self._abandoned and self._release is not None:
+            self._release.pipe.reset()
+            self._release = None
+        elif self._release is None:
             self._sync_feed(self.redis)
         else:
             self.commit()

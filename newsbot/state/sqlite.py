@@ -32,7 +32,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
 from newsbot.items import Story
+from newsbot.state.guard import GuardedConnection
 from newsbot.text.fingerprints import (
     INDEXED_SIZE,
     StoryPrint,
@@ -150,7 +151,8 @@ class StateStore:
     def __init__(self, path: Path):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level="DEFERRED")
+        # A write that fails (disk full, damaged file) stops the crawl, never half-commits.
+        self.db = sqlite3.connect(path, isolation_level="DEFERRED", factory=GuardedConnection)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self._migrate()
@@ -158,6 +160,7 @@ class StateStore:
         self._pending = 0
         self._boilerplate: set[int] | None = None
         self._releasing = False
+        self._abandoned = False
         self.feed_path: Path | None = None
 
     def _migrate(self) -> None:
@@ -222,12 +225,32 @@ class StateStore:
             self.commit()
         self._releasing = True
 
+    def abandon_release(self) -> None:
+        """A feed could not be written: keep nothing this release recorded as emitted.
+
+        The feed is the truth. Its writes are rolled back when the store closes (stories
+        still in the pipelines until then are recorded in the meantime, so dedupe stays
+        right), and the feed's offset is not advanced: the next run's ``reconcile_feed``
+        settles the whole lines the feed did get, cuts a torn one, and releases the rest.
+        """
+        self._abandoned = self._releasing
+
+    def on_failure(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback`` with one line naming the file when it cannot be written."""
+        self.db.on_failure = callback
+        if self.db.failure is not None:  # it failed while opening
+            callback(self.db.failure)
+
     def on_engine_stopped(self) -> None:
         self.close()
 
     def close(self) -> None:
         if self.db is not None:
-            self._sync_feed()
+            if self._abandoned:
+                self.db.rollback()
+                self.mark_stopped()
+            else:
+                self._sync_feed()
             self.commit()
             self.db.close()
             self.db = None  # type: ignore[assignment]

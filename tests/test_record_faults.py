@@ -1,0 +1,257 @@
+"""Nothing lost under faults and operator mistakes: a full disk under the feed or the
+state, a feed path that cannot be opened, a second writer on a feed, the demo beside the
+real crawl, a damaged state file. Each case: the fault stops the run with one line naming
+the file and its own exit status, and after the fault plus one rerun (and the repair the
+line asks for) the feed holds every story of the ground truth exactly once, no torn line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from newsbot.sample_site import build_site
+from tests.conftest import SampleSite, crawl_env, read_jsonl, run_crawl
+
+pytestmark = pytest.mark.e2e
+
+FEED_UNWRITABLE = 6
+STATE_UNUSABLE = 5
+
+
+@contextmanager
+def tmpfs(path: Path, size: str) -> Iterator[Path]:
+    """A small tmpfs mounted on ``path``: a disk that fills up. Needs root (CI runs as root)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs (a disk that fills up) needs root")
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def grow(path: Path, size: str) -> None:
+    """Free space: the operator's fix after a full disk."""
+    subprocess.run(["mount", "-o", f"remount,size={size}", str(path)], check=True)
+
+
+def check_exactly_once(feed: Path, site: SampleSite) -> None:
+    """Every story of the ground truth exactly once, no other line, no torn line."""
+    raw = feed.read_text(encoding="utf-8")
+    assert raw.endswith("\n"), "torn last line"
+    items = [json.loads(line) for line in raw.splitlines()]  # a torn line fails here
+    ids = [item["article_id"] for item in items]
+    repeated = sorted({aid for aid in ids if ids.count(aid) > 1})
+    assert not repeated, f"written twice: {repeated}"
+    truth = {row["article_id"] for row in site.ground_truth()}
+    assert set(ids) == truth, (
+        f"missing {sorted(truth - set(ids))[:10]}, extra {sorted(set(ids) - truth)[:10]}"
+    )
+
+
+def error_lines(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "] ERROR: " in line]
+
+
+def test_feed_on_a_full_disk_stops_the_crawl_and_the_rerun_writes_the_rest(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """Case 1: the feed alone on a full disk (the state elsewhere)."""
+    disk = tmp_path / "feed-disk"
+    feed = disk / "urdupoint.jsonl"
+    args = ("-a", f"base_url={sample_site.base_url}")
+    settings = {"NEWSBOT_FEED": str(feed)}
+    with tmpfs(disk, "256k"):
+        first = run_crawl(tmp_path, *args, settings=settings)
+        assert first.returncode == FEED_UNWRITABLE, first.log[-3000:]
+        errors = error_lines(first.log)
+        assert len(errors) == 1, errors
+        assert f"cannot write the feed {feed}" in errors[0]
+        assert "Traceback" not in first.log
+        written = len(feed.read_bytes().splitlines())
+        assert 0 < written < len(sample_site.ground_truth()), "the disk was not full"
+
+        grow(disk, "8m")
+        second = run_crawl(tmp_path, *args, settings=settings)
+        assert second.returncode == 0, second.log[-3000:]
+        check_exactly_once(feed, sample_site)
+
+
+def test_state_on_a_full_disk_stops_the_crawl_and_the_resume_gets_everything(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """Case 2: the state alone on a full disk; the crawl never ended, the resume lost 9."""
+    disk = tmp_path / "state-disk"
+    args = ("-a", f"base_url={sample_site.base_url}")
+    settings = {"NEWSBOT_STATE_DIR": str(disk)}
+    with tmpfs(disk, "192k"):
+        first = run_crawl(tmp_path, *args, settings=settings)
+        assert first.returncode == STATE_UNUSABLE, first.log[-3000:]
+        errors = error_lines(first.log)
+        assert errors and f"the state {disk / 'urdupoint.sqlite3'} cannot be written" in errors[0]
+        assert len(first.log.splitlines()) < 2000, "the crawl did not stop at once"
+        assert first.log.count("Traceback") <= 2, first.log[-5000:]
+
+        grow(disk, "16m")
+        second = run_crawl(tmp_path, *args, settings=settings)
+        assert second.returncode == 0, second.log[-3000:]
+        check_exactly_once(tmp_path / "output" / "urdupoint.jsonl", sample_site)
+
+
+def test_an_extra_feed_that_cannot_be_opened_stops_the_run_before_any_fetch(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """Case 4: ``-O`` under a file: the default feed got nothing, the state recorded all."""
+    (tmp_path / "afile").write_text("not a directory\n")
+    args = ("-a", f"base_url={sample_site.base_url}")
+    bad = run_crawl(tmp_path, *args, "-O", "afile/stories.jsonl")
+    assert bad.returncode == FEED_UNWRITABLE, bad.log[-3000:]
+    errors = error_lines(bad.log)
+    assert len(errors) == 1 and "afile/stories.jsonl" in errors[0], errors
+    assert "Traceback" not in bad.log
+    assert "Crawled (" not in bad.log, "fetched before the feed was checked"
+
+    again = run_crawl(tmp_path, *args, "-O", "stories.jsonl")
+    assert again.returncode == 0, again.log[-3000:]
+    check_exactly_once(tmp_path / "output" / "urdupoint.jsonl", sample_site)
+    check_exactly_once(tmp_path / "stories.jsonl", sample_site)
+
+
+def test_an_extra_feed_failing_mid_run_never_decides_what_is_recorded(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """Case 4, later: an extra feed on a full disk stops the run; the default feed decides."""
+    disk = tmp_path / "extra-disk"
+    args = ("-a", f"base_url={sample_site.base_url}")
+    with tmpfs(disk, "128k"):
+        first = run_crawl(tmp_path, *args, "-o", str(disk / "extra.jsonl"))
+        assert first.returncode == FEED_UNWRITABLE, first.log[-3000:]
+        assert "Traceback" not in first.log
+    second = run_crawl(tmp_path, *args)
+    assert second.returncode == 0, second.log[-3000:]
+    check_exactly_once(tmp_path / "output" / "urdupoint.jsonl", sample_site)
+
+
+def test_a_feed_has_one_writer(sample_site: SampleSite, tmp_path: Path) -> None:
+    """Case 6: a second process on the feed (two Redis workers on one machine) does not start."""
+    feed = tmp_path / "output" / "urdupoint.jsonl"
+    args = ("-a", f"base_url={sample_site.base_url}")
+    from newsbot.feeds import lock_feed
+
+    held = lock_feed(feed)  # another process writing it, as a worker would
+    try:
+        other_state = {"NEWSBOT_STATE_DIR": str(tmp_path / "other-state")}
+        second = run_crawl(tmp_path, *args, settings=other_state)
+    finally:
+        held.close()
+    assert second.returncode == FEED_UNWRITABLE, second.log[-3000:]
+    errors = error_lines(second.log)
+    assert len(errors) == 1, errors
+    assert f"(pid {os.getpid()}) is writing the feed {feed.relative_to(tmp_path)}" in errors[0]
+    assert "Crawled (" not in second.log
+    assert not feed.exists() or not feed.read_bytes()
+
+    run = run_crawl(tmp_path, *args)
+    assert run.returncode == 0, run.log[-3000:]
+    check_exactly_once(feed, sample_site)
+
+
+def test_the_readme_scale_out_example_gives_each_worker_its_own_feed() -> None:
+    """Case 6: the README's two workers on one machine do not share a feed."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    section = readme.split("## Scale-out", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    workers = [line for line in section.splitlines() if "scrapy crawl" in line]
+    feeds = [line.split("NEWSBOT_FEED=", 1)[1].split()[0] for line in workers]
+    assert len(workers) == 2 and len(set(feeds)) == 2, workers
+
+
+def test_the_demo_never_touches_the_real_crawl(tmp_path: Path) -> None:
+    """Case 5: the demo shared output/urdupoint.jsonl and output/state with the real crawl."""
+    feed = tmp_path / "output" / "urdupoint.jsonl"
+    feed.parent.mkdir(parents=True)
+    feed.write_text('{"article_id": "1"}\n')
+    state = tmp_path / "output" / "state"
+    state.mkdir()
+    (state / "urdupoint.sqlite3").write_bytes(b"the real crawl's state")
+    for _ in range(2):
+        demo = subprocess.run(
+            [sys.executable, "-m", "scrapy", "demo"],
+            cwd=tmp_path,
+            env=crawl_env(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert demo.returncode == 0, (demo.stdout + demo.stderr)[-3000:]
+        assert "0 missing, 0 extra, 0 repeated, 0 with a wrong field" in demo.stdout
+    assert feed.read_text() == '{"article_id": "1"}\n'
+    assert sorted(p.name for p in state.iterdir()) == ["urdupoint.sqlite3"]
+    assert (state / "urdupoint.sqlite3").read_bytes() == b"the real crawl's state"
+    assert not (tmp_path / "output" / "urdupoint.dropped.jsonl").exists()
+    demo_feed = tmp_path / "output" / "demo" / "urdupoint.jsonl"
+    assert len(read_jsonl(demo_feed)) == 136
+
+
+def _damage_one_page(path: Path) -> None:
+    """Overwrite one page in the middle of the SQLite file (a bad sector, a stray write)."""
+    size = path.stat().st_size
+    page = 4096
+    with path.open("r+b") as handle:
+        handle.seek((size // page // 2) * page)
+        handle.write(os.urandom(page))
+
+
+@pytest.mark.parametrize("damage", ["one page overwritten", "not a database"])
+def test_a_damaged_state_stops_the_run_and_is_rebuilt_from_the_feed(
+    sample_site: SampleSite, tmp_path: Path, damage: str
+) -> None:
+    """Case 8: 50 tracebacks a run, exit 0, and the 12 new stories never emitted."""
+    args = ("-a", f"base_url={sample_site.base_url}")
+    first = run_crawl(tmp_path, *args)
+    assert first.returncode == 0, first.log[-3000:]
+    state = tmp_path / "output" / "state" / "urdupoint.sqlite3"
+    if damage == "not a database":
+        state.write_bytes(os.urandom(3 * 4096))
+    else:
+        _damage_one_page(state)
+
+    # The site gains 12 stories at the top of its listings.
+    build = build_site(sample_site.build.root, sample_site.base_url, edition=2)
+    sample_site.build = build
+
+    bad = run_crawl(tmp_path, *args)
+    assert bad.returncode == STATE_UNUSABLE, bad.log[-3000:]
+    errors = error_lines(bad.log)
+    assert len(errors) == 1, errors
+    assert f"the state {state.relative_to(tmp_path)} is damaged" in errors[0]
+    assert "scrapy rebuild-state urdupoint" in errors[0]
+    assert "Traceback" not in bad.log
+    assert "Crawled (" not in bad.log
+
+    rebuild = subprocess.run(
+        [sys.executable, "-m", "scrapy", "rebuild-state", "urdupoint"],
+        cwd=tmp_path,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert rebuild.returncode == 0, (rebuild.stdout + rebuild.stderr)[-3000:]
+    assert list(state.parent.glob("urdupoint.sqlite3.damaged-*")), "the bad file was not kept"
+
+    again = run_crawl(tmp_path, *args, settings={"LOG_LEVEL": "DEBUG"})
+    assert again.returncode == 0, again.log[-3000:]
+    check_exactly_once(tmp_path / "output" / "urdupoint.jsonl", sample_site)
+    drops = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
+    assert not [d for d in drops if d["reason"] == "duplicate_id"], "known stories fetched again"
