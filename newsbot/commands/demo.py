@@ -2,13 +2,16 @@
 
 Builds the sample site under ``output/sample-site/``, serves it on a free loopback
 port, runs ``urdupoint`` against it with politeness off, writes
-``output/urdupoint.jsonl`` (replaced, so the check below is about this run) and
-compares the feed with the site's ground truth. No network is used.
+``output/demo/urdupoint.jsonl`` and compares it with the site's ground truth. No
+network is used.
 
-The demo keeps its own crawler state under ``output/sample-site/state`` and starts it
-afresh, like the site it just rebuilt; the main job's state (``output/state``) is
-never touched. Paths are the project root's (``newsbot.config.project_path``), as for
-``scrapy crawl``, wherever the command is run from.
+Everything the demo writes is under ``output/demo/`` (its feed, drops, report and
+state), started afresh each time like the site it just rebuilt. The real crawl's feed
+and state (``output/urdupoint.jsonl``, ``output/state``) are never touched: when the
+demo shared them, the next real crawl "reconciled" the demo's stories into its state
+and a second demo deleted the real feed. Paths are the
+project root's (``newsbot.config.project_path``), as for ``scrapy crawl``, wherever the
+command is run from.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ from scrapy.exceptions import UsageError
 from newsbot.config import project_path
 from newsbot.sample_site import SampleSiteServer, build_site
 
-FEED = project_path("output/urdupoint.jsonl")
-DROPPED = project_path("output/urdupoint.dropped.jsonl")
+DEMO_DIR = project_path("output/demo")
+FEED = DEMO_DIR / "urdupoint.jsonl"
+DROPPED = DEMO_DIR / "urdupoint.dropped.jsonl"
+REPORT = DEMO_DIR / "urdupoint.report.json"
+STATE_DIR = DEMO_DIR / "state"
 SITE_DIR = project_path("output/sample-site")
-STATE_DIR = SITE_DIR / "state"
 #: Values that depend on the crawl moment, not the page.
 VOLATILE_FIELDS = ("crawled_at", "content_hash")
 
@@ -50,7 +55,7 @@ class Command(BaseRunSpiderCommand):
         return "[options]"
 
     def short_desc(self) -> str:
-        return "Crawl the offline sample site into output/urdupoint.jsonl and check it"
+        return "Crawl the offline sample site into output/demo/urdupoint.jsonl and check it"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -59,21 +64,21 @@ class Command(BaseRunSpiderCommand):
         parser.add_argument("--port", type=int, default=0, help="loopback port (0: any free)")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
         self.settings.setdict(self.fast_settings, priority="cmdline")
+        # Its own feed, drops, report and state: the real crawl's are never touched.
         self.settings.set("NEWSBOT_STATE_DIR", str(STATE_DIR), priority="cmdline")
+        self.settings.set("NEWSBOT_FEED", str(FEED), priority="cmdline")
+        self.settings.set("NEWSBOT_DROPPED_FEED", str(DROPPED), priority="cmdline")
+        self.settings.set("NEWSBOT_REPORT", str(REPORT), priority="cmdline")
         super().process_options(args, opts)
         if opts.stories < 1:
             raise UsageError("--stories must be 1 or more")
-        if not (opts.output or opts.overwrite_output):
-            feed = {"format": "jsonlines", "encoding": "utf8", "overwrite": True}
-            self.settings.set("FEEDS", {str(FEED): feed}, priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError("scrapy demo takes no positional arguments")
-        shutil.rmtree(STATE_DIR, ignore_errors=True)
-        for stale in (FEED, DROPPED):
-            stale.unlink(missing_ok=True)
+        shutil.rmtree(DEMO_DIR, ignore_errors=True)
         server = SampleSiteServer(SITE_DIR / "site", port=opts.port)
         build = build_site(SITE_DIR, server.base_url, stories=opts.stories, seed=opts.seed)
         server.start()
@@ -88,8 +93,7 @@ class Command(BaseRunSpiderCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        if not (opts.output or opts.overwrite_output):
-            self.exitcode = _report(FEED, build.ground_truth)
+        self.exitcode = _report(FEED, build.ground_truth)
 
 
 def _report(feed: Path, ground_truth: Path) -> int:
