@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from newsbot.sample_site import build_site
-from tests.conftest import SampleSite, crawl_env, read_jsonl, run_crawl
+from tests.conftest import SampleSite, crawl_command, crawl_env, read_jsonl, run_crawl
 
 pytestmark = pytest.mark.e2e
 
@@ -142,26 +142,38 @@ def test_an_extra_feed_failing_mid_run_never_decides_what_is_recorded(
 
 
 def test_a_feed_has_one_writer(sample_site: SampleSite, tmp_path: Path) -> None:
-    """Case 6: a second process on the feed (two Redis workers on one machine) does not start."""
+    """Case 6: a second process on a feed in use (two Redis workers on one machine) does not
+    start; it used to append to it and reconcile the first one's lines as its own."""
     feed = tmp_path / "output" / "urdupoint.jsonl"
     args = ("-a", f"base_url={sample_site.base_url}")
-    from newsbot.feeds import lock_feed
-
-    held = lock_feed(feed)  # another process writing it, as a worker would
+    sample_site.server.pause()  # the first crawl holds the feed until the site answers
+    first = subprocess.Popen(
+        crawl_command(*args),
+        cwd=tmp_path,
+        env=crawl_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
+        assert first.stderr is not None
+        for line in first.stderr:
+            if "Spider opened" in line:
+                break
         other_state = {"NEWSBOT_STATE_DIR": str(tmp_path / "other-state")}
         second = run_crawl(tmp_path, *args, settings=other_state)
     finally:
-        held.close()
+        sample_site.server.resume()
+        assert first.stderr is not None
+        first.stderr.read()
+        first.stderr.close()
+        first.wait(timeout=600)
     assert second.returncode == FEED_UNWRITABLE, second.log[-3000:]
     errors = error_lines(second.log)
     assert len(errors) == 1, errors
-    assert f"(pid {os.getpid()}) is writing the feed {feed.relative_to(tmp_path)}" in errors[0]
+    assert f"(pid {first.pid}) is writing the feed {feed.relative_to(tmp_path)}" in errors[0]
     assert "Crawled (" not in second.log
-    assert not feed.exists() or not feed.read_bytes()
-
-    run = run_crawl(tmp_path, *args)
-    assert run.returncode == 0, run.log[-3000:]
+    assert first.returncode == 0
     check_exactly_once(feed, sample_site)
 
 
