@@ -31,6 +31,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newsbot.addons import default_feed
 from newsbot.config import NewsbotConfig
 from newsbot.exitcodes import ExitCode
 from newsbot.feeds import FeedInUse, lock_feed
@@ -65,9 +66,9 @@ class Command(ScrapyCommand):
             raise UsageError("NEWSBOT_REDIS_URL is set: the state is in Redis, not in a file")
         config = NewsbotConfig.from_settings(self.settings)
         path = config.state_path(args[0])
-        feed = Path(opts.feed or self.settings.get("NEWSBOT_FEED") or "")
-        if not feed.name or not feed.is_file():
-            logger.error("No feed to rebuild the state from: %r (give --feed FILE)", str(feed))
+        feed = Path(opts.feed) if opts.feed else default_feed(self.settings)
+        if feed is None or not feed.is_file():
+            logger.error("No feed to rebuild the state from: %s (give --feed FILE)", feed)
             self.exitcode = int(ExitCode.BAD_ARGUMENT)
             return
         try:
