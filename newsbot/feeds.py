@@ -64,6 +64,34 @@ def lock_feed(path: Path) -> io.TextIOBase:
         raise FeedInUse(f"another process (pid {held.holder}) is writing the feed {path}") from None
 
 
+#: Workers of one Redis crawl on one machine, each with its own default feed.
+MAX_WORKER_FEEDS = 64
+
+
+def worker_feed(feed: Path, slot: int) -> Path:
+    """The default feed of the ``slot``-th worker on a machine: the feed itself, then
+    ``urdupoint.2.jsonl``, ``urdupoint.3.jsonl``..."""
+    return feed if slot == 1 else feed.with_name(f"{feed.stem}.{slot}{feed.suffix}")
+
+
+def lock_worker_feed(feed: Path) -> tuple[io.TextIOBase, Path]:
+    """Lock the first free worker feed of ``feed`` (Redis mode, ``NEWSBOT_FEED`` not set).
+
+    Why: workers on one machine run the same command in the same directory, and a feed
+    has one writer. The first worker writes ``feed`` (as a single process would), the
+    next ones ``feed.2``, ``feed.3``... (``worker_feed``): a worker that comes back takes
+    the lowest free one, and settles what a killed worker left in it (``reconcile_feed``).
+    The corpus is the union of the feeds, as across machines.
+    """
+    for slot in range(1, MAX_WORKER_FEEDS + 1):
+        path = worker_feed(feed, slot)
+        try:
+            return lock_feed(path), path
+        except FeedInUse:
+            continue
+    raise FeedInUse(f"{MAX_WORKER_FEEDS} workers on this machine already write {feed} and its kin")
+
+
 def local_feed_paths(settings: BaseSettings) -> Iterator[Path]:
     """The local files among ``FEEDS`` whose name is known before the spider opens."""
     for uri in settings.getdict("FEEDS"):

@@ -177,13 +177,32 @@ def test_a_feed_has_one_writer(sample_site: SampleSite, tmp_path: Path) -> None:
     check_exactly_once(feed, sample_site)
 
 
-def test_the_readme_scale_out_example_gives_each_worker_its_own_feed() -> None:
-    """Case 6: the README's two workers on one machine do not share a feed."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    section = readme.split("## Scale-out", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
-    workers = [line for line in section.splitlines() if "scrapy crawl" in line]
-    feeds = [line.split("NEWSBOT_FEED=", 1)[1].split()[0] for line in workers]
-    assert len(workers) == 2 and len(set(feeds)) == 2, workers
+@pytest.mark.parametrize("workers", [2])
+def test_redis_workers_on_one_machine_write_a_feed_each(
+    tmp_path: Path, redis_server: str, redis_namespace: str, workers: int
+) -> None:
+    """Case 6: the README's two Redis workers, one directory: both wrote output/urdupoint.jsonl
+    and both "reconciled" the other's lines as an interrupted run's."""
+    from tests.conftest import build_and_serve
+    from tests.test_scaleout import run_workers
+
+    site = build_and_serve(tmp_path / "sample", delay=0.02)
+    machine = tmp_path / "machine"
+    try:
+        runs = run_workers([machine] * workers, site, redis_server, redis_namespace, [{}] * workers)
+        for run in runs:
+            assert run.returncode == 0, run.log[-3000:]
+            assert "Feed reconciled" not in run.log
+        output = machine / "output"
+        feeds = [output / "urdupoint.jsonl", output / "urdupoint.2.jsonl"]
+        feeds = [feed for feed in feeds if feed.exists()]  # the idle worker may write nothing
+        assert feeds
+        union = machine / "union.jsonl"
+        union.write_bytes(b"".join(feed.read_bytes() for feed in feeds))
+        check_exactly_once(union, site)
+        assert sum("this one writes" in run.log for run in runs) == 1
+    finally:
+        site.server.stop()
 
 
 def test_the_demo_never_touches_the_real_crawl(tmp_path: Path) -> None:

@@ -14,7 +14,9 @@ Exactly Scrapy's command, plus:
   that rebuilds it from the feed (``scrapy rebuild-state``);
 - one writer per feed: the default feed's lock (``newsbot.feeds.lock_feed``), and every
   local feed opened once before anything is fetched; a feed in use or that cannot be
-  opened (a ``-O`` path under a file) stops the run with status 6.
+  opened (a ``-O`` path under a file) stops the run with status 6. In Redis mode with
+  the default ``NEWSBOT_FEED``, workers on one machine take a feed each
+  (``urdupoint.jsonl``, ``urdupoint.2.jsonl``...: ``newsbot.feeds.lock_worker_feed``).
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ from typing import TextIO
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
+from scrapy.settings import SETTINGS_PRIORITIES
 
 from newsbot.addons import default_feed
 from newsbot.config import NewsbotConfig
 from newsbot.exitcodes import ExitCode, describe, exit_code_for
-from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed
+from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed, lock_worker_feed
 from newsbot.state.guard import check_state, describe_failure
 from newsbot.state.lock import StateInUse, lock_state
 
@@ -96,7 +99,18 @@ class Command(ScrapyCrawl):
         code = ExitCode.FEED_UNWRITABLE
         if (feed := default_feed(self.settings)) is not None:
             try:
-                locks.enter_context(lock_feed(feed))
+                if self._feed_per_worker():
+                    lock, path = lock_worker_feed(feed)
+                    locks.enter_context(lock)
+                    if path != feed:
+                        logger.info(
+                            "Another worker on this machine writes %s: this one writes %s",
+                            feed,
+                            path,
+                        )
+                        self.settings.set("NEWSBOT_FEED", str(path), priority="cmdline")
+                else:
+                    locks.enter_context(lock_feed(feed))
             except FeedInUse as exc:
                 logger.error(
                     "Not crawling: %s. A feed has one writer: give each process its own "
@@ -123,6 +137,15 @@ class Command(ScrapyCrawl):
                 )
                 return code
         return None
+
+    def _feed_per_worker(self) -> bool:
+        """Redis mode with the default ``NEWSBOT_FEED``: each worker takes a feed of its own."""
+        assert self.settings is not None
+        project = SETTINGS_PRIORITIES["project"]
+        return (
+            bool(self.settings.get("NEWSBOT_REDIS_URL"))
+            and (self.settings.getpriority("NEWSBOT_FEED") or 0) <= project
+        )
 
     def _create_crawler(self, spidercls: type | str) -> Crawler:  # type: ignore[override]
         crawler = super()._create_crawler(spidercls)
