@@ -70,7 +70,7 @@ def test_feed_on_a_full_disk_stops_the_crawl_and_the_rerun_writes_the_rest(
     feed = disk / "urdupoint.jsonl"
     args = ("-a", f"base_url={sample_site.base_url}")
     settings = {"NEWSBOT_FEED": str(feed)}
-    with tmpfs(disk, "256k"):
+    with tmpfs(disk, "128k"):
         first = run_crawl(tmp_path, *args, settings=settings)
         assert first.returncode == FEED_UNWRITABLE, first.log[-3000:]
         errors = error_lines(first.log)
