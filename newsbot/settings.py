@@ -128,6 +128,11 @@ NEWSBOT_DROP_TEMPLATES = True
 NEWSBOT_BROWSER_ENABLED = True
 NEWSBOT_CHROMIUM_PATH = ""
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's robots.txt middleware lets concurrent first requests through (scrapy#6802).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsbot.downloadermiddlewares.robotstxt.SafeRobotsTxtMiddleware": 100,
+    # First in, last out: the reason a download failed for good, for the log line.
+    "newsbot.downloadermiddlewares.failures.FailureReasonMiddleware": 50,
     # Before CookiesMiddleware (700) sees a browser answer: it stores the earned cookie.
     "newsbot.downloadermiddlewares.challenge.ChallengeMiddleware": 750,
     # Before RedirectMiddleware (600): never follow a redirect to another host.

@@ -17,6 +17,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsbot.downloadermiddlewares.challenge import BROWSER_FLAG
+from newsbot.downloadermiddlewares.failures import FAILURE_REASON, failure_reason
+from newsbot.downloadermiddlewares.robotstxt import ForbiddenByRobots
 from newsbot.items import Story
 from newsbot.site.pages.listing import parse_listing
 from newsbot.site.pages.story import FieldReport, Rejected, is_challenge, parse_story
@@ -132,9 +134,12 @@ class UrdupointSpider(scrapy.Spider):
             status = failure.value.response.status
             self._inc(f"errors/http_{status}")
             logger.warning("HTTP %s for %s", status, request.url)
+        elif failure.check(ForbiddenByRobots):
+            return  # the robots.txt middleware logged and counted it
         else:
             self._inc(f"errors/{type(failure.value).__name__}")
-            logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
+            reason = request.meta.get(FAILURE_REASON) or failure_reason(failure.value, 0, 0)
+            logger.warning("Failed %s: %s", request.url, reason)
 
     # --- requests, with their role for the middlewares (spidermiddlewares.incremental) ---
     def story_request(self, url: str) -> scrapy.Request:

@@ -1,0 +1,190 @@
+"""Hostile pages: the feed gets every story once, as plain text, from the crawled site only.
+
+Each test starts a loopback server that misbehaves in one way a red team found (issue 14,
+cases 13-15; issue 15's failure messages and browser circuit breaker) and runs a real crawl
+against it.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import read_jsonl, run_crawl
+
+pytestmark = pytest.mark.e2e
+
+GOLDEN = Path(__file__).parent / "golden" / "article"
+STORY = (GOLDEN / "pakistan.html").read_text("utf-8")
+CATEGORIES = ("pakistan", "world", "business", "sports", "technology")
+
+#: A page answer: (status, content type, body, extra headers), or None to do it by hand.
+Answer = tuple[int, str, bytes, dict[str, str]] | None
+Route = Callable[[BaseHTTPRequestHandler, str], Answer]
+
+
+def story_html(story_id: str) -> str:
+    return STORY.replace("2190111", story_id)
+
+
+def listing_html(paths: list[str]) -> bytes:
+    cards = "".join(
+        f'<div class="txt_box"><a href="{path}"><h4>{path}</h4></a></div>' for path in paths
+    )
+    return f"<html><body>{cards}</body></html>".encode()
+
+
+class HostileServer:
+    """A loopback HTTP server answering with ``route``; it records every path asked for."""
+
+    def __init__(self, route: Route, host: str = "127.0.0.1"):
+        self.requests: list[str] = []
+        lock = threading.Lock()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                with lock:
+                    owner.requests.append(self.path)
+                answer = route(self, self.path.split("?")[0])
+                if answer is None:
+                    return
+                status, ctype, body, headers = answer
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(body)))
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: object, client_address: object) -> None:
+                pass
+
+        self.server = Server((host, 0), Handler)
+        self.base_url = f"http://{host}:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> HostileServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def count(self, predicate: Callable[[str], bool]) -> int:
+        return sum(1 for path in self.requests if predicate(path))
+
+
+def html(body: str | bytes, status: int = 200) -> Answer:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    return status, "text/html; charset=utf-8", data, {}
+
+
+# --- case 14: robots.txt obeyed for every start URL -----------------------------------------
+
+
+def test_robots_disallow_all_is_obeyed_for_every_start_url(tmp_path: Path) -> None:
+    def route(handler: BaseHTTPRequestHandler, path: str) -> Answer:
+        if path == "/robots.txt":
+            return 200, "text/plain", b"User-agent: *\nDisallow: /\n", {}
+        return html(listing_html([f"/en/pakistan/story-{2300000 + i}.html" for i in range(3)]))
+
+    with HostileServer(route) as server:
+        run = run_crawl(
+            tmp_path,
+            "-a", f"base_url={server.base_url}", "-a", "categories=" + ",".join(CATEGORIES),
+            settings={"ROBOTSTXT_OBEY": "True"},
+        )  # fmt: skip
+    assert server.requests and set(server.requests) == {"/robots.txt"}, server.requests
+    assert run.stat("robotstxt/forbidden") == len(CATEGORIES)
+    assert run.stat("newsbot/robots/forbidden") == len(CATEGORIES)
+    for slug in CATEGORIES:
+        assert f"Forbidden by robots.txt, not fetched: {server.base_url}/en/news/{slug}.html" in (
+            run.log
+        )
+    assert "Traceback" not in run.log
+
+
+# --- issue 15, "Messages": every failure line names the URL and the reason -----------------
+
+
+def _reset_after(handler: BaseHTTPRequestHandler, sent: int) -> None:
+    """Headers promising 100 kB, ``sent`` bytes of body, then a TCP reset."""
+    handler.wfile.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 102400\r\n\r\n"
+    )
+    handler.wfile.write(b"x" * sent)
+    handler.wfile.flush()
+    time.sleep(0.5)  # let the client read them: a reset discards what it has not read
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.connection.close()
+    handler.close_connection = True
+
+
+def _chunked_forever(handler: BaseHTTPRequestHandler, total: int) -> None:
+    """A chunked body with no Content-Length, larger than DOWNLOAD_MAXSIZE."""
+    handler.wfile.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    chunk = b"<p>" + b"y" * 65530 + b"</p>"
+    try:
+        for _ in range(total // len(chunk) + 1):
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        handler.wfile.write(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    handler.close_connection = True
+
+
+def test_failure_lines_say_why_for_resets_and_oversize_chunked_bodies(tmp_path: Path) -> None:
+    reset_path = "/en/pakistan/reset-mid-body-2300001.html"
+    big_path = "/en/pakistan/chunked-too-big-2300002.html"
+
+    def route(handler: BaseHTTPRequestHandler, path: str) -> Answer:
+        if path == "/en/news/pakistan.html":
+            return html(listing_html([reset_path, big_path]))
+        if path == reset_path:
+            _reset_after(handler, 12 * 1024)
+            return None
+        if path == big_path:
+            _chunked_forever(handler, 3 * 1024 * 1024)
+            return None
+        return html("not here", 404)
+
+    with HostileServer(route) as server:
+        run = run_crawl(
+            tmp_path,
+            "-a", f"base_url={server.base_url}", "-a", "categories=pakistan",
+            settings={"RETRY_TIMES": "0", "DOWNLOAD_MAXSIZE": str(2 * 1024 * 1024),
+                      "DOWNLOAD_WARNSIZE": "0"},
+        )  # fmt: skip
+    failed = [line for line in run.log.splitlines() if "Failed http" in line]
+    assert any(
+        f"Failed {server.base_url}{reset_path}: connection reset after 12 kB" in line
+        for line in failed
+    ), failed
+    assert any(
+        f"Failed {server.base_url}{big_path}: body larger than DOWNLOAD_MAXSIZE (2 MB)" in line
+        for line in failed
+    ), failed
+    assert all(not line.rstrip().endswith(":") for line in failed), failed
