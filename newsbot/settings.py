@@ -59,6 +59,13 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 
+# Links taken from one page, at most: a story naming thousands of topics, or a listing of
+# thousands of (dead) story links, must not cost thousands of requests. Beyond them, a
+# warning names the page (counters newsbot/limits/story_topics, .../listing_links).
+NEWSBOT_MAX_TOPICS_PER_STORY = 50
+NEWSBOT_MAX_LINKS_PER_LISTING = 500
+
+
 # --- Output ------------------------------------------------------------------------
 # JSON Lines, UTF-8 as text, appended across runs; no empty file when nothing is found.
 # Written by the DefaultFeed add-on beside any other feed (-o/-O, Scrapyd's items_dir);
@@ -126,6 +133,9 @@ NEWSBOT_DROP_TEMPLATES = True
 # wired in by the BrowserAddon when Chromium exists. Debian's package by default; the
 # environment variable NEWSBOT_CHROMIUM_PATH works too. PLAYWRIGHT_* settings override.
 NEWSBOT_BROWSER_ENABLED = True
+# A story page whose raw HTML has no body is retried once in the browser; after this many
+# such pages in a row that the browser did not help either, no more (one warning).
+NEWSBOT_BROWSER_RETRY_BREAKER = 5
 NEWSBOT_CHROMIUM_PATH = ""
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's robots.txt middleware lets concurrent first requests through (scrapy#6802).

@@ -7,11 +7,12 @@ against it.
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -188,3 +189,73 @@ def test_failure_lines_say_why_for_resets_and_oversize_chunked_bodies(tmp_path: 
         for line in failed
     ), failed
     assert all(not line.rstrip().endswith(":") for line in failed), failed
+
+
+# --- case 15: links taken from one page are bounded; dead story links are remembered -------
+
+TOPICS = 5000
+DEAD_LINKS = 10_000
+BODY_RE = re.compile(r'(<div class="detail_txt">).*?(<div id="teads_upw">)', re.S)
+TOPICS_RE = re.compile(r'<ul class="tagcloud">.*?</ul>', re.S)
+
+
+def story_with(story_id: str, body: str | None = None, topics: list[str] | None = None) -> str:
+    """The golden story under another id, with its own body (distinct words) and topics."""
+    page = story_html(story_id)
+    if body is None:
+        words = " ".join(f"w{story_id}x{i}" for i in range(60))
+        body = f"<p>Story {story_id} tells its own news: {words}.</p>"
+    page = BODY_RE.sub(lambda m: m.group(1) + body + m.group(2), page)
+    if topics is not None:
+        items = "".join(f'<li><a href="{path}">{path}</a></li>' for path in topics)
+        page = TOPICS_RE.sub(f'<ul class="tagcloud">{items}</ul>', page)
+    return page
+
+
+def test_a_page_costs_a_bounded_number_of_requests_and_dead_links_once(tmp_path: Path) -> None:
+    story_path = "/en/pakistan/many-topics-2300200.html"
+    topics = [f"/en/topics/topic-{i}.html" for i in range(TOPICS)]
+    dead = [f"/en/pakistan/gone-{2400000 + i}.html" for i in range(DEAD_LINKS)]
+
+    def route(handler: BaseHTTPRequestHandler, path: str) -> Answer:
+        if path == "/en/news/pakistan.html":
+            return html(listing_html([story_path]))
+        if path == "/en/news/world.html":
+            return html(listing_html(dead))
+        if path == story_path:
+            return html(story_with("2300200", topics=topics))
+        if path.startswith("/en/topics/"):
+            return html(listing_html([]))
+        return html("not here", 404)
+
+    with HostileServer(route) as server:
+        args = ("-a", f"base_url={server.base_url}", "-a", "categories=pakistan,world")
+        first = run_crawl(tmp_path, *args)
+        first_requests = list(server.requests)
+        server.requests.clear()
+        second = run_crawl(tmp_path, *args)
+    for run in (first, second):
+        assert run.returncode == 0, run.log[-3000:]
+        assert "Traceback" not in run.log
+
+    def topic(path: str) -> bool:
+        return path.startswith("/en/topics/")
+
+    def gone(path: str) -> bool:
+        return "/gone-" in path
+
+    assert sum(map(topic, first_requests)) == 50
+    assert sum(map(gone, first_requests)) == 500
+    assert len(first_requests) <= 50 + 500 + 10, len(first_requests)
+    assert first.stat("newsbot/limits/story_topics") == 1
+    assert first.stat("newsbot/limits/listing_links") == 1
+    assert f"{TOPICS} links on {server.base_url}{story_path}, more than the 50 taken" in first.log
+    assert f"{DEAD_LINKS} links on {server.base_url}/en/news/world.html" in first.log
+    # The rerun fetches none of the dead links again, and at most the bounded topics.
+    assert sum(map(gone, server.requests)) == 0, server.requests[:20]
+    assert sum(map(topic, server.requests)) <= 50
+    assert len(server.requests) <= 50 + 10, len(server.requests)
+    drops = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
+    assert sum(row["reason"] == "not_found" for row in drops) == 500
+    items = read_jsonl(tmp_path / "output" / "urdupoint.jsonl")
+    assert [item["article_id"] for item in items] == ["2300200"]
