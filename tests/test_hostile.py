@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from newsbot.downloadermiddlewares.challenge import DEFAULT_CHROMIUM
 from tests.conftest import read_jsonl, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -259,3 +260,89 @@ def test_a_page_costs_a_bounded_number_of_requests_and_dead_links_once(tmp_path:
     assert sum(row["reason"] == "not_found" for row in drops) == 500
     items = read_jsonl(tmp_path / "output" / "urdupoint.jsonl")
     assert [item["article_id"] for item in items] == ["2300200"]
+
+
+# --- case 13: the browser never leaves the host; its retry of empty bodies is bounded -------
+
+EMPTY_PAGES = 10
+BREAKER = 3
+EVIL_ID = "2199300"
+
+
+@pytest.mark.skipif(not Path(DEFAULT_CHROMIUM).exists(), reason="Chromium is not installed")
+def test_the_browser_stays_on_the_host_and_its_empty_body_retry_is_bounded(
+    tmp_path: Path,
+) -> None:
+    def evil_route(handler: BaseHTTPRequestHandler, path: str) -> Answer:
+        if path == "/evil.js":
+            return 200, "application/javascript", b"document.title = 'EVIL';", {}
+        if path.endswith(f"-{EVIL_ID}.html"):
+            page = story_with(EVIL_ID).replace(
+                "Central Bank Approved A New Development Package For The Region",
+                "EVIL INJECTED STORY FROM 127.0.0.2",
+            )
+            return html(page)
+        return html("<html><body><p>evil frame</p></body></html>")
+
+    with HostileServer(evil_route, host="127.0.0.2") as evil:
+        evil_story = f"{evil.base_url}/en/pakistan/evil-story-{EVIL_ID}.html"
+        hostile_body = (
+            f'<script src="{evil.base_url}/evil.js"></script>'
+            f'<iframe src="{evil.base_url}/frame.html"></iframe>'
+            f'<script>location.replace("{evil_story}")</script>'
+        )
+        rendered = "<p>" + " ".join(f"rendered{i}" for i in range(60)) + " by a script.</p>"
+        rendered_body = (
+            f"<script>document.querySelector('.detail_txt').innerHTML = '{rendered}';</script>"
+        )
+        pages = {
+            "/en/pakistan/good-one-2300301.html": story_with("2300301", topics=[]),
+            "/en/pakistan/good-two-2300302.html": story_with("2300302", topics=[]),
+            "/en/pakistan/rendered-2300303.html": story_with(
+                "2300303", body=rendered_body, topics=[]
+            ),
+            "/en/pakistan/hostile-2300304.html": story_with(
+                "2300304", body=hostile_body, topics=[]
+            ),
+        }
+        empty = [f"/en/pakistan/empty-{2300310 + i}.html" for i in range(EMPTY_PAGES)]
+        pages.update({path: story_with(path[-12:-5], body="", topics=[]) for path in empty})
+
+        def route(handler: BaseHTTPRequestHandler, path: str) -> Answer:
+            if path == "/en/news/pakistan.html":
+                return html(listing_html(list(pages)))
+            if path in pages:
+                return html(pages[path])
+            return html("not here", 404)
+
+        with HostileServer(route) as site:
+            args = ("-a", f"base_url={site.base_url}", "-a", "categories=pakistan")
+            settings = {
+                "CONCURRENT_REQUESTS": "4",
+                "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
+                "NEWSBOT_BROWSER_RETRY_BREAKER": str(BREAKER),
+                "NEWSBOT_REPORT_MIN_PAGES": "100",
+            }
+            first = run_crawl(tmp_path, *args, settings=settings)
+            first_requests = list(site.requests)
+            second = run_crawl(tmp_path, *args, settings=settings)
+    for run in (first, second):
+        assert run.returncode == 0, run.log[-3000:]
+        assert "Traceback" not in run.log
+    assert evil.requests == [], "the browser fetched from another host"
+    assert first.stat("newsbot/browser/blocked_offsite") >= 3  # script, frame, navigation
+    items = read_jsonl(tmp_path / "output" / "urdupoint.jsonl")
+    assert sorted(item["article_id"] for item in items) == ["2300301", "2300302", "2300303"]
+    assert all(item["url"].startswith(site.base_url + "/") for item in items)
+    assert not any("EVIL" in item["title"] for item in items)
+    # Each empty page at most once in the browser, and the breaker stops the rest.
+    for path in empty:
+        assert first_requests.count(path) <= 2, path
+    retried = sum(first_requests.count(path) - 1 for path in empty)
+    assert retried <= BREAKER + 4, retried  # the breaker, plus those already in flight
+    assert retried < EMPTY_PAGES
+    assert first.stat("newsbot/browser/retry_breaker_open") == 1
+    assert first.log.count("empty bodies are no longer retried in the browser") == 1
+    drops = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
+    stubs = {row.get("article_id") for row in drops if row["reason"] == "stub"}
+    assert {path[-12:-5] for path in empty} <= stubs  # on record, not lost silently

@@ -53,6 +53,8 @@ CHROMIUM_ARGS = [
 ABORTED_RESOURCES = frozenset({"image", "font", "media"})
 #: True once the interstitial was replaced by the page it guarded.
 PASSED_JS = "() => !/just a moment|attention required|checking your browser/i.test(document.title)"
+#: The cookies the page earned; "" on a page that has none to give (Chromium's error page).
+READ_COOKIES_JS = "() => { try { return document.cookie; } catch (e) { return ''; } }"
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
 
@@ -124,7 +126,7 @@ class ChallengeMiddleware:
             request.meta["playwright_page_init_callback"] = self.confine_page
             request.meta["playwright_page_methods"] = [
                 PageMethod("wait_for_function", PASSED_JS, timeout=20_000),
-                PageMethod("evaluate", "() => document.cookie"),
+                PageMethod("evaluate", READ_COOKIES_JS),
             ]
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
@@ -161,6 +163,9 @@ class ChallengeMiddleware:
                 return
             self._inc("newsbot/browser/blocked_offsite")
             logger.debug("Browser request to another host blocked: %s (page %s)", url, home)
+            # The page stays unloaded: a blocked navigation of the page itself ends on
+            # Chromium's error page, which _from_browser refuses (never a hang, never
+            # the other host's page).
             await route.abort("blockedbyclient")
 
         await page.route("**", route)
@@ -172,7 +177,7 @@ class ChallengeMiddleware:
         if _origin(response.url) != _origin(request.url):
             self._inc("newsbot/browser/left_site")
             raise BrowserLeftSite(
-                f"the browser ended on another host ({response.url}); the page is not used"
+                f"the page left the crawled host in the browser (it ended on {response.url})"
             )
         still_blocked = isinstance(response, TextResponse) and is_challenge(
             response.replace(headers={})

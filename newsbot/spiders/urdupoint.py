@@ -163,13 +163,15 @@ class UrdupointSpider(scrapy.Spider):
         elif failure.check(BrowserLeftSite):
             self._inc("errors/browser_left_site")
             logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
-            yield Rejected("offsite", request.url)
+            yield Rejected("offsite", request.url)  # a hostile page: on record
         elif failure.check(ForbiddenByRobots):
             return  # the robots.txt middleware logged and counted it
         else:
             self._inc(f"errors/{type(failure.value).__name__}")
             reason = request.meta.get(FAILURE_REASON) or failure_reason(failure.value, 0, 0)
             logger.warning("Failed %s: %s", request.url, reason)
+        if request.meta.get(EMPTY_BODY_RETRY):
+            self._browser_missed(request.url)  # a browser that fails does not help either
 
     def _retry_in_browser(self, response: Response, has_body: bool) -> bool:
         """Send a story page with an empty body to the browser? Once per URL, and not
@@ -178,18 +180,8 @@ class UrdupointSpider(scrapy.Spider):
         if response.meta.get(EMPTY_BODY_RETRY):  # the browser's answer: count the outcome
             if has_body:
                 self._browser_misses = 0
-            elif not self._browser_retry_off:
-                self._browser_misses += 1
-                self._inc("browser/empty_body_misses")
-                if self._browser_misses >= self.config.browser_retry_breaker:
-                    self._browser_retry_off = True
-                    self._inc("browser/retry_breaker_open")
-                    logger.warning(
-                        "The browser found no body on %d story pages in a row (the last %s): "
-                        "empty bodies are no longer retried in the browser for this crawl",
-                        self._browser_misses,
-                        response.url,
-                    )
+            else:
+                self._browser_missed(response.url)
             return False
         return (
             not has_body
@@ -197,6 +189,22 @@ class UrdupointSpider(scrapy.Spider):
             and not response.meta.get(BROWSER_FLAG)
             and self.settings.getbool("NEWSBOT_BROWSER_READY")
         )
+
+    def _browser_missed(self, url: str) -> None:
+        """The browser retry gave no body (or failed): the breaker opens after N in a row."""
+        if self._browser_retry_off:
+            return
+        self._browser_misses += 1
+        self._inc("browser/empty_body_misses")
+        if self._browser_misses >= self.config.browser_retry_breaker:
+            self._browser_retry_off = True
+            self._inc("browser/retry_breaker_open")
+            logger.warning(
+                "The browser found no body on %d story pages in a row (the last %s): "
+                "empty bodies are no longer retried in the browser for this crawl",
+                self._browser_misses,
+                url,
+            )
 
     def _bounded(self, urls: list[str], limit: int, what: str, page_url: str) -> list[str]:
         """At most ``limit`` links from one page: a hostile page costs no more than that."""
