@@ -41,6 +41,13 @@ NEWSBOT_RETRY_AFTER_MAX = 120
 # A story page is tens of kB: warn at 1 MB, give up at 5 MB (a PDF, a runaway page).
 DOWNLOAD_WARNSIZE = 1024 * 1024
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+# Items through the pipelines one at a time: they are synchronous, so more at once gains
+# nothing, and the release would hold up to this many stories (and their word lists) in
+# memory at once: 100 stories near DOWNLOAD_MAXSIZE are gigabytes (Scrapy's default is 100).
+CONCURRENT_ITEMS = 1
+# Scrapy's memory check every 5 s, not 60: a burst of big pages is over within a minute,
+# and memusage/max (in the stats and the report) must see it.
+MEMUSAGE_CHECK_INTERVAL_SECONDS = 5
 
 # Always fetch fresh pages.
 HTTPCACHE_ENABLED = False
@@ -108,6 +115,8 @@ EXTENSIONS = {
     "newsbot.extensions.report.ValidationReport": 510,
     # Each run's report, the index of recent runs, runs.html, and the closing summary.
     "newsbot.extensions.summary.RunSummary": 520,
+    # Freed memory back to the system after pages near DOWNLOAD_MAXSIZE (glibc only).
+    "newsbot.extensions.memory.MemoryTrim": 530,
 }
 # The crawler's memory (emitted stories, templates, boilerplate): one SQLite file per
 # spider in this directory, shared by every run of that spider. Relative paths here
