@@ -38,6 +38,11 @@ from newsbot.site.pages.story import is_challenge
 logger = logging.getLogger(__name__)
 
 BROWSER_FLAG = "newsbot_browser"
+#: Request meta: a story page sent to the browser because its raw HTML had no body.
+EMPTY_BODY_RETRY = "newsbot_empty_body_retry"
+#: Signal (sent by the spider): the browser retry of empty bodies stopped helping; the
+#: retries still queued are not sent to the browser.
+browser_retry_off = object()
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 #: Chromium flags for a closed network and a container (see the README).
 CHROMIUM_ARGS = [
@@ -75,6 +80,10 @@ class BrowserLeftSite(IgnoreRequest):
     """A browser page whose final URL is on another host: refused, a drop on record."""
 
 
+class BrowserRetrySkipped(IgnoreRequest):
+    """An empty-body retry still queued when the circuit breaker opened: not fetched."""
+
+
 class BrowserAddon:
     """Use scrapy-playwright for browser requests when Chromium is installed."""
 
@@ -108,6 +117,7 @@ class ChallengeMiddleware:
         self.crawler = crawler
         self.ready = ready
         self.path = path
+        self.empty_body_retry_off = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ChallengeMiddleware:
@@ -116,9 +126,16 @@ class ChallengeMiddleware:
             crawler, settings.getbool("NEWSBOT_BROWSER_READY"), chromium_path(settings)
         )
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.retry_off, signal=browser_retry_off)
         return middleware
 
+    def retry_off(self) -> None:
+        self.empty_body_retry_off = True
+
     def process_request(self, request: Request) -> None:
+        if request.meta.get(EMPTY_BODY_RETRY) and self.empty_body_retry_off:
+            self._inc("newsbot/browser/retry_skipped")
+            raise BrowserRetrySkipped("the browser retry of empty bodies is off (circuit breaker)")
         if request.meta.get(BROWSER_FLAG) and self.ready:
             from scrapy_playwright.page import PageMethod
 

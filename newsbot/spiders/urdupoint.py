@@ -17,13 +17,19 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsbot.config import NewsbotConfig
-from newsbot.downloadermiddlewares.challenge import BROWSER_FLAG, BrowserLeftSite
+from newsbot.downloadermiddlewares.challenge import (
+    BROWSER_FLAG,
+    EMPTY_BODY_RETRY,
+    BrowserLeftSite,
+    BrowserRetrySkipped,
+    browser_retry_off,
+)
 from newsbot.downloadermiddlewares.failures import FAILURE_REASON, failure_reason
 from newsbot.downloadermiddlewares.robotstxt import ForbiddenByRobots
 from newsbot.items import Story
 from newsbot.site.pages.listing import parse_listing
 from newsbot.site.pages.story import FieldReport, Rejected, is_challenge, parse_story
-from newsbot.site.urls import Site, bare_host
+from newsbot.site.urls import Site, bare_host, story_id
 from newsbot.spidermiddlewares.incremental import ROLE
 
 logger = logging.getLogger(__name__)
@@ -37,8 +43,6 @@ STATS_PREFIX = "newsbot"
 DISAGREE_SAMPLES = 5
 #: Request meta keys the project sets all start with this (``newsbot_role``, ...).
 OWN_META_PREFIX = "newsbot_"
-#: Request meta: a story page sent to the browser because its raw HTML had no body.
-EMPTY_BODY_RETRY = "newsbot_empty_body_retry"
 #: Above the listings' and stories' own: a browser retry is fetched soon after its page,
 #: so few are queued when the circuit breaker opens.
 BROWSER_RETRY_PRIORITY = 100
@@ -160,6 +164,10 @@ class UrdupointSpider(scrapy.Spider):
                 # A dead story link, on record; the incremental middleware remembers the
                 # story as seen, so later runs do not fetch it again.
                 yield Rejected("not_found", request.url)
+        elif failure.check(BrowserRetrySkipped):
+            # Queued for the browser when the breaker opened: its raw HTML had no body.
+            yield Rejected("stub", request.url, article_id=story_id(request.url))
+            return
         elif failure.check(BrowserLeftSite):
             self._inc("errors/browser_left_site")
             logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
@@ -199,6 +207,7 @@ class UrdupointSpider(scrapy.Spider):
         if self._browser_misses >= self.config.browser_retry_breaker:
             self._browser_retry_off = True
             self._inc("browser/retry_breaker_open")
+            self.crawler.signals.send_catch_log(signal=browser_retry_off)
             logger.warning(
                 "The browser found no body on %d story pages in a row (the last %s): "
                 "empty bodies are no longer retried in the browser for this crawl",
