@@ -45,6 +45,11 @@ class NewsbotConfig:
     latest_report: str | None = None
     #: ``NEWSBOT_CONTACT``: the operator's e-mail or URL, carried by the User-Agent.
     contact: str | None = None
+    #: Links taken from one page: a hostile page must not cost thousands of requests.
+    max_topics_per_story: int = 50
+    max_links_per_listing: int = 500
+    #: Story pages in a row the browser retry of an empty body did not help, before it stops.
+    browser_retry_breaker: int = 5
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> NewsbotConfig:
@@ -58,6 +63,9 @@ class NewsbotConfig:
             drop_templates=settings.getbool("NEWSBOT_DROP_TEMPLATES", True),
             latest_report=settings.get("NEWSBOT_REPORT") or None,
             contact=(settings.get("NEWSBOT_CONTACT") or "").strip() or None,
+            max_topics_per_story=settings.getint("NEWSBOT_MAX_TOPICS_PER_STORY", 50),
+            max_links_per_listing=settings.getint("NEWSBOT_MAX_LINKS_PER_LISTING", 500),
+            browser_retry_breaker=settings.getint("NEWSBOT_BROWSER_RETRY_BREAKER", 5),
         )
         config.validate()
         return config
@@ -84,6 +92,14 @@ class NewsbotConfig:
             raise ValueError(
                 f"NEWSBOT_CONTACT must be an e-mail address or an http(s) URL, got {self.contact!r}"
             )
+
+        for name, value in (
+            ("NEWSBOT_MAX_TOPICS_PER_STORY", self.max_topics_per_story),
+            ("NEWSBOT_MAX_LINKS_PER_LISTING", self.max_links_per_listing),
+            ("NEWSBOT_BROWSER_RETRY_BREAKER", self.browser_retry_breaker),
+        ):
+            if value < 1:
+                raise ValueError(f"{name} must be 1 or more, got {value}")
 
     def state_path(self, spider_name: str) -> Path:
         """One state database per spider, shared by all its runs (and Scrapyd jobs)."""

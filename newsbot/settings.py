@@ -41,6 +41,13 @@ NEWSBOT_RETRY_AFTER_MAX = 120
 # A story page is tens of kB: warn at 1 MB, give up at 5 MB (a PDF, a runaway page).
 DOWNLOAD_WARNSIZE = 1024 * 1024
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+# Items through the pipelines one at a time: they are synchronous, so more at once gains
+# nothing, and the release would hold up to this many stories (and their word lists) in
+# memory at once: 100 stories near DOWNLOAD_MAXSIZE are gigabytes (Scrapy's default is 100).
+CONCURRENT_ITEMS = 1
+# Scrapy's memory check every 5 s, not 60: a burst of big pages is over within a minute,
+# and memusage/max (in the stats and the report) must see it.
+MEMUSAGE_CHECK_INTERVAL_SECONDS = 5
 
 # Always fetch fresh pages.
 HTTPCACHE_ENABLED = False
@@ -57,6 +64,13 @@ NEWSBOT_FRONTIER_ENABLED = True
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+
+# Links taken from one page, at most: a story naming thousands of topics, or a listing of
+# thousands of (dead) story links, must not cost thousands of requests. Beyond them, a
+# warning names the page (counters newsbot/limits/story_topics, .../listing_links).
+NEWSBOT_MAX_TOPICS_PER_STORY = 50
+NEWSBOT_MAX_LINKS_PER_LISTING = 500
 
 
 # --- Output ------------------------------------------------------------------------
@@ -103,6 +117,8 @@ EXTENSIONS = {
     "newsbot.extensions.summary.RunSummary": 520,
     # A feed or the state that cannot be written stops the crawl (exit status 6 or 5).
     "newsbot.extensions.halt.Halt": 530,
+    # Freed memory back to the system after pages near DOWNLOAD_MAXSIZE (glibc only).
+    "newsbot.extensions.memory.MemoryTrim": 540,
 }
 # The crawler's memory (emitted stories, templates, boilerplate): one SQLite file per
 # spider in this directory, shared by every run of that spider. Relative paths here
@@ -128,8 +144,16 @@ NEWSBOT_DROP_TEMPLATES = True
 # wired in by the BrowserAddon when Chromium exists. Debian's package by default; the
 # environment variable NEWSBOT_CHROMIUM_PATH works too. PLAYWRIGHT_* settings override.
 NEWSBOT_BROWSER_ENABLED = True
+# A story page whose raw HTML has no body is retried once in the browser; after this many
+# such pages in a row that the browser did not help either, no more (one warning).
+NEWSBOT_BROWSER_RETRY_BREAKER = 5
 NEWSBOT_CHROMIUM_PATH = ""
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's robots.txt middleware lets concurrent first requests through (scrapy#6802).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsbot.downloadermiddlewares.robotstxt.SafeRobotsTxtMiddleware": 100,
+    # First in, last out: the reason a download failed for good, for the log line.
+    "newsbot.downloadermiddlewares.failures.FailureReasonMiddleware": 50,
     # Before CookiesMiddleware (700) sees a browser answer: it stores the earned cookie.
     "newsbot.downloadermiddlewares.challenge.ChallengeMiddleware": 750,
     # Before RedirectMiddleware (600): never follow a redirect to another host.

@@ -162,4 +162,8 @@ def test_a_story_retried_in_the_browser_carries_only_our_meta() -> None:
     response = HtmlResponse(url=url, body=empty.encode(), encoding="utf-8", request=request)
     out = list(spider.parse_story(response))
     assert [type(o) for o in out] == [Request]
-    assert out[0].meta == {"newsbot_role": "story", "newsbot_browser": True}
+    assert out[0].meta == {
+        "newsbot_role": "story",
+        "newsbot_browser": True,
+        "newsbot_empty_body_retry": True,  # for the browser retry's circuit breaker
+    }

@@ -9,6 +9,10 @@
   the real page replaced the interstitial, and hands the cookie the browser earned to
   Scrapy's cookie jar, so later plain requests pass without a browser. A story page
   whose body is empty in the raw HTML is sent to the browser once by the spider.
+- The browser never leaves the crawled host: every request a page makes (scripts,
+  frames, navigations) to another host is aborted (``newsbot/browser/blocked_offsite``;
+  a challenge's own scripts are served from the site's host), popups are closed, and a
+  page whose final URL is on another host is refused, never parsed.
 - Requests only carry a JSON flag (``newsbot_browser``); the Playwright options are
   added at download time, so requests stay serializable for JOBDIR and the frontier.
 - Without a browser the crawl goes on: each challenged URL gets one error line, a
@@ -21,9 +25,11 @@ import logging
 import os
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
@@ -32,6 +38,11 @@ from newsbot.site.pages.story import is_challenge
 logger = logging.getLogger(__name__)
 
 BROWSER_FLAG = "newsbot_browser"
+#: Request meta: a story page sent to the browser because its raw HTML had no body.
+EMPTY_BODY_RETRY = "newsbot_empty_body_retry"
+#: Signal (sent by the spider): the browser retry of empty bodies stopped helping; the
+#: retries still queued are not sent to the browser.
+browser_retry_off = object()
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 #: Chromium flags for a closed network and a container (see the README).
 CHROMIUM_ARGS = [
@@ -47,6 +58,8 @@ CHROMIUM_ARGS = [
 ABORTED_RESOURCES = frozenset({"image", "font", "media"})
 #: True once the interstitial was replaced by the page it guarded.
 PASSED_JS = "() => !/just a moment|attention required|checking your browser/i.test(document.title)"
+#: The cookies the page earned; "" on a page that has none to give (Chromium's error page).
+READ_COOKIES_JS = "() => { try { return document.cookie; } catch (e) { return ''; } }"
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
 
@@ -61,6 +74,14 @@ def chromium_path(settings: BaseSettings) -> str:
 def should_abort_request(request: Any) -> bool:
     """``PLAYWRIGHT_ABORT_REQUEST``: no images, fonts or media in the browser."""
     return request.resource_type in ABORTED_RESOURCES
+
+
+class BrowserLeftSite(IgnoreRequest):
+    """A browser page whose final URL is on another host: refused, a drop on record."""
+
+
+class BrowserRetrySkipped(IgnoreRequest):
+    """An empty-body retry still queued when the circuit breaker opened: not fetched."""
 
 
 class BrowserAddon:
@@ -96,6 +117,7 @@ class ChallengeMiddleware:
         self.crawler = crawler
         self.ready = ready
         self.path = path
+        self.empty_body_retry_off = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ChallengeMiddleware:
@@ -104,16 +126,24 @@ class ChallengeMiddleware:
             crawler, settings.getbool("NEWSBOT_BROWSER_READY"), chromium_path(settings)
         )
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.retry_off, signal=browser_retry_off)
         return middleware
 
+    def retry_off(self) -> None:
+        self.empty_body_retry_off = True
+
     def process_request(self, request: Request) -> None:
+        if request.meta.get(EMPTY_BODY_RETRY) and self.empty_body_retry_off:
+            self._inc("newsbot/browser/retry_skipped")
+            raise BrowserRetrySkipped("the browser retry of empty bodies is off (circuit breaker)")
         if request.meta.get(BROWSER_FLAG) and self.ready:
             from scrapy_playwright.page import PageMethod
 
             request.meta["playwright"] = True
+            request.meta["playwright_page_init_callback"] = self.confine_page
             request.meta["playwright_page_methods"] = [
                 PageMethod("wait_for_function", PASSED_JS, timeout=20_000),
-                PageMethod("evaluate", "() => document.cookie"),
+                PageMethod("evaluate", READ_COOKIES_JS),
             ]
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
@@ -134,9 +164,38 @@ class ChallengeMiddleware:
         logger.info("Challenge at %s: fetching it with the browser", response.url)
         return request.replace(meta={**request.meta, BROWSER_FLAG: True}, dont_filter=True)
 
+    async def confine_page(self, page: Any, request: Request) -> None:
+        """``playwright_page_init_callback``: the page loads from the request's host only.
+
+        Registered after scrapy-playwright's own route, so it is asked first; a request
+        on the host falls back to scrapy-playwright's (which drops images and fonts).
+        A hostile page's scripts, frames and navigations to other hosts never leave.
+        """
+        home = _origin(request.url)
+
+        async def route(route: Any) -> None:
+            url = route.request.url
+            if _origin(url) == home or url.startswith(("data:", "blob:", "about:")):
+                await route.fallback()
+                return
+            self._inc("newsbot/browser/blocked_offsite")
+            logger.debug("Browser request to another host blocked: %s (page %s)", url, home)
+            # The page stays unloaded: a blocked navigation of the page itself ends on
+            # Chromium's error page, which _from_browser refuses (never a hang, never
+            # the other host's page).
+            await route.abort("blockedbyclient")
+
+        await page.route("**", route)
+        page.on("popup", _close_popup)
+
     def _from_browser(self, request: Request, response: Response) -> Response:
         """The browser's answer: the real page (status 200) and its cookies, or still blocked."""
         self._inc("newsbot/browser/pages")
+        if _origin(response.url) != _origin(request.url):
+            self._inc("newsbot/browser/left_site")
+            raise BrowserLeftSite(
+                f"the page left the crawled host in the browser (it ended on {response.url})"
+            )
         still_blocked = isinstance(response, TextResponse) and is_challenge(
             response.replace(headers={})
         )
@@ -159,6 +218,16 @@ class ChallengeMiddleware:
     def _inc(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
+
+
+def _origin(url: str) -> tuple[str, int | None]:
+    """Host and port: what "the same host" means for the browser (scheme aside)."""
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower(), parts.port
+
+
+async def _close_popup(popup: Any) -> None:
+    await popup.close()
 
 
 def _cookies(request: Request) -> dict[str, str]:

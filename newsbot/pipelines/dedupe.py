@@ -20,8 +20,14 @@ from newsbot.text.fingerprints import StoryPrint
 from newsbot.text.normalize import SITE_TZ
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=2)
 def _print(title: str, body: str) -> StoryPrint:
+    """Shared by the pipelines one story passes through, one story after another.
+
+    Two entries, not more: an entry holds the body and its word list, about ten times
+    the body's size (50 MB for a page near DOWNLOAD_MAXSIZE); 64 of them took a crawl of
+    such pages past 1 GB.
+    """
     return StoryPrint.of(title, body)
 
 

@@ -16,11 +16,20 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from newsbot.downloadermiddlewares.challenge import BROWSER_FLAG
+from newsbot.config import NewsbotConfig
+from newsbot.downloadermiddlewares.challenge import (
+    BROWSER_FLAG,
+    EMPTY_BODY_RETRY,
+    BrowserLeftSite,
+    BrowserRetrySkipped,
+    browser_retry_off,
+)
+from newsbot.downloadermiddlewares.failures import FAILURE_REASON, failure_reason
+from newsbot.downloadermiddlewares.robotstxt import ForbiddenByRobots
 from newsbot.items import Story
 from newsbot.site.pages.listing import parse_listing
 from newsbot.site.pages.story import FieldReport, Rejected, is_challenge, parse_story
-from newsbot.site.urls import Site, bare_host
+from newsbot.site.urls import Site, bare_host, story_id
 from newsbot.spidermiddlewares.incremental import ROLE
 
 logger = logging.getLogger(__name__)
@@ -34,6 +43,11 @@ STATS_PREFIX = "newsbot"
 DISAGREE_SAMPLES = 5
 #: Request meta keys the project sets all start with this (``newsbot_role``, ...).
 OWN_META_PREFIX = "newsbot_"
+#: Above the listings' and stories' own: a browser retry is fetched soon after its page,
+#: so few are queued when the circuit breaker opens.
+BROWSER_RETRY_PRIORITY = 100
+#: HTTP statuses of a story link that is dead for good: remembered, not fetched again.
+DEAD_STATUSES = (404, 410)
 
 
 class UrdupointSpider(scrapy.Spider):
@@ -49,6 +63,13 @@ class UrdupointSpider(scrapy.Spider):
     """
 
     name = "urdupoint"
+    config: NewsbotConfig
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> UrdupointSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.config = NewsbotConfig.from_settings(crawler.settings)
+        return spider
 
     def __init__(
         self,
@@ -69,6 +90,9 @@ class UrdupointSpider(scrapy.Spider):
         self.full_crawl = _parse_bool("full", full)
         self.recheck_hours = _parse_hours("recheck_hours", recheck_hours)
         self.allowed_domains = [bare_host(self.site.host)]
+        # Circuit breaker of the browser retry of empty bodies (see ``_retry_in_browser``).
+        self._browser_misses = 0
+        self._browser_retry_off = False
 
     # --- routing ------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -83,7 +107,9 @@ class UrdupointSpider(scrapy.Spider):
         if not links.stories:
             self._inc(f"empty_listing/{kind}")
             logger.info("Listing without stories: %s", response.url)
-        for url in links.stories:
+        for url in self._bounded(
+            links.stories, self.config.max_links_per_listing, "listing_links", response.url
+        ):
             yield self.story_request(url)
         for link in links.pages:
             number = link.number or page + 1
@@ -101,22 +127,24 @@ class UrdupointSpider(scrapy.Spider):
             yield Rejected("parse_error", response.url)
             return
         self._record_fields(response.url, result.report)
-        browser_ready = self.settings.getbool("NEWSBOT_BROWSER_READY")
-        if (
-            result.item
-            and not result.item.body
-            and browser_ready
-            and not response.meta.get(BROWSER_FLAG)
-        ):
+        if result.item and self._retry_in_browser(response, bool(result.item.body)):
             # Empty in the raw HTML: the body may be rendered by JavaScript. Once, in the browser.
             # Only our own meta keys go along: Scrapy's (download_latency, retry_times...)
             # describe this response's download, not the next one's.
             own = {k: v for k, v in response.meta.items() if k.startswith(OWN_META_PREFIX)}
-            yield response.request.replace(meta={**own, BROWSER_FLAG: True})
+            request = response.request
+            assert request is not None
+            yield request.replace(
+                meta={**own, BROWSER_FLAG: True, EMPTY_BODY_RETRY: True},
+                priority=request.priority + BROWSER_RETRY_PRIORITY,
+            )
             return
         # A rejection goes to the pipelines too, so it is logged and recorded like any drop.
         yield result.rejected or result.item
-        for url in result.topic_urls:
+        topics = self._bounded(
+            result.topic_urls, self.config.max_topics_per_story, "story_topics", response.url
+        )
+        for url in topics:
             normalized = self.site.normalize(url)
             if normalized:
                 yield self.topic_request(normalized)
@@ -132,9 +160,76 @@ class UrdupointSpider(scrapy.Spider):
             status = failure.value.response.status
             self._inc(f"errors/http_{status}")
             logger.warning("HTTP %s for %s", status, request.url)
+            if status in DEAD_STATUSES and request.meta.get(ROLE) == "story":
+                # A dead story link, on record; the incremental middleware remembers the
+                # story as seen, so later runs do not fetch it again.
+                yield Rejected("not_found", request.url)
+        elif failure.check(BrowserRetrySkipped):
+            # Queued for the browser when the breaker opened: its raw HTML had no body.
+            yield Rejected("stub", request.url, article_id=story_id(request.url))
+            return
+        elif failure.check(BrowserLeftSite):
+            self._inc("errors/browser_left_site")
+            logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
+            yield Rejected("offsite", request.url)  # a hostile page: on record
+        elif failure.check(ForbiddenByRobots):
+            return  # the robots.txt middleware logged and counted it
         else:
             self._inc(f"errors/{type(failure.value).__name__}")
-            logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
+            reason = request.meta.get(FAILURE_REASON) or failure_reason(failure.value, 0, 0)
+            logger.warning("Failed %s: %s", request.url, reason)
+        if request.meta.get(EMPTY_BODY_RETRY):
+            self._browser_missed(request.url)  # a browser that fails does not help either
+
+    def _retry_in_browser(self, response: Response, has_body: bool) -> bool:
+        """Send a story page with an empty body to the browser? Once per URL, and not
+        after ``NEWSBOT_BROWSER_RETRY_BREAKER`` pages in a row that the browser did not help
+        (a renamed body class, say: every page would be fetched twice for nothing)."""
+        if response.meta.get(EMPTY_BODY_RETRY):  # the browser's answer: count the outcome
+            if has_body:
+                self._browser_misses = 0
+            else:
+                self._browser_missed(response.url)
+            return False
+        return (
+            not has_body
+            and not self._browser_retry_off
+            and not response.meta.get(BROWSER_FLAG)
+            and self.settings.getbool("NEWSBOT_BROWSER_READY")
+        )
+
+    def _browser_missed(self, url: str) -> None:
+        """The browser retry gave no body (or failed): the breaker opens after N in a row."""
+        if self._browser_retry_off:
+            return
+        self._browser_misses += 1
+        self._inc("browser/empty_body_misses")
+        if self._browser_misses >= self.config.browser_retry_breaker:
+            self._browser_retry_off = True
+            self._inc("browser/retry_breaker_open")
+            self.crawler.signals.send_catch_log(signal=browser_retry_off)
+            logger.warning(
+                "The browser found no body on %d story pages in a row (the last %s): "
+                "empty bodies are no longer retried in the browser for this crawl",
+                self._browser_misses,
+                url,
+            )
+
+    def _bounded(self, urls: list[str], limit: int, what: str, page_url: str) -> list[str]:
+        """At most ``limit`` links from one page: a hostile page costs no more than that."""
+        if len(urls) <= limit:
+            return urls
+        self._inc(f"limits/{what}")
+        logger.warning(
+            "%s links on %s, more than the %d taken (%s); the rest are not followed",
+            len(urls),
+            page_url,
+            limit,
+            "NEWSBOT_MAX_TOPICS_PER_STORY"
+            if what == "story_topics"
+            else "NEWSBOT_MAX_LINKS_PER_LISTING",
+        )
+        return urls[:limit]
 
     # --- requests, with their role for the middlewares (spidermiddlewares.incremental) ---
     def story_request(self, url: str) -> scrapy.Request:

@@ -433,18 +433,26 @@ class StateStore:
         return self.db.execute("SELECT COUNT(*) FROM staged").fetchone()[0]
 
     def staged_items(self, batch: int = 500) -> Iterator[Story]:
-        """Staged stories, oldest publication first (ties: lower id), in batches."""
+        """Staged stories, oldest publication first (ties: lower id), in batches.
+
+        A batch is read as keys, each story when its turn comes: a batch of stories
+        near DOWNLOAD_MAXSIZE held at once took the release past 1 GB.
+        """
         last = ""
         while True:
-            rows = self.db.execute(
-                "SELECT sort_key, item FROM staged WHERE sort_key > ? ORDER BY sort_key LIMIT ?",
+            keys = self.db.execute(
+                "SELECT sort_key FROM staged WHERE sort_key > ? ORDER BY sort_key LIMIT ?",
                 (last, batch),
             ).fetchall()
-            if not rows:
+            if not keys:
                 return
-            for sort_key, raw in rows:
+            for (sort_key,) in keys:
                 last = sort_key
-                yield Story(**json.loads(raw))
+                row = self.db.execute(
+                    "SELECT item FROM staged WHERE sort_key = ?", (sort_key,)
+                ).fetchone()
+                if row is not None:
+                    yield Story(**json.loads(row[0]))
 
     def unstage(self, article_id: str | None) -> None:
         if article_id and article_id.isdigit():

@@ -1,0 +1,57 @@
+"""Memory given back after big pages (newsbot/extensions/memory.py), without a crawl."""
+
+from __future__ import annotations
+
+import gc
+
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from newsbot.extensions.memory import MemoryTrim
+from newsbot.items import Story
+
+
+def _response(size: int) -> HtmlResponse:
+    return HtmlResponse("http://127.0.0.1/en/pakistan/x-1.html", body=b"x" * size)
+
+
+class _Cycle:
+    """A page's objects as Scrapy leaves them: alive until the cyclic collector runs."""
+
+    def __init__(self, payload: bytes):
+        self.payload = payload
+        self.me = self
+
+
+def test_trims_once_a_big_page_is_done_and_never_for_small_ones() -> None:
+    calls: list[int] = []
+    crawler = get_crawler(settings_dict={"DOWNLOAD_WARNSIZE": 1000})
+    crawler.stats.open_spider()  # type: ignore[union-attr]
+    trim = MemoryTrim(crawler, 1000, lambda pad: calls.append(pad) or 1)
+    for _ in range(5):
+        trim.response_received(_response(10))
+    trim.item_done(Story(body="short"))
+    assert calls == []
+    trim.response_received(_response(5000))  # big: parsed after this signal
+    assert calls == []
+    trim.response_received(_response(10))  # the big one is done by now
+    assert calls == [0]
+    trim.item_done(Story(body="y" * 600))  # a big story left the pipelines
+    trim.response_received(_response(5000))
+    trim.spider_idle(None)  # type: ignore[arg-type]
+    assert calls == [0, 0, 0]
+    assert crawler.stats.get_value("newsbot/memory/trims") == 3  # type: ignore[union-attr]
+
+
+def test_a_trim_collects_the_cycles_that_hold_a_page() -> None:
+    crawler = get_crawler()
+    trim = MemoryTrim(crawler, 1000, lambda pad: 1)
+    gc.disable()
+    try:
+        _Cycle(b"z" * 1000)
+        assert any(isinstance(obj, _Cycle) for obj in gc.get_objects())
+        trim.response_received(_response(5000))
+        trim.spider_idle(None)  # type: ignore[arg-type]
+        assert not any(isinstance(obj, _Cycle) for obj in gc.get_objects())
+    finally:
+        gc.enable()
