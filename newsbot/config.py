@@ -123,3 +123,39 @@ class NewsbotConfig:
 #: What ``NEWSBOT_CONTACT`` may be: an http(s) URL or an e-mail address. It goes into a
 #: header, so no spaces, parentheses or control characters (a line break would forge headers).
 CONTACT_RE = re.compile(r"^(?:https?://[^\s()<>\"]+|(?:mailto:)?[^\s()<>\"@:]+@[^\s()<>\"@]+)$")
+
+
+@dataclass(frozen=True)
+class TopicPolicyConfig:
+    """The topic revisit policy's parameters (``newsbot/topic_policy.py``)."""
+
+    budget: int
+    """Topic page requests per run (first pages and their later pages)."""
+    window_days: int
+    """Candidates: topics named by stories published within this many days."""
+    max_wait_runs: int
+    """A topic named and not visited since is visited within this many runs."""
+    pages_share: float = 0.2
+    """Share of the budget kept for later pages of topics whose first page held news."""
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> TopicPolicyConfig:
+        config = cls(
+            budget=settings.getint("NEWSBOT_TOPIC_BUDGET", 80),
+            window_days=settings.getint("NEWSBOT_TOPIC_REVISIT_DAYS", 7),
+            max_wait_runs=settings.getint("NEWSBOT_TOPIC_MAX_WAIT_RUNS", 144),
+        )
+        if config.budget < 0:
+            raise ValueError(f"NEWSBOT_TOPIC_BUDGET must be 0 or more, got {config.budget}")
+        if config.max_wait_runs < 1:
+            raise ValueError(
+                f"NEWSBOT_TOPIC_MAX_WAIT_RUNS must be 1 or more, got {config.max_wait_runs}"
+            )
+        return config
+
+    @property
+    def first_pages(self) -> int:
+        """Topics a run plans: the budget less the share kept for later pages."""
+        if self.budget <= 1:
+            return self.budget
+        return max(1, int(self.budget * (1 - self.pages_share)))

@@ -98,6 +98,8 @@ SPIDER_MIDDLEWARES = {
     "newsbot.spidermiddlewares.incremental.IncrementalMiddleware": 950,
     # hold stories for ordered release
     "newsbot.spidermiddlewares.staging.StagingMiddleware": 900,
+    # topic pages under a per-run budget, in priority order (plans before the release)
+    "newsbot.spidermiddlewares.topics.TopicPolicyMiddleware": 850,
     # crash-safe frontier, resume after a kill
     "newsbot.spidermiddlewares.frontier.FrontierMiddleware": 800,
 }
@@ -167,8 +169,14 @@ DOWNLOADER_MIDDLEWARES = {
 # A listing is followed until a page holds only known stories, plus this many more
 # such pages (raise it if the site reorders its listings).
 NEWSBOT_INCREMENTAL_PAGES_PAST = 0
-# Revisit the first page of topics named by stories published within this many days.
+# Topic pages (newsbot/topic_policy.py): candidates are the topics named by stories
+# published within this many days; a run opens at most NEWSBOT_TOPIC_BUDGET topic pages,
+# best expected yield first; a topic named and not visited since is visited within
+# NEWSBOT_TOPIC_MAX_WAIT_RUNS runs (144 hourly runs: 6 days, inside the 7-day window).
+# 80 topic pages keep an hourly run near 100-150 requests: 2-3 minutes at 1 request/s.
 NEWSBOT_TOPIC_REVISIT_DAYS = 7
+NEWSBOT_TOPIC_BUDGET = 80
+NEWSBOT_TOPIC_MAX_WAIT_RUNS = 144
 
 
 # --- Noticing a redesign ------------------------------------------------------------

@@ -102,6 +102,10 @@ class ValidationReport:
             "dropped": drops,
             "errors": errors,
             "requests": stats.get("downloader/request_count", 0),
+            # The topic policy: budget, plan by reason, priorities, what was left for later.
+            "topics": _prefixed(stats, "newsbot/topics/"),
+            "date_window": _prefixed(stats, "newsbot/window/"),
+            "feed": _prefixed(stats, "newsbot/feed/"),
             "elapsed_seconds": round(elapsed, 1),
             "stories_per_minute": round(self.emitted * 60 / elapsed, 1) if elapsed else None,
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),

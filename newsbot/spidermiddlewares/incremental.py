@@ -6,9 +6,13 @@
   stories already known: after ``NEWSBOT_INCREMENTAL_PAGES_PAST`` more pages whose
   stories were all known, its pagination is not followed further. New stories come
   at the top, so the first page with nothing new is where the new ground ends.
-- Topic pages named by recent stories (``NEWSBOT_TOPIC_REVISIT_DAYS``) are revisited
-  from the start, so a new story reachable only through a topic is found even when
-  no new listed story names that topic.
+- Pagination walks: a listing's next page is followed only while the page it is on held
+  something new (page 1 of a category included), never all its page numbers at once.
+- A date window (spider arguments ``since``/``until``): a story published outside it is
+  neither emitted nor remembered as seen, so a later run without the window still
+  fetches it.
+
+Which topic pages a run opens is the topic policy's decision (``topics.py``).
 
 The spider argument ``full=1`` turns all of it off for one run (a full re-crawl; the
 dedupe memory still keeps emitted stories from being written twice). The memory is
@@ -18,9 +22,9 @@ the state store's ``seen_stories`` and ``topics``, keyed by spider, not by run.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from scrapy import Request
@@ -36,7 +40,8 @@ from newsbot.text.normalize import SITE_TZ
 logger = logging.getLogger(__name__)
 
 #: Request meta keys the spider sets (routing as data).
-ROLE = "newsbot_role"  # "listing", "story" or "topic"
+ROLE = "newsbot_role"  # "feed", "category", "listing", "story" or "topic"
+PUBLISHED_AT = "newsbot_published_at"  # set on a story's response once parsed
 KNOWN_PAGES = "newsbot_known_pages"  # pages of this listing with nothing new
 RECHECK = "newsbot_recheck"
 
@@ -59,8 +64,9 @@ class _Page:
 class IncrementalConfig:
     enabled: bool
     pages_past: int
-    topic_revisit_days: int
     recheck_hours: float
+    since: date | None = None
+    until: date | None = None
 
 
 class IncrementalMiddleware:
@@ -84,20 +90,11 @@ class IncrementalMiddleware:
             self._config = IncrementalConfig(
                 enabled=not getattr(spider, "full_crawl", False),
                 pages_past=settings.getint("NEWSBOT_INCREMENTAL_PAGES_PAST", 0),
-                topic_revisit_days=settings.getint("NEWSBOT_TOPIC_REVISIT_DAYS", 7),
                 recheck_hours=float(getattr(spider, "recheck_hours", 0) or 0),
+                since=getattr(spider, "since", None),
+                until=getattr(spider, "until", None),
             )
         return self._config
-
-    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for output in start:
-            yield output
-        spider = self.crawler.spider
-        if not self.config.enabled or spider is None:
-            return
-        for url in self.state.recent_topics(self.config.topic_revisit_days):
-            self._inc("newsbot/incremental/topics_revisited")
-            yield spider.topic_request(url)  # type: ignore[attr-defined]
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         page = _Page()
@@ -119,15 +116,18 @@ class IncrementalMiddleware:
     # --- decisions ------------------------------------------------------------------------
     def _sort(self, response: Response, output: Any, page: _Page) -> Any:
         """Pass, hold (pagination) or skip one output of a response, noting what it was."""
+        if isinstance(output, Story) and not self._in_window(output.published_at):
+            self._inc("newsbot/window/outside")
+            logger.debug("Outside the date window, not emitted: %s", response.url)
+            response.meta[PUBLISHED_AT] = output.published_at
+            return None
         if isinstance(output, (Story, Rejected)):
             self._remember_story(response, output)
             return output
         if not isinstance(output, Request):
             return output
         role = output.meta.get(ROLE)
-        if role == "topic":
-            self.state.remember_topic(output.url, response.meta.get("newsbot_published_at"))
-        if role == "listing" and response.meta.get(ROLE) in ("listing", "topic"):
+        if role == "listing" and response.meta.get(ROLE) in ("category", "listing", "topic"):
             page.pagination.append(output)
             return None
         if role == "story" and self.config.enabled:
@@ -151,7 +151,8 @@ class IncrementalMiddleware:
         if known_before and self._within_recheck(published_at):
             self._inc("newsbot/incremental/rechecked")
             request.meta[RECHECK] = True
-            return request, True
+            # Not known ground for this run: its listing is walked on to the older stories.
+            return request, False
         self._inc("newsbot/incremental/known_story_skipped")
         logger.debug("Known story, not fetched again: %s", request.url)
         return None, known_before
@@ -168,6 +169,17 @@ class IncrementalMiddleware:
             request.meta[KNOWN_PAGES] = known_pages
             yield request
 
+    def _in_window(self, published_at: str | None) -> bool:
+        """Inside the spider's ``since``/``until`` (both days included; no window: True)."""
+        since, until = self.config.since, self.config.until
+        if since is None and until is None:
+            return True
+        try:
+            day = datetime.fromisoformat(published_at or "").astimezone(SITE_TZ).date()
+        except ValueError:
+            return True  # undated: the parser rejects it with its own reason
+        return (since is None or day >= since) and (until is None or day <= until)
+
     def _within_recheck(self, published_at: str | None) -> bool:
         if not self.config.recheck_hours or not published_at:
             return False
@@ -182,7 +194,7 @@ class IncrementalMiddleware:
         published_at = story.published_at if isinstance(story, Story) else None
         if sid:
             self.state.remember_story_seen(sid, published_at)
-        response.meta["newsbot_published_at"] = published_at
+        response.meta[PUBLISHED_AT] = published_at
 
     def _inc(self, key: str) -> None:
         if self.crawler.stats is not None:

@@ -107,6 +107,11 @@ class StagingMiddleware:
             return
         if not self._releasing:
             self.state.commit()
+        engine = self.crawler.engine
+        if engine is not None and not engine.spider_is_idle():
+            # Another component scheduled more work at this idle (the topic plan): the
+            # release waits for the next one, so its stories are in publication order too.
+            raise DontCloseSpider
         crew = getattr(self.crawler, "newsbot_crew", None)
         if crew is not None:
             verdict = crew.on_idle()

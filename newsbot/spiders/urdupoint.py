@@ -1,6 +1,7 @@
 """The ``urdupoint`` spider: routing only.
 
-Category listings -> story pages -> their "Related Topics" pages -> more story pages.
+RSS feed and category listings -> story pages -> their "Related Topics" pages -> more
+story pages. Listings are walked one page at a time (the next page only).
 What a page contains is decided in ``newsbot.parsing``; what a URL is, in
 ``newsbot.site.urls``. This module only decides which callback a link goes to.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from typing import Any
 
 import scrapy
@@ -28,6 +30,7 @@ from newsbot.downloadermiddlewares.failures import FAILURE_REASON, failure_reaso
 from newsbot.downloadermiddlewares.robotstxt import ForbiddenByRobots
 from newsbot.items import Story
 from newsbot.site.pages.listing import parse_listing
+from newsbot.site.pages.rss import MalformedFeed, parse_feed
 from newsbot.site.pages.story import FieldReport, Rejected, is_challenge, parse_story
 from newsbot.site.urls import Site, bare_host, story_id
 from newsbot.spidermiddlewares.incremental import ROLE
@@ -38,6 +41,8 @@ DEFAULT_BASE_URL = "https://www.urdupoint.com"
 #: The main English sections (nav bar and story URLs of the site).
 DEFAULT_CATEGORIES = ("pakistan", "world", "business", "sports", "technology")
 DEFAULT_MAX_PAGES = 20
+#: The site's feed of its latest stories (REAL), read first by every run.
+FEED_PATH = "/en/sitemap/news.rss"
 STATS_PREFIX = "newsbot"
 #: Example URLs kept per field whose signals disagreed (for the end-of-crawl report).
 DISAGREE_SAMPLES = 5
@@ -60,6 +65,9 @@ class UrdupointSpider(scrapy.Spider):
       full        1/true: a full re-crawl, ignoring what earlier runs fetched
       recheck_hours  fetch again stories published this recently; emit a new
                   version (same article_id, modified_at set) when the body changed
+      since, until   a date window (ISO dates, both ends included): stories published
+                  outside it are not emitted, and a listing stops at a page whose
+                  stories are all older than ``since``
     """
 
     name = "urdupoint"
@@ -78,6 +86,8 @@ class UrdupointSpider(scrapy.Spider):
         max_pages: str | int = DEFAULT_MAX_PAGES,
         full: str | bool = False,
         recheck_hours: str | float = 0,
+        since: str | None = None,
+        until: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -89,6 +99,12 @@ class UrdupointSpider(scrapy.Spider):
         self.max_pages = _parse_positive_int("max_pages", max_pages)
         self.full_crawl = _parse_bool("full", full)
         self.recheck_hours = _parse_hours("recheck_hours", recheck_hours)
+        self.since = _parse_date("since", since)
+        self.until = _parse_date("until", until)
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(
+                f"urdupoint: bad argument since: {self.since} is after until {self.until}"
+            )
         self.allowed_domains = [bare_host(self.site.host)]
         # Circuit breaker of the browser retry of empty bodies (see ``_retry_in_browser``).
         self._browser_misses = 0
@@ -96,12 +112,40 @@ class UrdupointSpider(scrapy.Spider):
 
     # --- routing ------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # The cheapest fresh sources first: the feed, then each category's first page.
+        yield scrapy.Request(
+            self.site.url(FEED_PATH),
+            callback=self.parse_feed,
+            errback=self.on_error,
+            meta={ROLE: "feed"},
+        )
         for slug in self.categories:
             url = self.site.url(f"/en/news/{slug}.html")
             yield self._listing_request(url, "category", 1, role="category")
 
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """The RSS feed: its entries routed like listing cards; a broken feed is one warning."""
+        self._inc("pages/feed")
+        try:
+            links = parse_feed(response, self.site)
+        except MalformedFeed as exc:
+            self._inc("feed/malformed")
+            logger.warning("Malformed feed %s: %s; going on with the listings", response.url, exc)
+            return
+        if links.ignored:
+            self._inc("feed/ignored_entries")
+            logger.info(
+                "Feed %s: %d entries not stories of this site, ignored", response.url, links.ignored
+            )
+        for url in links.stories:
+            yield self.story_request(url)
+
     def parse_listing(self, response: Response, kind: str, page: int) -> Iterator[scrapy.Request]:
-        """A category or topic page: its stories, then its next pages up to ``max_pages``."""
+        """A category or topic page: its stories, then its next page (one), up to ``max_pages``.
+
+        Page 1 links many page numbers; only the next one is followed, and the incremental
+        middleware follows it only while this page held something new.
+        """
         self._inc(f"pages/{kind}")
         links = parse_listing(response, self.site)
         if not links.stories:
@@ -111,10 +155,13 @@ class UrdupointSpider(scrapy.Spider):
             links.stories, self.config.max_links_per_listing, "listing_links", response.url
         ):
             yield self.story_request(url)
-        for link in links.pages:
-            number = link.number or page + 1
-            if 1 < number <= self.max_pages:
-                yield self._listing_request(link.url, kind, number, role="listing")
+        if self.since and links.newest and links.newest < self.since:
+            self._inc("window/listing_stopped")
+            logger.debug("Listing older than since=%s, stopped at %s", self.since, response.url)
+            return
+        link = links.next_page(page)
+        if link is not None and page + 1 <= self.max_pages:
+            yield self._listing_request(link.url, kind, page + 1, role="listing")
 
     def parse_story(self, response: Response) -> Iterator[Story | Rejected | scrapy.Request]:
         """A story page: its item (or the reason it has none), then its Related Topics."""
@@ -310,6 +357,19 @@ def _parse_hours(name: str, value: str | float) -> float:
     if hours < 0:
         raise ValueError(f"urdupoint: bad argument {name}: must be 0 or more, got {hours}")
     return hours
+
+
+def _parse_date(name: str, value: str | date | None) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(
+            f"urdupoint: bad argument {name}: {value!r} is not an ISO date (YYYY-MM-DD)"
+        ) from None
 
 
 def _parse_positive_int(name: str, value: str | int) -> int:

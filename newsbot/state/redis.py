@@ -85,6 +85,7 @@ from newsbot.text.fingerprints import (
     unpack_sketch,
     unpack_tokens,
 )
+from newsbot.topic_policy import TopicHistory
 
 #: Members handed to one pruning script call: short enough not to block the server.
 PRUNE_CHUNK = 500
@@ -365,6 +366,11 @@ class _Keys:
         self.para_seen = f"{namespace}:para:seen"
         self.seen = f"{namespace}:seen"
         self.topics = f"{namespace}:topics"
+        # The topic policy's history: one hash per field, url -> integer.
+        self.topic_fields = {
+            name: f"{namespace}:topic:{name}"
+            for name in ("named", "yielded", "visits", "first_run", "last_named", "last_visit")
+        }
         self.meta = f"{namespace}:meta"
 
 
@@ -653,6 +659,63 @@ class RedisStateStore:
             return []
         low, _ = _window(newest, days)
         return sorted(url for url, last in topics.items() if last >= low)
+
+    # --- the topic revisit policy's memory (topic_policy.py) -----------------------------
+    def topic_run(self) -> int:
+        """How many runs planned topic visits so far (the policy's clock)."""
+        return int(self.client.hget(self.keys.meta, "topic_run") or 0)
+
+    def begin_topic_run(self) -> int:
+        """Count one more planning run; its number."""
+        return int(self.client.hincrby(self.keys.meta, "topic_run", 1))
+
+    def topic_named(self, url: str, published_at: str | None, run: int) -> None:
+        """A story (published ``published_at``) named this topic, in run ``run``."""
+        self.remember_topic(url, published_at)
+        fields = self.keys.topic_fields
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hincrby(fields["named"], url, 1)
+        pipe.hsetnx(fields["first_run"], url, run)
+        pipe.hset(fields["last_named"], url, run)
+        pipe.execute()
+
+    def topic_visited(self, url: str, run: int, yielded: int, first_page: bool) -> None:
+        """A page of this topic was crawled in run ``run``, leading to ``yielded`` new stories."""
+        fields = self.keys.topic_fields
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hincrby(fields["yielded"], url, yielded)
+        pipe.hincrby(fields["visits"], url, int(first_page))
+        pipe.hsetnx(fields["first_run"], url, run)
+        pipe.hset(fields["last_visit"], url, run)
+        pipe.execute()
+
+    def topic_histories(self, days: int) -> list[TopicHistory]:
+        """Every topic named by a story published within ``days`` of the newest one."""
+        urls = self.recent_topics(days)
+        if not urls:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        names = ("named", "yielded", "visits", "first_run", "last_named", "last_visit")
+        for name in names:
+            pipe.hmget(self.keys.topic_fields[name], urls)
+        columns = dict(zip(names, pipe.execute(), strict=True))
+
+        def number(name: str, i: int) -> int | None:
+            value = columns[name][i]
+            return None if value is None else int(value)
+
+        return [
+            TopicHistory(
+                url,
+                named=number("named", i) or 0,
+                yielded=number("yielded", i) or 0,
+                visits=number("visits", i) or 0,
+                first_run=number("first_run", i) or 0,
+                last_named_run=number("last_named", i) or 0,
+                last_visit_run=number("last_visit", i),
+            )
+            for i, url in enumerate(urls)
+        ]
 
     # --- staging ------------------------------------------------------------------------
     def stage(self, item: Story) -> bool:

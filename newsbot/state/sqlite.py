@@ -14,7 +14,9 @@ keyed by spider, not by run, so scheduled runs continue each other. It holds:
 - ``frontier``: the current crawl's requests, pending or done (``frontier.py``): what
   a killed crawl resumes from.
 - ``seen_stories`` and ``topics``: every story page fetched (with its date) and every
-  topic page linked, for incremental re-crawls (``incremental.py``).
+  topic page linked, for incremental re-crawls (``incremental.py``); per topic, its
+  history for the revisit policy (``topic_policy.py``): stories naming it, new stories
+  its pages led to, visits, and in which runs it was first named, last named, last visited.
 - ``meta``: whether a crawl is in progress, and how much of the feed is accounted for.
 
 Writes are batched: committed every ``COMMIT_EVERY`` changes and when the crawl
@@ -55,6 +57,7 @@ from newsbot.text.fingerprints import (
     unpack_sketch,
     unpack_tokens,
 )
+from newsbot.topic_policy import TopicHistory
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS staged (
@@ -102,7 +105,13 @@ CREATE TABLE IF NOT EXISTS seen_stories (
 );
 CREATE TABLE IF NOT EXISTS topics (
     url TEXT PRIMARY KEY,
-    last_published TEXT NOT NULL
+    last_published TEXT NOT NULL,
+    named INTEGER NOT NULL DEFAULT 0,
+    yielded INTEGER NOT NULL DEFAULT 0,
+    visits INTEGER NOT NULL DEFAULT 0,
+    first_run INTEGER,
+    last_named_run INTEGER NOT NULL DEFAULT 0,
+    last_visit_run INTEGER
 );
 CREATE TABLE IF NOT EXISTS paragraphs (
     hash INTEGER PRIMARY KEY,
@@ -165,6 +174,10 @@ class StateStore:
 
     def _migrate(self) -> None:
         """Bring a state file written by an older version to this schema."""
+        topics = [row[1] for row in self.db.execute("PRAGMA table_info(topics)")]
+        for column, kind in TOPIC_HISTORY_COLUMNS:
+            if topics and column not in topics:  # history starts empty: topics wait their turn
+                self.db.execute(f"ALTER TABLE topics ADD COLUMN {column} {kind}")
         recent = [row[1] for row in self.db.execute("PRAGMA table_info(recent)")]
         if recent and "words" not in recent:  # 0: unknown, the length test is skipped
             self.db.execute("ALTER TABLE recent ADD COLUMN words INTEGER NOT NULL DEFAULT 0")
@@ -401,6 +414,55 @@ class StateStore:
         )
         return [url for (url,) in rows]
 
+    # --- the topic revisit policy's memory (topic_policy.py) -----------------------------
+    def topic_run(self) -> int:
+        """How many runs planned topic visits so far (the policy's clock)."""
+        return int(self._get_meta("topic_run") or 0)
+
+    def begin_topic_run(self) -> int:
+        """Count one more planning run; its number."""
+        run = self.topic_run() + 1
+        self._set_meta("topic_run", str(run))
+        self._changed()
+        return run
+
+    def topic_named(self, url: str, published_at: str | None, run: int) -> None:
+        """A story (published ``published_at``) named this topic, in run ``run``."""
+        self.db.execute(
+            "INSERT INTO topics (url, last_published, named, first_run, last_named_run) "
+            "VALUES (?, ?, 1, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+            "last_published = MAX(last_published, excluded.last_published), "
+            "named = named + 1, first_run = COALESCE(first_run, excluded.first_run), "
+            "last_named_run = MAX(last_named_run, excluded.last_named_run)",
+            (url, published_at or "", run, run),
+        )
+        self._changed()
+
+    def topic_visited(self, url: str, run: int, yielded: int, first_page: bool) -> None:
+        """A page of this topic was crawled in run ``run``, leading to ``yielded`` new stories."""
+        self.db.execute(
+            "INSERT INTO topics (url, last_published, yielded, visits, first_run, last_visit_run) "
+            "VALUES (?, '', ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+            "yielded = yielded + excluded.yielded, visits = visits + excluded.visits, "
+            "first_run = COALESCE(first_run, excluded.first_run), "
+            "last_visit_run = excluded.last_visit_run",
+            (url, yielded, int(first_page), run, run),
+        )
+        self._changed()
+
+    def topic_histories(self, days: int) -> list[TopicHistory]:
+        """Every topic named by a story published within ``days`` of the newest one."""
+        newest = self.db.execute("SELECT MAX(last_published) FROM topics").fetchone()[0]
+        if not newest:
+            return []
+        low, _ = _window(newest, days)
+        rows = self.db.execute(
+            "SELECT url, named, yielded, visits, COALESCE(first_run, 0), last_named_run, "
+            "last_visit_run FROM topics WHERE last_published >= ? ORDER BY url",
+            (low,),
+        )
+        return [TopicHistory(*row) for row in rows]
+
     def retire_body(self, article_id: str) -> None:
         """Before a new version of a story is remembered, forget its old text."""
         self.db.execute("DELETE FROM sketch_index WHERE article_id = ?", (int(article_id),))
@@ -618,6 +680,16 @@ class StateStore:
         self.db.execute("DELETE FROM paragraphs WHERE stories = 1 AND last_seen < ?", (cutoff,))
         if not self._releasing:  # a release commits at close, after the feed is on disk
             self.commit()
+
+
+TOPIC_HISTORY_COLUMNS = (
+    ("named", "INTEGER NOT NULL DEFAULT 0"),
+    ("yielded", "INTEGER NOT NULL DEFAULT 0"),
+    ("visits", "INTEGER NOT NULL DEFAULT 0"),
+    ("first_run", "INTEGER"),
+    ("last_named_run", "INTEGER NOT NULL DEFAULT 0"),
+    ("last_visit_run", "INTEGER"),
+)
 
 
 def _window(published_at: str | None, days: int) -> tuple[str, str]:
