@@ -43,6 +43,11 @@ logger = logging.getLogger(__name__)
 ROLE = "newsbot_role"  # "feed", "category", "listing", "story" or "topic"
 PUBLISHED_AT = "newsbot_published_at"  # set on a story's response once parsed
 KNOWN_PAGES = "newsbot_known_pages"  # pages of this listing with nothing new
+#: On a listing request: stories fetched earlier in this very run are known ground too.
+#: Set on the topic policy's visits (made after the fresh sources were read), and kept
+#: along their pagination: a topic page holding only stories this run already found has
+#: nothing new, and its next page is not fetched.
+RUN_IS_KNOWN = "newsbot_run_is_known"
 RECHECK = "newsbot_recheck"
 
 
@@ -132,13 +137,13 @@ class IncrementalMiddleware:
             return None
         if role == "story" and self.config.enabled:
             page.stories += 1
-            passed, known_before = self._story(output)
+            passed, known_before = self._story(output, response.meta.get(RUN_IS_KNOWN, False))
             page.known += known_before
             return passed
         return output
 
-    def _story(self, request: Request) -> tuple[Request | None, bool]:
-        """Skip a story fetched before; say if an earlier crawl knew it (listing cut)."""
+    def _story(self, request: Request, run_is_known: bool) -> tuple[Request | None, bool]:
+        """Skip a story fetched before; say if it is known ground (listing cut)."""
         sid = story_id(request.url)
         if sid is None:
             return request, False
@@ -147,7 +152,7 @@ class IncrementalMiddleware:
             return request, False
         # Stories this very crawl fetched (before a kill) are skipped but are no sign
         # that the listing reached known ground.
-        known_before = fetched_at < self.state.crawl_started_at()
+        known_before = run_is_known or fetched_at < self.state.crawl_started_at()
         if known_before and self._within_recheck(published_at):
             self._inc("newsbot/incremental/rechecked")
             request.meta[RECHECK] = True
@@ -167,6 +172,8 @@ class IncrementalMiddleware:
             return
         for request in page.pagination:
             request.meta[KNOWN_PAGES] = known_pages
+            if response.meta.get(RUN_IS_KNOWN):
+                request.meta[RUN_IS_KNOWN] = True
             yield request
 
     def _in_window(self, published_at: str | None) -> bool:

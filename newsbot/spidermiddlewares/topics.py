@@ -36,7 +36,7 @@ from scrapy.http import Response
 
 from newsbot.config import TopicPolicyConfig
 from newsbot.site.urls import listing_stem
-from newsbot.spidermiddlewares.incremental import PUBLISHED_AT, ROLE
+from newsbot.spidermiddlewares.incremental import PUBLISHED_AT, ROLE, RUN_IS_KNOWN
 from newsbot.state.sqlite import StateStore
 from newsbot.topic_policy import plan_topics
 
@@ -197,7 +197,10 @@ class TopicPolicyMiddleware:
             self._used += 1
             self._inc("requests")
             self._topics[listing_stem(choice.url)] = choice.url
-            yield spider.topic_request(choice.url)  # type: ignore[attr-defined]
+            request = spider.topic_request(choice.url)  # type: ignore[attr-defined]
+            # Planned after the fresh sources: what this run found is known ground here.
+            request.meta[RUN_IS_KNOWN] = True
+            yield request
 
     @staticmethod
     def _answered(response: Response) -> Iterable[Any]:
