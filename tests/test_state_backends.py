@@ -25,6 +25,7 @@ from newsbot.items import Story
 from newsbot.state.redis import RedisStateStore
 from newsbot.state.sqlite import StateStore
 from newsbot.text.fingerprints import INDEXED_SIZE, StoryPrint, paragraph_hash
+from newsbot.topic_policy import TopicHistory
 
 Store = StateStore | RedisStateStore
 DAY = "2026-01-10T09:00:00+05:00"
@@ -407,6 +408,37 @@ def test_topics_keep_their_latest_date_and_recent_ones_are_listed(store: Store) 
     assert store.recent_topics(3) == [topic.format("cricket")], "cricket kept its latest date"
     store.remember_topic(topic.format("archive"), "2026-01-09T09:00:00+05:00")
     assert topic.format("archive") in store.recent_topics(3)
+
+
+def test_topic_history_for_the_revisit_policy(opened: Callable[[], Store]) -> None:
+    store = opened()
+    topic = "https://www.urdupoint.com/en/topic/{}.html"
+    assert store.topic_run() == 0 and store.topic_histories(7) == []
+    assert store.begin_topic_run() == 1 and store.begin_topic_run() == 2
+    store.topic_named(topic.format("cricket"), "2026-01-10T09:00:00+05:00", 2)
+    store.topic_named(topic.format("cricket"), "2026-01-08T09:00:00+05:00", 3)
+    store.topic_named(topic.format("archive"), "2025-12-01T09:00:00+05:00", 3)
+    store.topic_visited(topic.format("cricket"), 3, yielded=2, first_page=True)
+    store.topic_visited(topic.format("cricket"), 3, yielded=1, first_page=False)  # page 2
+    store.commit()
+    again = opened()  # another connection sees it all
+    assert again.topic_run() == 2
+    assert again.topic_histories(7) == [
+        TopicHistory(
+            topic.format("cricket"),
+            named=2,
+            yielded=3,
+            visits=1,
+            first_run=2,
+            last_named_run=3,
+            last_visit_run=3,
+        )
+    ]
+    assert store.recent_topics(7) == [topic.format("cricket")], "the topics table is shared"
+    never_visited = store.topic_histories(60)[0]
+    assert never_visited.url == topic.format("archive")
+    assert (never_visited.visits, never_visited.last_visit_run) == (0, None)
+    assert never_visited.first_run == 3
 
 
 def test_a_crawl_round_begins_and_finishes(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
