@@ -185,13 +185,13 @@ def simulate(
         if not week_start < story.published <= end:
             continue  # the history (backfilled at hour 0) or not yet published
         group = "listed" if story.on_listing else "topic_only"
-        hour = first_emitted.get(article_id)
-        if hour is None:
+        emitted_at = first_emitted.get(article_id)
+        if emitted_at is None:
             missed[group] += 1
             continue
-        lag = (site.moment(hour) - story.published) / timedelta(hours=1)
+        lag = (site.moment(emitted_at) - story.published) / timedelta(hours=1)
         lags[group].append(round(lag, 3))
-        first_run[group].append(hour == _first_run_after(story.published, week_start))
+        first_run[group].append(emitted_at == _first_run_after(story.published, week_start))
     hourly = [r for r in runs if r["hour"] > 0]
     requests = [r["requests"] for r in hourly]
     summary = {
