@@ -55,6 +55,20 @@ def test_feed_entries_are_routed_like_listing_cards() -> None:
     assert spider.crawler.stats.get_value("newsbot/feed/ignored_entries") == 1
 
 
+def test_feed_entries_keep_to_the_chosen_categories() -> None:
+    body = rss(
+        f"{BASE}/en/pakistan/a-story-2190111.html",
+        f"{BASE}/en/world/b-story-2190112.html",
+        f"{BASE}/en/sports/c-story-2190113.html",
+    )
+    spider = make_spider(categories="pakistan/crime,world")
+    assert [r.url for r in spider.parse_feed(feed(body))] == [
+        f"{BASE}/en/pakistan/a-story-2190111.html",
+        f"{BASE}/en/world/b-story-2190112.html",
+    ]
+    assert len(list(make_spider().parse_feed(feed(body)))) == 3, "all by default"
+
+
 def test_atom_feed_entries_are_read_too() -> None:
     spider = make_spider()
     body = (

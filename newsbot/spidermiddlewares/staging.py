@@ -107,7 +107,7 @@ class StagingMiddleware:
             return
         if not self._releasing:
             self.state.commit()
-        engine = self.crawler.engine
+        engine = self.crawler.engine if self.crawler.crawling else None
         if engine is not None and not engine.spider_is_idle():
             # Another component scheduled more work at this idle (the topic plan): the
             # release waits for the next one, so its stories are in publication order too.

@@ -32,7 +32,7 @@ from newsbot.items import Story
 from newsbot.site.pages.listing import parse_listing
 from newsbot.site.pages.rss import MalformedFeed, parse_feed
 from newsbot.site.pages.story import FieldReport, Rejected, is_challenge, parse_story
-from newsbot.site.urls import Site, bare_host, story_id
+from newsbot.site.urls import Site, bare_host, story_id, story_section
 from newsbot.spidermiddlewares.incremental import ROLE
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,13 @@ class UrdupointSpider(scrapy.Spider):
         except ValueError as exc:
             raise ValueError(f"urdupoint: bad argument base_url: {exc}") from None
         self.categories = _parse_categories(categories)
+        #: Feed entries kept: stories of the chosen categories' sections (all, by default), so
+        #: nodes given their own share of the categories do not all take the whole feed.
+        self.feed_sections = (
+            None
+            if categories is None
+            else frozenset(slug.split("/", 1)[0] for slug in self.categories)
+        )
         self.max_pages = _parse_positive_int("max_pages", max_pages)
         self.full_crawl = _parse_bool("full", full)
         self.recheck_hours = _parse_hours("recheck_hours", recheck_hours)
@@ -138,7 +145,8 @@ class UrdupointSpider(scrapy.Spider):
                 "Feed %s: %d entries not stories of this site, ignored", response.url, links.ignored
             )
         for url in links.stories:
-            yield self.story_request(url)
+            if self.feed_sections is None or story_section(url) in self.feed_sections:
+                yield self.story_request(url)
 
     def parse_listing(self, response: Response, kind: str, page: int) -> Iterator[scrapy.Request]:
         """A category or topic page: its stories, then its next page (one), up to ``max_pages``.
