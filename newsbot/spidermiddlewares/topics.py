@@ -17,7 +17,7 @@ topics a story, thousands of topics a week). Here they are held instead:
 4. Each visit is recorded with the new stories it led to: the topic's own yield, which
    ranks it in later runs.
 
-A full re-crawl (``full=1``) and the first run on a new state (a backfill: no history to
+A full re-crawl (``full=1``) and the first run that finds topics (a backfill: no history to
 rank by, and a topic walk cut by the budget would never be resumed, because later visits
 stop at its known first page) request every topic at once, with no budget.
 Budget, plan and skips are in the stats (``newsbot/topics/...``) and the report.
@@ -55,8 +55,9 @@ class TopicPolicyMiddleware:
         self.state = state
         self.config = config
         self.run = state.topic_run() + 1
-        #: The first run on this state: a backfill, not budgeted.
-        self.initial = self.run == 1
+        #: No topic known yet (a new state, or only runs that found nothing): a backfill,
+        #: not budgeted.
+        self.initial = not state.topic_histories(config.window_days)
         self._planned = False
         self._used = 0
         #: listing stem -> the topic's first-page URL, for its later pages.
