@@ -1,5 +1,4 @@
-"""CLI of the sample site: ``build`` writes it to disk, ``serve`` builds it and serves it."""
-"""CLI: ``build ROOT --base-url URL`` writes the site; ``serve ROOT`` builds and serves it.
+"""CLI of the sample site: ``build`` writes it to disk, ``serve`` builds it and serves it.
 
 ``--scale real`` gives the site at the real site's scale (``scale.py``: 450 stories a day,
 a 10,000-topic vocabulary) as it stood at ``--hour`` of its simulated week.
@@ -26,6 +25,8 @@ same site.
   serve ROOT --port 8000   build for http://127.0.0.1:8000 and serve it on loopback:
                            open http://127.0.0.1:8000/ in a browser, or crawl it
   build ROOT --base-url U  only write the files, for another server (nginx...) at U
+  --scale real --hour H    the site at the real site's scale (450 stories a day, 10,000
+                           topics) as it stood at hour H of a simulated week
 """
 
 
