@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -34,13 +34,11 @@ from newsbot.site.pages.rss import MalformedFeed, parse_feed
 from newsbot.site.pages.story import FieldReport, Rejected, is_challenge, parse_story
 from newsbot.site.urls import Site, bare_host, story_id, story_section
 from newsbot.spidermiddlewares.incremental import ROLE
+from newsbot.spiders import arguments as spider_arguments
+from newsbot.spiders.arguments import DEFAULT_CATEGORIES as DEFAULT_CATEGORIES
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://www.urdupoint.com"
-#: The main English sections (nav bar and story URLs of the site).
-DEFAULT_CATEGORIES = ("pakistan", "world", "business", "sports", "technology")
-DEFAULT_MAX_PAGES = 20
 #: The site's feed of its latest stories (REAL), read first by every run.
 FEED_PATH = "/en/sitemap/news.rss"
 STATS_PREFIX = "newsbot"
@@ -79,43 +77,35 @@ class UrdupointSpider(scrapy.Spider):
         spider.config = NewsbotConfig.from_settings(crawler.settings)
         return spider
 
-    def __init__(
-        self,
-        base_url: str = DEFAULT_BASE_URL,
-        categories: str | None = None,
-        max_pages: str | int = DEFAULT_MAX_PAGES,
-        full: str | bool = False,
-        recheck_hours: str | float = 0,
-        since: str | None = None,
-        until: str | None = None,
-        **kwargs: Any,
-    ):
-        super().__init__(**kwargs)
-        try:
-            self.site = Site.from_base_url(base_url)
-        except ValueError as exc:
-            raise ValueError(f"urdupoint: bad argument base_url: {exc}") from None
-        self.categories = _parse_categories(categories)
+    def __init__(self, **kwargs: Any):
+        # Every argument is declared and checked in one place (and before the crawl, by
+        # the crawl command): an unknown or bad one is an ArgumentError naming it.
+        arguments = self.check_arguments(kwargs)
+        scrapyd = {k: v for k, v in kwargs.items() if k not in type(arguments).model_fields}
+        super().__init__(**scrapyd)
+        self.site = Site.from_base_url(arguments.base_url)
+        self.categories = arguments.categories
+        self.max_pages = arguments.max_pages
+        self.full_crawl = arguments.full
+        self.recheck_hours = arguments.recheck_hours
         #: Feed entries kept: stories of the chosen categories' sections (all, by default), so
         #: nodes given their own share of the categories do not all take the whole feed.
         self.feed_sections = (
             None
-            if categories is None
+            if "categories" not in kwargs
             else frozenset(slug.split("/", 1)[0] for slug in self.categories)
         )
-        self.max_pages = _parse_positive_int("max_pages", max_pages)
-        self.full_crawl = _parse_bool("full", full)
-        self.recheck_hours = _parse_hours("recheck_hours", recheck_hours)
-        self.since = _parse_date("since", since)
-        self.until = _parse_date("until", until)
-        if self.since and self.until and self.since > self.until:
-            raise ValueError(
-                f"urdupoint: bad argument since: {self.since} is after until {self.until}"
-            )
+        self.since = arguments.since
+        self.until = arguments.until
         self.allowed_domains = [bare_host(self.site.host)]
         # Circuit breaker of the browser retry of empty bodies (see ``_retry_in_browser``).
         self._browser_misses = 0
         self._browser_retry_off = False
+
+    @classmethod
+    def check_arguments(cls, given: dict[str, Any]) -> spider_arguments.CrawlArguments:
+        """The parsed arguments, or ``ArgumentError`` naming the first unknown or bad one."""
+        return spider_arguments.check_arguments(cls.name, given)
 
     # --- routing ------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -155,6 +145,8 @@ class UrdupointSpider(scrapy.Spider):
         middleware follows it only while this page held something new.
         """
         self._inc(f"pages/{kind}")
+        if response.meta.get(ROLE) == "category":
+            self._inc("start/ok")
         links = parse_listing(response, self.site)
         if not links.stories:
             self._inc(f"empty_listing/{kind}")
@@ -207,13 +199,18 @@ class UrdupointSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[Rejected]:
         """One clear line and a counter for a story URL that could not be fetched."""
         request = failure.request  # type: ignore[attr-defined]
+        start = request.meta.get(ROLE) == "category"
         if failure.check(HttpError) and is_challenge(failure.value.response):
             # Blocked (ChallengeMiddleware logged it): on record like any other drop.
+            if start:
+                self._inc("start/http_error")
             yield Rejected("challenge", request.url)
             return
         if failure.check(HttpError):
             status = failure.value.response.status
             self._inc(f"errors/http_{status}")
+            if start:  # the fate of a start URL decides the run's exit status
+                self._inc("start/not_found" if status == 404 else "start/http_error")
             logger.warning("HTTP %s for %s", status, request.url)
             if status in DEAD_STATUSES and request.meta.get(ROLE) == "story":
                 # A dead story link, on record; the incremental middleware remembers the
@@ -228,9 +225,14 @@ class UrdupointSpider(scrapy.Spider):
             logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
             yield Rejected("offsite", request.url)  # a hostile page: on record
         elif failure.check(ForbiddenByRobots):
+            if start:
+                self._inc("start/ignored")
             return  # the robots.txt middleware logged and counted it
         else:
             self._inc(f"errors/{type(failure.value).__name__}")
+            if start:  # the fate of a start URL decides the run's exit status
+                ignored = failure.check(IgnoreRequest)
+                self._inc("start/ignored" if ignored else "start/failed")
             reason = request.meta.get(FAILURE_REASON) or failure_reason(failure.value, 0, 0)
             logger.warning("Failed %s: %s", request.url, reason)
         if request.meta.get(EMPTY_BODY_RETRY):
@@ -334,57 +336,3 @@ class UrdupointSpider(scrapy.Spider):
     def _inc(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"{STATS_PREFIX}/{key}")
-
-
-def _parse_categories(value: str | None) -> tuple[str, ...]:
-    if value is None:
-        return DEFAULT_CATEGORIES
-    slugs = tuple(s.strip().strip("/").lower() for s in str(value).split(",") if s.strip())
-    if not slugs:
-        raise ValueError("urdupoint: bad argument categories: give at least one slug")
-    for slug in slugs:
-        if not all(ch.isalnum() or ch in "-_/" for ch in slug):
-            raise ValueError(f"urdupoint: bad argument categories: {slug!r} is not a slug")
-    return slugs
-
-
-def _parse_bool(name: str, value: str | bool) -> bool:
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError(f"urdupoint: bad argument {name}: {value!r} is not true/false")
-
-
-def _parse_hours(name: str, value: str | float) -> float:
-    try:
-        hours = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"urdupoint: bad argument {name}: {value!r} is not a number") from None
-    if hours < 0:
-        raise ValueError(f"urdupoint: bad argument {name}: must be 0 or more, got {hours}")
-    return hours
-
-
-def _parse_date(name: str, value: str | date | None) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(
-            f"urdupoint: bad argument {name}: {value!r} is not an ISO date (YYYY-MM-DD)"
-        ) from None
-
-
-def _parse_positive_int(name: str, value: str | int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"urdupoint: bad argument {name}: {value!r} is not a number") from None
-    if number < 1:
-        raise ValueError(f"urdupoint: bad argument {name}: must be 1 or more, got {number}")
-    return number
