@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrapy.settings import BaseSettings
 from scrapy.utils.conf import closest_scrapy_cfg
+
+from newsbot.alarms import Thresholds
 
 
 def project_path(value: str | os.PathLike[str]) -> Path:
@@ -50,6 +52,13 @@ class NewsbotConfig:
     max_links_per_listing: int = 500
     #: Story pages in a row the browser retry of an empty body did not help, before it stops.
     browser_retry_breaker: int = 5
+    # --- alarms against the site's history (newsbot.alarms, newsbot.baseline) ---
+    report_min_pages: int = 10
+    alarm_first_run_coverage: dict[str, float] = field(default_factory=dict)
+    alarm_coverage_drop: float = 0.3
+    alarm_signal_drop: float = 0.2
+    alarm_drop_rate_rise: float = 0.2
+    baseline_weight: float = 0.3
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> NewsbotConfig:
@@ -66,6 +75,15 @@ class NewsbotConfig:
             max_topics_per_story=settings.getint("NEWSBOT_MAX_TOPICS_PER_STORY", 50),
             max_links_per_listing=settings.getint("NEWSBOT_MAX_LINKS_PER_LISTING", 500),
             browser_retry_breaker=settings.getint("NEWSBOT_BROWSER_RETRY_BREAKER", 5),
+            report_min_pages=settings.getint("NEWSBOT_REPORT_MIN_PAGES", 10),
+            alarm_first_run_coverage={
+                str(name): float(share)
+                for name, share in settings.getdict("NEWSBOT_ALARM_FIRST_RUN_COVERAGE").items()
+            },
+            alarm_coverage_drop=settings.getfloat("NEWSBOT_ALARM_COVERAGE_DROP", 0.3),
+            alarm_signal_drop=settings.getfloat("NEWSBOT_ALARM_SIGNAL_DROP", 0.2),
+            alarm_drop_rate_rise=settings.getfloat("NEWSBOT_ALARM_DROP_RATE_RISE", 0.2),
+            baseline_weight=settings.getfloat("NEWSBOT_BASELINE_WEIGHT", 0.3),
         )
         config.validate()
         return config
@@ -92,6 +110,31 @@ class NewsbotConfig:
             raise ValueError(
                 f"NEWSBOT_CONTACT must be an e-mail address or an http(s) URL, got {self.contact!r}"
             )
+        for name, value in (
+            ("NEWSBOT_ALARM_COVERAGE_DROP", self.alarm_coverage_drop),
+            ("NEWSBOT_ALARM_SIGNAL_DROP", self.alarm_signal_drop),
+            ("NEWSBOT_ALARM_DROP_RATE_RISE", self.alarm_drop_rate_rise),
+            *(
+                (f"NEWSBOT_ALARM_FIRST_RUN_COVERAGE[{key}]", share)
+                for key, share in self.alarm_first_run_coverage.items()
+            ),
+        ):
+            if not 0 <= value <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+        if not 0 < self.baseline_weight <= 1:
+            raise ValueError(
+                f"NEWSBOT_BASELINE_WEIGHT must be in (0, 1], got {self.baseline_weight}"
+            )
+
+    def thresholds(self) -> Thresholds:
+        """The alarms' thresholds (``newsbot.alarms``)."""
+        return Thresholds(
+            min_stories=self.report_min_pages,
+            first_run_coverage=self.alarm_first_run_coverage,
+            coverage_drop=self.alarm_coverage_drop,
+            fallback_rise=self.alarm_signal_drop,
+            drop_rate_rise=self.alarm_drop_rate_rise,
+        )
 
         for name, value in (
             ("NEWSBOT_MAX_TOPICS_PER_STORY", self.max_topics_per_story),

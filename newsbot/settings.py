@@ -114,6 +114,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "newsbot.extensions.drops.DropRecord": 500,
+    # The alarms as monitors, run at close before the report (newsbot/monitors.py).
+    "spidermon.contrib.scrapy.extensions.Spidermon": 505,
     "newsbot.extensions.report.ValidationReport": 510,
     # Each run's report, the index of recent runs, runs.html, and the closing summary.
     "newsbot.extensions.summary.RunSummary": 520,
@@ -188,6 +190,35 @@ NEWSBOT_TOPIC_MAX_WAIT_RUNS = 144
 NEWSBOT_REPORT = "output/%(name)s.report.json"
 NEWSBOT_MIN_FIELD_COVERAGE = 0.95
 NEWSBOT_REPORT_MIN_PAGES = 10
+# Alarms against the site's own history (newsbot/alarms.py): each good run of at least
+# NEWSBOT_REPORT_MIN_PAGES stories teaches a baseline (<state dir>/<spider>.baseline.json,
+# a moving average, this weight for the newest run). An alarm ends the run as
+# site_layout_changed (exit 3) for a story's essentials, else degraded (exit 7), when:
+# a field's coverage falls this far below its usual (first runs: the floors below),
+NEWSBOT_BASELINE_WEIGHT = 0.3
+NEWSBOT_ALARM_COVERAGE_DROP = 0.3
+NEWSBOT_ALARM_FIRST_RUN_COVERAGE = {
+    "url": 0.95, "article_id": 0.95, "title": 0.95, "published_at": 0.95, "body": 0.95,
+    "section": 0.95, "word_count": 0.95, "content_hash": 0.95, "crawled_at": 0.95,
+}  # fmt: skip
+# a field's usual signal (say its byline) fills it on this share fewer story pages,
+NEWSBOT_ALARM_SIGNAL_DROP = 0.2
+# stubs, challenges, not-found pages... rise by this share of the story pages.
+NEWSBOT_ALARM_DROP_RATE_RISE = 0.2
+
+# --- Alerts: the alarms reach a person (Spidermon, newsbot/monitors.py) ---------------
+# Spidermon runs the alarms as monitors at the end of every crawl; when one fails, it runs
+# the actions listed here, each configured by its own SPIDERMON_* settings. For example:
+#   "spidermon.contrib.actions.email.smtp.SendSmtpEmail"  (SPIDERMON_SMTP_HOST, _USER, ...,
+#       SPIDERMON_EMAIL_TO, SPIDERMON_EMAIL_SUBJECT)
+#   "spidermon.contrib.actions.slack.notifiers.SendSlackMessageSpiderFinished"
+#   "spidermon.contrib.actions.telegram.notifiers.SendTelegramMessageSpiderFinished"
+#   "spidermon.contrib.actions.discord.notifiers.SendDiscordMessageSpiderFinished"
+#       (SPIDERMON_DISCORD_WEBHOOK_URL: any HTTP endpoint that takes a JSON POST)
+#   "spidermon.contrib.actions.reports.files.CreateFileReport"  (an HTML page)
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ("newsbot.monitors.CrawlMonitorSuite",)
+NEWSBOT_ALERT_ACTIONS: list[str] = []
 
 
 # --- Scale-out: several processes on one crawl (newsbot/scaleout.py) ----------------
