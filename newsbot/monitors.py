@@ -13,6 +13,7 @@ uses to set the exit status, so an alert and the exit status never disagree.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from scrapy.utils.misc import load_object
@@ -21,6 +22,10 @@ from spidermon import Monitor, MonitorSuite, monitors
 from newsbot import baseline as baselines
 from newsbot.alarms import SEVERITY, Alarm, evaluate
 from newsbot.config import NewsbotConfig
+
+# Spidermon 1.27 logs its results through Spider.log(), deprecated in Scrapy 2.19: one
+# warning per crawl, about Spidermon's code, not ours nor the operator's.
+warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated", module=r"spidermon\.")
 
 #: unittest (under Spidermon) leaves the frames of this module out of a failure's
 #: report: an alarm is one line, "degraded: author filled on 12% ...", not a traceback.

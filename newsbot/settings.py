@@ -219,6 +219,19 @@ NEWSBOT_ALARM_DROP_RATE_RISE = 0.2
 SPIDERMON_ENABLED = True
 SPIDERMON_SPIDER_CLOSE_MONITORS = ("newsbot.monitors.CrawlMonitorSuite",)
 NEWSBOT_ALERT_ACTIONS: list[str] = []
+# What an alert says: the spider, then each failed monitor with its alarms (Spidermon's own
+# templates give only the monitors' names). The same Jinja text for every channel.
+NEWSBOT_ALERT_MESSAGE = (
+    "{{ data.sc_spider_name }} finished with alarms:\n"
+    "{% for r in result.monitors_failed_results %}- {{ r.monitor.name }}: "
+    "{{ (r.error or r.reason or '').strip().splitlines()[-1] | replace('AssertionError: ', '') }}\n"
+    "{% endfor %}See the crawl's report (NEWSBOT_REPORT) and its last log line."
+)
+SPIDERMON_DISCORD_MESSAGE = NEWSBOT_ALERT_MESSAGE
+SPIDERMON_SLACK_MESSAGE = NEWSBOT_ALERT_MESSAGE
+SPIDERMON_TELEGRAM_MESSAGE = NEWSBOT_ALERT_MESSAGE
+SPIDERMON_BODY_TEXT = NEWSBOT_ALERT_MESSAGE
+SPIDERMON_EMAIL_SUBJECT = "newsbot: {{ data.sc_spider_name }} finished with alarms"
 
 
 # --- Scale-out: several processes on one crawl (newsbot/scaleout.py) ----------------
