@@ -17,7 +17,7 @@ import warnings
 from typing import Any
 
 from scrapy.utils.misc import load_object
-from spidermon import Monitor, MonitorSuite, monitors
+from spidermon import Monitor, MonitorSuite, monitors  # type: ignore[import-untyped]
 
 from newsbot import baseline as baselines
 from newsbot.alarms import SEVERITY, Alarm, evaluate
