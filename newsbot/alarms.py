@@ -13,6 +13,8 @@ the exit status), so both always agree.
 Stats read (all counters):
   ``newsbot/start/<ok|not_found|http_error|ignored|failed>``  the fate of each start URL
   ``newsbot/pages/story``          story pages parsed
+  ``newsbot/pages/category``, ``newsbot/empty_listing/category``  category pages, and
+                                   those without a story link
   ``newsbot/coverage/<field>``     emitted stories with the field filled
   ``newsbot/fields/<field>/<signal>``  which signal filled a field (the parser's)
   ``newsbot/dropped/<reason>``     drops by reason
@@ -196,6 +198,22 @@ def fetch_alarms(stats: Mapping[str, Any]) -> list[Alarm]:
     return alarms
 
 
+def listing_alarms(stats: Mapping[str, Any]) -> list[Alarm]:
+    """Are story links still found? Every category page without one is a changed listing."""
+    pages = int(stats.get("newsbot/pages/category", 0) or 0)
+    empty = int(stats.get("newsbot/empty_listing/category", 0) or 0)
+    if pages and empty >= pages:
+        return [
+            Alarm(
+                LAYOUT_CHANGED,
+                "listing",
+                "category_pages",
+                f"no story link found on any of the {pages} category pages",
+            )
+        ]
+    return []
+
+
 def field_alarms(run: Figures, baseline: Figures | None, thresholds: Thresholds) -> list[Alarm]:
     """Is the site read as usual? Each field, each field's signal, each watched drop rate."""
     alarms: list[Alarm] = []
@@ -267,7 +285,8 @@ def evaluate(
     stats: Mapping[str, Any], baseline: Figures | None, thresholds: Thresholds
 ) -> list[Alarm]:
     """Every alarm of a finished run, the most severe first."""
-    alarms = fetch_alarms(stats) + field_alarms(figures(stats), baseline, thresholds)
+    alarms = fetch_alarms(stats) + listing_alarms(stats)
+    alarms += field_alarms(figures(stats), baseline, thresholds)
     return sorted(alarms, key=lambda alarm: SEVERITY.index(alarm.reason))
 
 

@@ -72,6 +72,10 @@ class FieldMonitor(AlarmMonitor):
     def test_every_field_comes_from_its_usual_signal(self) -> None:
         self.assert_no_alarm("signal")
 
+    @monitors.name("Story links found on the category pages")
+    def test_listings_hold_story_links(self) -> None:
+        self.assert_no_alarm("listing")
+
     @monitors.name("Stubs, challenges and not-found pages at their usual rates")
     def test_drop_rates_are_usual(self) -> None:
         self.assert_no_alarm("drop_rate")

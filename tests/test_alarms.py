@@ -63,6 +63,15 @@ def test_story_pages_that_all_answer_errors_are_http_errors() -> None:
     assert [a.reason for a in fetch_alarms(stats)] == ["http_errors"]
 
 
+def test_category_pages_without_any_story_link_are_a_layout_change() -> None:
+    stats = {"newsbot/start/ok": 5, "newsbot/pages/category": 5}
+    stats["newsbot/empty_listing/category"] = 5
+    (alarm,) = evaluate(stats, None, THRESHOLDS)
+    assert (alarm.reason, alarm.check) == ("site_layout_changed", "listing")
+    stats["newsbot/empty_listing/category"] = 4
+    assert evaluate(stats, None, THRESHOLDS) == []
+
+
 def test_a_field_falling_below_its_usual_is_named_with_its_figures() -> None:
     usual = figures(healthy_stats())
     broken = healthy_stats(**{"newsbot/coverage/author": 10})

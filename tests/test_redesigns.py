@@ -71,6 +71,12 @@ CHANGES: dict[str, tuple[Callable[[SampleSite], list[Path]], Callable[[str], str
         ),
     ),
     "listing-cards-class-renamed": (listing_pages, lambda h: h.replace('"txt_box"', '"card"')),
+    "listing-links-in-script": (
+        listing_pages,
+        lambda h: h.replace('<a href="/en/', '<a data-href="/en/').replace(
+            ' href="/en/', ' data-href="/en/'
+        ),
+    ),
 }
 
 
