@@ -29,6 +29,7 @@ SETTINGS = {"NEWSBOT_BROWSER_ENABLED": "False"}
 VOLATILE = ("crawled_at", "content_hash")
 LOUD = {3: "site_layout_changed", 7: "degraded"}
 JSONLD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.S)
+RELATED_TOPICS = re.compile(r'<div class="related_topics[^"]*">.*?</ul></div>', re.S)
 DATELINE = re.compile(r", \(([^()]*?) - \d{1,2}(?:st|nd|rd|th) \w{3}, \d{4} \) :")
 
 
@@ -70,6 +71,7 @@ CHANGES: dict[str, tuple[Callable[[SampleSite], list[Path]], Callable[[str], str
             '<h3 class="sec_title">Related Topics</h3>', '<h2 class="sec_title">Related Topics</h2>'
         ),
     ),
+    "related-topics-removed": (story_pages, lambda h: RELATED_TOPICS.sub("", h)),
     "listing-cards-class-renamed": (listing_pages, lambda h: h.replace('"txt_box"', '"card"')),
     "listing-links-in-script": (
         listing_pages,
@@ -165,3 +167,19 @@ def test_a_body_no_longer_found_is_named_in_the_report(baseline: Path, tmp_path:
     stub = next(a for a in report["alarms"] if a["subject"] == "stub")
     assert stub["check"] == "drop_rate" and len(stub["examples"]) == 3
     assert "dropped as stub" in stub["message"]
+
+
+def test_a_field_lost_beside_its_usual_coverage_is_degraded(baseline: Path, tmp_path: Path) -> None:
+    """Exit 7: stories still written, but a field the site usually gives is gone."""
+    run, _ = crawl_changed("related-topics-removed", baseline, tmp_path)
+    assert run.returncode == 7, run.log[-3000:]
+    report = json.loads((tmp_path / "output" / "urdupoint.report.json").read_text("utf-8"))
+    assert report["finish_reason"] == "degraded" and report["stories_emitted"] > 0
+    alarm = next(a for a in report["alarms"] if a["subject"] == "related_topics")
+    assert alarm["check"] == "coverage" and alarm["value"] == 0.0 and alarm["expected"] > 0.3
+    assert len(alarm["examples"]) == 3
+    assert "Run degraded: related_topics filled on 0% of" in run.log
+    assert run.log.splitlines()[-1].endswith(
+        "Exit status 7 (degraded): stories were written, but a field or a drop rate is far "
+        "from the usual"
+    )
