@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.exitcodes import FINISH_REASONS, ExitCode
+from newsbot.exitcodes import FINISH_REASONS, ExitCode, describe
 from tests.conftest import CrawlRun, SampleSite, _free_port, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +32,7 @@ def report(run: CrawlRun) -> dict:
 def assert_exit(run: CrawlRun, code: ExitCode, *, with_report: bool = True) -> None:
     assert run.returncode == int(code), run.log[-3000:]
     reason = next((r for r, c in FINISH_REASONS.items() if c == code), code.name.lower())
-    assert f"Exit status {int(code)} ({reason}): " in last_line(run), last_line(run)
+    assert last_line(run).endswith(describe(int(code), reason)), last_line(run)
     closing = run.log.split("Closing spider", 1)[-1]
     assert "Traceback" not in closing, closing[-3000:]
     if with_report:
@@ -122,7 +122,7 @@ def test_an_unreachable_redis_is_one_line_naming_it_before_fetching(tmp_path: Pa
 def test_a_healthy_run_says_exit_status_0_last(sample_site: SampleSite, tmp_path: Path) -> None:
     run = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}")
     assert run.returncode == 0, run.log[-3000:]
-    assert "Exit status 0 (finished): " in last_line(run)
+    assert last_line(run).endswith("INFO: exit status 0: the crawl finished")
     written = report(run)
     assert written["exit_status"] == 0 and not written["alarms"]
     baseline = json.loads((tmp_path / "output" / "state" / "urdupoint.baseline.json").read_text())
