@@ -170,3 +170,18 @@ def test_argument_errors_name_the_argument(given: dict, argument: str, text: str
 def test_scrapyd_arguments_are_accepted_and_ignored() -> None:
     parsed = check_arguments("urdupoint", {"_job": "1", "_version": "2", "setting": "X=1"})
     assert parsed.max_pages == 20
+
+
+def test_the_baseline_of_a_redis_crawl_is_one_key_shared_by_the_workers(
+    redis_server: str, redis_namespace: str
+) -> None:
+    from newsbot.baseline import RedisBaseline
+
+    key = f"{redis_namespace}:urdupoint:baseline"
+    first = RedisBaseline(redis_server, key)
+    assert first.load() is None
+    first.save(figures(healthy_stats(**{"newsbot/coverage/author": 80})))
+    other_worker = RedisBaseline(redis_server, key)
+    loaded = other_worker.load()
+    assert loaded is not None and loaded.coverage["author"] == 0.8
+    assert other_worker.runs == 1
