@@ -55,8 +55,8 @@ WATCHED_DROPS = {
     "challenge": DEGRADED,
     "not_html": DEGRADED,
 }
-#: Pseudo-signal of the parser's stats, not a signal (``newsbot/fields/<field>/disagree``).
-NOT_SIGNALS = frozenset({"disagree"})
+#: Keys beside the signals in the parser's stats (``newsbot/fields/<field>/disagree``...).
+NOT_SIGNALS = frozenset({"disagree", "disagree_urls", "invalid"})
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def figures(stats: Mapping[str, Any]) -> Figures:
     for key, value in stats.items():
         if key.startswith("newsbot/fields/") and story_pages:
             name, _, signal = key[len("newsbot/fields/") :].partition("/")
-            if signal and signal not in NOT_SIGNALS:
+            if signal and signal not in NOT_SIGNALS and isinstance(value, int):
                 signals.setdefault(name, {})[signal] = round(int(value) / story_pages, 4)
     drop_rates = {
         reason: round(int(stats.get(f"newsbot/dropped/{reason}", 0)) / story_pages, 4)

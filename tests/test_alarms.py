@@ -28,6 +28,8 @@ def healthy_stats(stories: int = 100, **extra: int) -> dict[str, int]:
         "newsbot/fields/published_at/byline": stories - 10,
         "newsbot/fields/published_at/jsonld": 10,
         "newsbot/fields/author/disagree": 3,
+        "newsbot/fields/author/disagree_urls": ["https://example.com/a-1.html"],
+        "newsbot/fields/image_url/invalid": 1,
     }
     stats.update(extra)
     return stats
