@@ -56,7 +56,7 @@ WATCHED_DROPS = {
     "not_html": DEGRADED,
 }
 #: Keys beside the signals in the parser's stats (``newsbot/fields/<field>/disagree``...).
-NOT_SIGNALS = frozenset({"disagree", "disagree_urls", "invalid"})
+NOT_SIGNALS = frozenset({"disagree", "disagree_urls", "fallback_urls", "invalid"})
 
 
 @dataclass(frozen=True)
@@ -255,9 +255,8 @@ def field_alarms(run: Figures, baseline: Figures | None, thresholds: Thresholds)
                         DEGRADED,
                         "signal",
                         name,
-                        f"{name}: its usual signal {primary} failed on "
-                        f"{usual - share:.0%} more of {run.story_pages} story pages than usual"
-                        f"{instead}",
+                        f"{name}: its usual signal {primary} failed, it read {share:.0%} of "
+                        f"{run.story_pages} story pages (usually {usual:.0%}){instead}",
                         signal=primary,
                         value=share,
                         expected=usual,

@@ -159,7 +159,12 @@ class ValidationReport:
         for alarm in alarms or []:
             problems.append(alarm.message)
             row = alarm.as_dict()
-            row["examples"] = self.examples.get((alarm.check, alarm.subject), [])
+            examples = self.examples.get((alarm.check, alarm.subject), [])
+            if alarm.check == "signal":  # pages read from another signal (the spider's),
+                # else stories left without the field
+                fallback = stats.get(f"newsbot/fields/{alarm.subject}/fallback_urls")
+                examples = list(fallback or self.examples.get(("coverage", alarm.subject), []))
+            row["examples"] = examples[:EXAMPLES]
             alarm_rows.append(row)
         elapsed = float(stats.get("elapsed_time_seconds", 0) or 0)
         return {

@@ -31,7 +31,13 @@ from newsbot.downloadermiddlewares.robotstxt import ForbiddenByRobots
 from newsbot.items import Story
 from newsbot.site.pages.listing import parse_listing
 from newsbot.site.pages.rss import MalformedFeed, parse_feed
-from newsbot.site.pages.story import FieldReport, Rejected, is_challenge, parse_story
+from newsbot.site.pages.story import (
+    SIGNAL_ORDER,
+    FieldReport,
+    Rejected,
+    is_challenge,
+    parse_story,
+)
 from newsbot.site.urls import Site, bare_host, story_id, story_section
 from newsbot.spidermiddlewares.incremental import ROLE
 from newsbot.spiders import arguments as spider_arguments
@@ -313,13 +319,20 @@ class UrdupointSpider(scrapy.Spider):
 
         ``newsbot/fields/<field>/<signal>`` counts where each value came from;
         ``newsbot/fields/<field>/disagree`` counts pages whose signals differed, and
-        ``newsbot/fields/<field>/disagree_urls`` keeps the first few for the report.
+        ``newsbot/fields/<field>/disagree_urls`` keeps the first few for the report;
+        ``newsbot/fields/<field>/fallback_urls`` the first few read from a signal other
+        than the field's first (the examples of the report's "usual signal failed" alarm).
         """
         stats = self.crawler.stats
         if stats is None:
             return
         for name, signal in report.sources.items():
             stats.inc_value(f"{STATS_PREFIX}/fields/{name}/{signal}")
+            if signal != SIGNAL_ORDER.get(name, (signal,))[0]:
+                key = f"{STATS_PREFIX}/fields/{name}/fallback_urls"
+                samples = stats.get_value(key) or []
+                if len(samples) < DISAGREE_SAMPLES:
+                    stats.set_value(key, [*samples, url])
         for name, signals in report.disagreements.items():
             stats.inc_value(f"{STATS_PREFIX}/fields/{name}/disagree")
             samples = stats.get_value(f"{STATS_PREFIX}/fields/{name}/disagree_urls") or []
