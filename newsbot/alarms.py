@@ -236,27 +236,30 @@ def field_alarms(run: Figures, baseline: Figures | None, thresholds: Thresholds)
                         expected=usual,
                     )
                 )
-    if run.story_pages >= thresholds.min_stories and baseline is not None:
+    if baseline is not None:
         for name, usual_signals in baseline.signals.items():
-            if not usual_signals:
+            if not sum(usual_signals.values()):
                 continue
-            # The field's usual (primary) signal is the one that filled it most often.
+            # The field's usual (primary) signal is the one that filled it most often. Judged
+            # among the pages where some signal filled the field: a wire story without an
+            # author is not a failed byline.
             primary = max(usual_signals, key=lambda s: usual_signals[s])
-            usual = usual_signals[primary]
-            share = run.signals.get(name, {}).get(primary, 0.0)
-            if share < usual - thresholds.fallback_rise:
-                others = sorted(
-                    (s for s in run.signals.get(name, {}) if s != primary),
-                    key=lambda s: -run.signals[name][s],
-                )
+            usual = _fallback_share(usual_signals, primary)
+            now = run.signals.get(name, {})
+            filled = round(sum(now.values()) * run.story_pages)
+            if filled < thresholds.min_stories:
+                continue
+            share = _fallback_share(now, primary)
+            if share > usual + thresholds.fallback_rise:
+                others = sorted((s for s in now if s != primary), key=lambda s: -now[s])
                 instead = f"; {others[0]} filled it instead" if others else ""
                 alarms.append(
                     Alarm(
                         DEGRADED,
                         "signal",
                         name,
-                        f"{name}: its usual signal {primary} failed, it read {share:.0%} of "
-                        f"{run.story_pages} story pages (usually {usual:.0%}){instead}",
+                        f"{name}: its usual signal {primary} failed on {share:.0%} of the "
+                        f"{filled} story pages that gave it (usually {usual:.0%}){instead}",
                         signal=primary,
                         value=share,
                         expected=usual,
@@ -278,6 +281,12 @@ def field_alarms(run: Figures, baseline: Figures | None, thresholds: Thresholds)
                     )
                 )
     return alarms
+
+
+def _fallback_share(signals: Mapping[str, float], primary: str) -> float:
+    """The share of a field's values that came from another signal than ``primary``."""
+    total = sum(signals.values())
+    return round(1 - signals.get(primary, 0.0) / total, 4) if total else 0.0
 
 
 def evaluate(

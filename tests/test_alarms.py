@@ -187,3 +187,10 @@ def test_the_baseline_of_a_redis_crawl_is_one_key_shared_by_the_workers(
     loaded = other_worker.load()
     assert loaded is not None and loaded.coverage["author"] == 0.8
     assert other_worker.runs == 1
+
+
+def test_fewer_pages_giving_a_field_is_not_its_signal_failing() -> None:
+    """Fewer bylined stories this hour (more wire stories) is no failed byline."""
+    usual = figures(healthy_stats())
+    fewer = healthy_stats(**{"newsbot/fields/author/byline": 50})
+    assert [a for a in evaluate(fewer, usual, THRESHOLDS) if a.check == "signal"] == []

@@ -175,7 +175,7 @@ def test_a_field_read_from_its_second_signal_is_right_and_flagged_degraded(
     report = json.loads((tmp_path / "output" / "urdupoint.report.json").read_text("utf-8"))
     alarm = next(a for a in report["alarms"] if a["subject"] == field)
     assert (alarm["check"], alarm["signal"]) == ("signal", usual), alarm
-    assert f"its usual signal {usual} failed, it read " in alarm["message"]
+    assert f"its usual signal {usual} failed on 100% of the " in alarm["message"]
     assert f"{instead} filled it instead" in alarm["message"]
     assert len(alarm["examples"]) == 3
     assert all(url.startswith(site.base_url) for url in alarm["examples"])
