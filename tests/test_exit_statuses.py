@@ -169,7 +169,7 @@ def test_a_bad_argument_is_one_line_and_exit_2_before_fetching(
     run = run_crawl(tmp_path, "-a", f"base_url={base}", *args)
     assert_exit(run, ExitCode.BAD_ARGUMENT, with_report=False)
     errors = [entry for entry in run.log.splitlines() if "ERROR" in entry]
-    assert len(errors) == 2 and line in errors[0], errors
+    assert len(errors) == 1 and line in errors[0], errors
     for absent in ("Traceback", "Task exception", "Crawler.stats", "Failed ", "Spider opened"):
         assert absent not in run.log
 

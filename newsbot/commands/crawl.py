@@ -83,8 +83,8 @@ class Command(ScrapyCrawl):
         """Set the exit status and say it as the log's last line, after the run summary:
         Scrapyd shows the status nowhere else."""
         self.exitcode = int(code)
-        level = logging.INFO if code == ExitCode.OK else logging.ERROR
-        logger.log(level, "%s", describe(self.exitcode, reason))
+        # INFO: the line that stopped the run was the ERROR (one per problem).
+        logger.info("%s", describe(self.exitcode, reason))
 
     def _preflight(self, args: list[str], opts: argparse.Namespace) -> ExitCode | None:
         """Checks that need no fetching: the spider's arguments, and Redis when used."""
