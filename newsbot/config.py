@@ -32,6 +32,10 @@ def project_path(value: str | os.PathLike[str]) -> Path:
     return (Path(cfg).parent if cfg else Path.cwd()) / path
 
 
+#: One process, one SQLite file per spider (``RedisAddon`` switches to Redis).
+DEFAULT_STATE_STORE = "newsbot.state.sqlite.SqliteStateStore"
+
+
 @dataclass(frozen=True)
 class NewsbotConfig:
     state_dir: Path
@@ -50,6 +54,8 @@ class NewsbotConfig:
     max_links_per_listing: int = 500
     #: Story pages in a row the browser retry of an empty body did not help, before it stops.
     browser_retry_breaker: int = 5
+    #: The ``StateStore`` class, as a class path (``NEWSBOT_STATE_STORE``).
+    state_store: str = DEFAULT_STATE_STORE
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> NewsbotConfig:
@@ -66,6 +72,7 @@ class NewsbotConfig:
             max_topics_per_story=settings.getint("NEWSBOT_MAX_TOPICS_PER_STORY", 50),
             max_links_per_listing=settings.getint("NEWSBOT_MAX_LINKS_PER_LISTING", 500),
             browser_retry_breaker=settings.getint("NEWSBOT_BROWSER_RETRY_BREAKER", 5),
+            state_store=settings.get("NEWSBOT_STATE_STORE") or DEFAULT_STATE_STORE,
         )
         config.validate()
         return config
