@@ -182,8 +182,9 @@ def release_key(item: Story) -> str:
 
 def release_key_id(key: str | bytes) -> int:
     """The story id at the end of a ``release_key``."""
-    tail = key.rsplit(b"|" if isinstance(key, bytes) else "|", 1)[1]
-    return int(tail)
+    if isinstance(key, bytes):
+        return int(key.rsplit(b"|", 1)[1])
+    return int(key.rsplit("|", 1)[1])
 
 
 def dump_story(item: Story) -> str:

@@ -56,6 +56,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import redis
 from redis.client import Pipeline
@@ -559,7 +560,7 @@ class RedisStateStore(BaseStateStore):
     def crawl_started_at(self) -> str:
         """When the current round began (workers joining it included)."""
         value = self.client.hget(self.keys.meta, "crawl_started_at")
-        return value.decode() if value else ""
+        return _text(value) if value else ""
 
     # --- incremental memory -----------------------------------------------------------
     def story_seen(self, article_id: str) -> tuple[str | None, str | None]:
@@ -567,7 +568,7 @@ class RedisStateStore(BaseStateStore):
         value = self.client.hget(self.keys.seen, str(int(article_id)))
         if value is None:
             return None, None
-        fetched_at, *published_at = value.decode("utf-8").split("\n", 1)
+        fetched_at, *published_at = _text(value).split("\n", 1)
         return fetched_at, published_at[0] if published_at else None
 
     def remember_story_seen(self, article_id: str, published_at: str | None) -> None:
@@ -580,8 +581,7 @@ class RedisStateStore(BaseStateStore):
     def recent_topics(self, days: int) -> list[str]:
         """Topic pages named by stories published within ``days`` of the newest one."""
         topics = {
-            url.decode("utf-8"): last.decode("utf-8")
-            for url, last in self.client.hgetall(self.keys.topics).items()
+            _text(url): _text(last) for url, last in self.client.hgetall(self.keys.topics).items()
         }
         newest = max(topics.values(), default="")
         if not newest:
@@ -641,7 +641,7 @@ class RedisStateStore(BaseStateStore):
             sort_keys = self.client.zrangebylex(self.keys.staged, low, b"+", start=0, num=batch)
             if not sort_keys:
                 return
-            low = b"(" + sort_keys[-1]
+            low = b"(" + _raw(sort_keys[-1])
             ids = [release_key_id(key) for key in sort_keys]
             if self._release is None:
                 items = self.client.hmget(self.keys.staged_item, ids)
@@ -689,7 +689,7 @@ class RedisStateStore(BaseStateStore):
         return [
             ParagraphCount(
                 struct.unpack(">q", reply[i])[0],
-                int(reply[i + 1]),
+                int(float(reply[i + 1])),  # a sorted-set score: "6", never fractional
                 int(reply[i + 2]),
                 bool(reply[i + 3]),
             )
@@ -712,7 +712,8 @@ class RedisStateStore(BaseStateStore):
         """The emitted record in Redis: read ahead with the staged batch in a release."""
         if self._release is not None and article_id in self._release.stored:
             return self._release.stored[article_id]
-        return self.client.hget(self.keys.emitted, str(article_id))
+        record = self.client.hget(self.keys.emitted, str(article_id))
+        return None if record is None else _raw(record)
 
     def emitted_with_body(self, print_: StoryPrint) -> str | None:
         return self._lowest_ids(print_)[0]
@@ -867,11 +868,11 @@ class RedisStateStore(BaseStateStore):
         """
         keys = self.keys
         newest = self.client.zrevrangebylex(keys.recent_order, b"+", b"-", start=0, num=1)
-        newest_date = newest[0].split(b"\0", 1)[0].decode("utf-8") if newest else ""
+        newest_date = _raw(newest[0]).split(b"\0", 1)[0].decode("utf-8") if newest else ""
         if newest_date:
             low, _ = window(newest_date, window_days)
             old = self.client.zrangebylex(keys.recent_order, b"-", b"(" + low.encode("utf-8"))
-            for chunk in _chunks(old):
+            for chunk in _chunks([_raw(member) for member in old]):
                 args: list[bytes | int] = []
                 for member in chunk:
                     article_id = int(member.split(b"\0", 1)[1])
@@ -880,12 +881,22 @@ class RedisStateStore(BaseStateStore):
                     keys=[keys.recent, keys.recent_order, keys.sketch, keys.sketch_of], args=args
                 )
         cutoff = paragraph_memory_cutoff().toordinal()
-        stale = self.client.zrangebyscore(keys.para_seen, "-inf", f"({cutoff}")
+        # Without ``withscores`` the reply is the members alone.
+        stale = cast("list[bytes]", self.client.zrangebyscore(keys.para_seen, "-inf", f"({cutoff}"))
         for chunk in _chunks(stale):
             self._prune_paragraphs(
                 keys=[keys.para_stories, keys.para_edge, keys.para_promo, keys.para_seen],
                 args=[cutoff, *chunk],
             )
+
+
+def _raw(reply: bytes | str) -> bytes:
+    """A reply as bytes (what the client returns: ``decode_responses`` is off)."""
+    return reply if isinstance(reply, bytes) else reply.encode("utf-8")
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8") if isinstance(reply, bytes) else reply
 
 
 def _chunks(members: list[bytes]) -> Iterator[list[bytes]]:

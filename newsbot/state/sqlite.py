@@ -337,7 +337,7 @@ class SqliteStateStore(BaseStateStore):
         return True
 
     def staged_count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM staged").fetchone()[0]
+        return int(self.db.execute("SELECT COUNT(*) FROM staged").fetchone()[0])
 
     def staged_items(self, batch: int = 500) -> Iterator[Story]:
         """Staged stories, oldest publication first (ties: lower id), in batches."""
