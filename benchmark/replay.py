@@ -19,7 +19,7 @@ from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.project import get_project_settings
-from scrapy.utils.test import get_crawler
+from scrapy.utils.test import get_crawler, get_reactor_settings
 
 from newsbot.extensions.state import state_store
 from newsbot.items import Story
@@ -66,6 +66,7 @@ def replay(pages: list[tuple[str, bytes]], base_url: str, state_dir: Path) -> Re
     settings.set("ADDONS", {}, priority="cmdline")
     settings.set("EXTENSIONS_BASE", {}, priority="cmdline")
     settings.set("EXTENSIONS", {"newsbot.extensions.state.StateExtension": 0}, priority="cmdline")
+    settings.update(get_reactor_settings(), priority="cmdline")  # no reactor runs here
     crawler = get_crawler(UrdupointSpider, settings.copy_to_dict())
     state = state_store(crawler)
     pipelines = [
