@@ -460,6 +460,7 @@ class RedisStateStore(BaseStateStore):
         self.redis: redis.Redis | None = redis.Redis.from_url(url)
         self.keys = _Keys(namespace)
         self._release: _Release | None = None
+        self._abandoned = False
         register = self.redis.register_script
         self._stage = register(_LUA_STAGE)
         self._unstage = register(_LUA_UNSTAGE)
@@ -513,10 +514,21 @@ class RedisStateStore(BaseStateStore):
         if self._release is None:
             self._release = _Release(self.client.pipeline(transaction=True))
 
+    def abandon_release(self) -> None:
+        """A feed could not be written: discard the release's queued writes at close.
+
+        As in the SQLite store: the feed's offset stays, so the next run reconciles the
+        whole lines the feed got and releases the rest (still staged).
+        """
+        self._abandoned = self._release is not None
+
     def close(self) -> None:
         if self.redis is None:
             return
-        if self._release is None:
+        if self._abandoned and self._release is not None:
+            self._release.pipe.reset()
+            self._release = None
+        elif self._release is None:
             self._sync_feed(self.redis)
         else:
             self.commit()

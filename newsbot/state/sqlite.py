@@ -29,7 +29,7 @@ next start (``reconcile_feed``).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from scrapy.crawler import Crawler
@@ -50,6 +50,7 @@ from newsbot.state.base import (
     synced_size,
     window,
 )
+from newsbot.state.guard import GuardedConnection
 from newsbot.text.fingerprints import (
     INDEXED_SIZE,
     StoryPrint,
@@ -133,13 +134,17 @@ class SqliteStateStore(BaseStateStore):
         super().__init__()
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db: sqlite3.Connection | None = sqlite3.connect(path, isolation_level="DEFERRED")
+        # A write that fails (disk full, damaged file) stops the crawl, never half-commits.
+        self._db: GuardedConnection | None = sqlite3.connect(
+            path, isolation_level="DEFERRED", factory=GuardedConnection
+        )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self._migrate()
         self.db.executescript(SCHEMA)
         self._pending = 0
         self._releasing = False
+        self._abandoned = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SqliteStateStore:
@@ -149,7 +154,7 @@ class SqliteStateStore(BaseStateStore):
         return cls(config.state_path(crawler.spidercls.name))
 
     @property
-    def db(self) -> sqlite3.Connection:
+    def db(self) -> GuardedConnection:
         """The open connection (a closed store fails loudly)."""
         assert self._db is not None, "the state store is closed"
         return self._db
@@ -191,9 +196,29 @@ class SqliteStateStore(BaseStateStore):
             self.commit()
         self._releasing = True
 
+    def abandon_release(self) -> None:
+        """A feed could not be written: keep nothing this release recorded as emitted.
+
+        The feed is the truth. Its writes are rolled back when the store closes (stories
+        still in the pipelines until then are recorded in the meantime, so dedupe stays
+        right), and the feed's offset is not advanced: the next run's ``reconcile_feed``
+        settles the whole lines the feed did get, cuts a torn one, and releases the rest.
+        """
+        self._abandoned = self._releasing
+
+    def on_failure(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback`` with one line naming the file when it cannot be written."""
+        self.db.on_failure = callback
+        if self.db.failure is not None:  # it failed while opening
+            callback(self.db.failure)
+
     def close(self) -> None:
         if self._db is not None:
-            self._sync_feed()
+            if self._abandoned:
+                self._db.rollback()
+                self.mark_stopped()
+            else:
+                self._sync_feed()
             self.commit()
             self._db.close()
             self._db = None
@@ -340,18 +365,26 @@ class SqliteStateStore(BaseStateStore):
         return int(self.db.execute("SELECT COUNT(*) FROM staged").fetchone()[0])
 
     def staged_items(self, batch: int = 500) -> Iterator[Story]:
-        """Staged stories, oldest publication first (ties: lower id), in batches."""
+        """Staged stories, oldest publication first (ties: lower id), in batches.
+
+        A batch is read as keys, each story when its turn comes: a batch of stories
+        near DOWNLOAD_MAXSIZE held at once took the release past 1 GB.
+        """
         last = ""
         while True:
-            rows = self.db.execute(
-                "SELECT sort_key, item FROM staged WHERE sort_key > ? ORDER BY sort_key LIMIT ?",
+            keys = self.db.execute(
+                "SELECT sort_key FROM staged WHERE sort_key > ? ORDER BY sort_key LIMIT ?",
                 (last, batch),
             ).fetchall()
-            if not rows:
+            if not keys:
                 return
-            for sort_key, raw in rows:
+            for (sort_key,) in keys:
                 last = sort_key
-                yield load_story(raw)
+                row = self.db.execute(
+                    "SELECT item FROM staged WHERE sort_key = ?", (sort_key,)
+                ).fetchone()
+                if row is not None:
+                    yield load_story(row[0])
 
     def _unstage_id(self, article_id: int) -> None:
         self.db.execute("DELETE FROM staged WHERE article_id = ?", (article_id,))
