@@ -34,6 +34,10 @@ def project_path(value: str | os.PathLike[str]) -> Path:
     return (Path(cfg).parent if cfg else Path.cwd()) / path
 
 
+#: One process, one SQLite file per spider (``RedisAddon`` switches to Redis).
+DEFAULT_STATE_STORE = "newsbot.state.sqlite.SqliteStateStore"
+
+
 @dataclass(frozen=True)
 class NewsbotConfig:
     state_dir: Path
@@ -59,6 +63,8 @@ class NewsbotConfig:
     alarm_signal_drop: float = 0.2
     alarm_drop_rate_rise: float = 0.2
     baseline_weight: float = 0.3
+    #: The ``StateStore`` class, as a class path (``NEWSBOT_STATE_STORE``).
+    state_store: str = DEFAULT_STATE_STORE
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> NewsbotConfig:
@@ -84,6 +90,7 @@ class NewsbotConfig:
             alarm_signal_drop=settings.getfloat("NEWSBOT_ALARM_SIGNAL_DROP", 0.2),
             alarm_drop_rate_rise=settings.getfloat("NEWSBOT_ALARM_DROP_RATE_RISE", 0.2),
             baseline_weight=settings.getfloat("NEWSBOT_BASELINE_WEIGHT", 0.3),
+            state_store=settings.get("NEWSBOT_STATE_STORE") or DEFAULT_STATE_STORE,
         )
         config.validate()
         return config

@@ -5,8 +5,8 @@ Off unless ``NEWSBOT_REDIS_URL`` is set; then ``RedisAddon`` moves to Redis:
 - the scheduler queue and the request dupefilter (scrapy-redis's, keyed
   ``<prefix>:<spider>:requests`` and ``:dupefilter``; the dupefilter uses the project's
   fingerprints, so a story is fetched once whatever URL links it);
-- the crawler's own memory (``state_redis.RedisStateStore``): staged, emitted and seen
-  stories, topics, templates, boilerplate counts.
+- the crawler's own memory (``NEWSBOT_STATE_STORE`` is ``state.redis.RedisStateStore``):
+  staged, emitted and seen stories, topics, templates, boilerplate counts.
 
 The SQLite frontier is off: the Redis queue is the crawl's frontier.
 
@@ -54,6 +54,8 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from newsbot.addons import default_feed
+from newsbot.extensions.state import state_store
+from newsbot.state.redis import redis_namespace
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +64,6 @@ HEARTBEAT_TTL = 30
 HEARTBEAT_EVERY = 5
 #: The release lock outlives a dead releaser by this many seconds at most.
 RELEASE_LOCK_TTL = 60
-
-
-def redis_namespace(settings: BaseSettings, spider_name: str) -> str:
-    """``<NEWSBOT_REDIS_PREFIX>:<spider>``: every key of one spider's crawl starts with it."""
-    return f"{settings.get('NEWSBOT_REDIS_PREFIX') or 'newsbot'}:{spider_name}"
 
 
 class RedisAddon:
@@ -95,6 +92,7 @@ class RedisAddon:
             "SCHEDULER_PERSIST": True,  # never let one worker flush the shared queue
             "SCHEDULER_FLUSH_ON_START": False,
             "NEWSBOT_FRONTIER_ENABLED": False,  # the Redis queue is the frontier
+            "NEWSBOT_STATE_STORE": "newsbot.state.redis.RedisStateStore",
         }.items():
             settings.set(name, value, priority=max(priority, settings.getpriority(name) or 0))
         extensions = settings.getdict("EXTENSIONS")
@@ -251,9 +249,7 @@ class Crew:
 
     # --- lifecycle ----------------------------------------------------------------------
     def spider_opened(self, spider: Spider) -> None:
-        from newsbot.state.sqlite import StateStore
-
-        state = StateStore.for_crawler(self.crawler)
+        state = state_store(self.crawler)
         feed = default_feed(self.crawler.settings)
         if feed and str(feed) in self.crawler.settings.getdict("FEEDS"):
             state.watch_feed(feed)  # this machine's feed: settle what a kill left
@@ -324,9 +320,7 @@ class Crew:
 
     def _finish_round(self) -> None:
         """The round's stories are out: forget its requests so the next round starts anew."""
-        from newsbot.state.sqlite import StateStore
-
-        StateStore.for_crawler(self.crawler).finish_crawl()
+        state_store(self.crawler).finish_crawl()
         self.server.delete(self.dupefilter_key, self._release)
         self.releasing = False
         logger.info("Round finished by worker %s", self.worker)

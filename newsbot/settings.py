@@ -113,6 +113,8 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.dedupe.RememberEmitted": 900,
 }
 EXTENSIONS = {
+    # owns the crawl's state store (NEWSBOT_STATE_STORE): opens it, closes it at the end
+    "newsbot.extensions.state.StateExtension": 100,
     "newsbot.extensions.drops.DropRecord": 500,
     # The alarms as monitors, run at close before the report (newsbot/monitors.py).
     "spidermon.contrib.scrapy.extensions.Spidermon": 505,
@@ -128,7 +130,10 @@ EXTENSIONS = {
 # spider in this directory, shared by every run of that spider. Relative paths here
 # (state, feeds, reports) are taken from the project root, where scrapy.cfg is
 # (under Scrapyd, which has none: its current directory).
+# The store's class is NEWSBOT_STATE_STORE (Redis mode sets
+# newsbot.state.redis.RedisStateStore).
 NEWSBOT_STATE_DIR = "output/state"
+NEWSBOT_STATE_STORE = "newsbot.state.sqlite.SqliteStateStore"
 # Every dropped story with its reason (%(name)s is the spider's name).
 NEWSBOT_DROPPED_FEED = "output/%(name)s.dropped.jsonl"
 # Stories with fewer words are stubs (video-only pages).

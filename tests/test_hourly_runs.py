@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.state.sqlite import StateStore
+from newsbot.state.sqlite import SqliteStateStore
 from tests.conftest import SampleSite, build_and_serve, read_jsonl, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -81,7 +81,7 @@ def test_a_date_window_emits_only_its_stories_and_records_no_others(
 
     # Stories outside the window were neither recorded as emitted nor remembered as
     # fetched: a later run without the window still fetches and emits them.
-    state = StateStore(tmp_path / "output" / "state" / "urdupoint.sqlite3")
+    state = SqliteStateStore(tmp_path / "output" / "state" / "urdupoint.sqlite3")
     try:
         outside = truth_ids - {row["article_id"] for row in emitted}
         assert outside

@@ -14,8 +14,9 @@ from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.drops import StoryDropped
+from newsbot.extensions.state import state_store
 from newsbot.items import Story
-from newsbot.state.sqlite import StateStore
+from newsbot.state.base import StateStore
 from newsbot.text.fingerprints import StoryPrint
 from newsbot.text.normalize import SITE_TZ
 
@@ -73,7 +74,7 @@ class DropDuplicates:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropDuplicates:
-        return cls(StateStore.for_crawler(crawler), NewsbotConfig.from_settings(crawler.settings))
+        return cls(state_store(crawler), NewsbotConfig.from_settings(crawler.settings))
 
     def process_item(self, item: Story) -> Story:
         assert item.article_id is not None
@@ -111,7 +112,7 @@ class RememberEmitted:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RememberEmitted:
         config = NewsbotConfig.from_settings(crawler.settings)
-        return cls(StateStore.for_crawler(crawler), config.near_duplicate_window_days)
+        return cls(state_store(crawler), config.near_duplicate_window_days)
 
     def process_item(self, item: Story) -> Story:
         self.state.remember_emitted(item, story_print(item))

@@ -15,6 +15,9 @@ store keeps the crawl's frontier instead:
 - before anything, stories that a killed run had already written to the feed are
   settled and a torn last line is removed (``StateStore.reconcile_feed``).
 
+It needs a store that keeps a frontier (``state.base.Frontier``: the SQLite store); in
+Redis mode the shared scheduler queue is the frontier, and this middleware is off.
+
 Ctrl-C (with or without ``JOBDIR``) leaves the crawl in progress too: the next run
 continues it (from Scrapy's own queue when ``JOBDIR`` was stopped cleanly). After a
 kill, Scrapy's ``JOBDIR`` queue is stale or torn, so it is discarded. A crawl that
@@ -39,7 +42,8 @@ from scrapy.utils.request import request_from_dict
 
 from newsbot.addons import default_feed
 from newsbot.downloadermiddlewares.challenge import BROWSER_FLAG
-from newsbot.state.sqlite import StateStore
+from newsbot.extensions.state import state_store
+from newsbot.state.base import Frontier
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +97,7 @@ def _is_json(value: Any) -> bool:
 class FrontierMiddleware:
     """Spider middleware: the crawl's requests, pending or done, in the state store."""
 
-    def __init__(self, crawler: Crawler, state: StateStore):
+    def __init__(self, crawler: Crawler, state: Frontier):
         self.crawler = crawler
         self.state = state
         self.fingerprint = crawler.request_fingerprinter.fingerprint  # type: ignore[union-attr]
@@ -107,7 +111,10 @@ class FrontierMiddleware:
     def from_crawler(cls, crawler: Crawler) -> FrontierMiddleware:
         if not crawler.settings.getbool("NEWSBOT_FRONTIER_ENABLED", True):
             raise NotConfigured("NEWSBOT_FRONTIER_ENABLED is off")
-        middleware = cls(crawler, StateStore.for_crawler(crawler))
+        state = state_store(crawler)
+        if not isinstance(state, Frontier):
+            raise NotConfigured(f"{type(state).__name__} keeps no frontier")
+        middleware = cls(crawler, state)
         feed = default_feed(crawler.settings)
         if feed and str(feed) in crawler.settings.getdict("FEEDS"):
             middleware.state.watch_feed(feed)

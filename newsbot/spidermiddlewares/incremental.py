@@ -31,10 +31,11 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from newsbot.extensions.state import state_store
 from newsbot.items import Story
 from newsbot.site.pages.story import Rejected
 from newsbot.site.urls import story_id
-from newsbot.state.sqlite import StateStore
+from newsbot.state.base import StateStore
 from newsbot.text.normalize import SITE_TZ
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class IncrementalMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
-        return cls(crawler, StateStore.for_crawler(crawler))
+        return cls(crawler, state_store(crawler))
 
     @property
     def config(self) -> IncrementalConfig:

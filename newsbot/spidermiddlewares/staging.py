@@ -25,9 +25,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
+from newsbot.extensions.state import state_store
 from newsbot.items import Story
 from newsbot.signals import record_broken
-from newsbot.state.sqlite import StateStore
+from newsbot.state.base import StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class StagingMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StagingMiddleware:
-        middleware = cls(crawler, StateStore.for_crawler(crawler))
+        middleware = cls(crawler, state_store(crawler))
         crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(middleware.record_broken, signal=record_broken)
         return middleware

@@ -35,9 +35,10 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
 from newsbot.config import TopicPolicyConfig
+from newsbot.extensions.state import state_store
 from newsbot.site.urls import listing_stem
 from newsbot.spidermiddlewares.incremental import PUBLISHED_AT, ROLE, RUN_IS_KNOWN
-from newsbot.state.sqlite import StateStore
+from newsbot.state.base import StateStore
 from newsbot.topic_policy import plan_topics
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class TopicPolicyMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TopicPolicyMiddleware:
         config = TopicPolicyConfig.from_settings(crawler.settings)
-        middleware = cls(crawler, StateStore.for_crawler(crawler), config)
+        middleware = cls(crawler, state_store(crawler), config)
         crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         return middleware
