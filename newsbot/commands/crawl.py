@@ -169,7 +169,17 @@ class Command(ScrapyCrawl):
                     int(code),
                 )
                 return code
-        for path in local_feed_paths(self.settings):
+        if feed is None and not self.settings.getdict("FEEDS"):
+            logger.error(
+                "Not crawling: no feed to write the stories to (NEWSBOT_FEED is empty and no "
+                "-o/-O or FEEDS is given); they would be remembered as written and lost "
+                "(exit status %d)",
+                int(code),
+            )
+            return code
+        dropped = NewsbotConfig.from_settings(self.settings).dropped_path(args[0])
+        own = [feed] if feed is not None else []
+        for path in [*own, *local_feed_paths(self.settings), *filter(None, [dropped])]:
             if (problem := check_feed(path)) is not None:
                 logger.error(
                     "Not crawling: cannot open the feed %s: %s (exit status %d)",
