@@ -164,3 +164,17 @@ def test_bad_dates_are_one_line_argument_errors(args: dict[str, str], message: s
 def test_dates_are_parsed() -> None:
     spider = make_spider(since="2026-03-01", until="2026-03-31")
     assert (spider.since, spider.until) == (date(2026, 3, 1), date(2026, 3, 31))
+
+
+def test_relative_feed_links_are_resolved_and_a_huge_feed_is_bounded() -> None:
+    """Found by an adversary: relative entries were dropped as "not stories", and a feed of
+    2,000 entries cost 2,000 requests with no warning (the listings' bound did not apply)."""
+    spider = make_spider()
+    relative = list(spider.parse_feed(feed(rss("/en/pakistan/relative-link-3000101.html"))))
+    assert [r.url for r in relative] == [f"{BASE}/en/pakistan/relative-link-3000101.html"]
+
+    limit = spider.config.max_links_per_listing
+    many = [f"{BASE}/en/world/story-{3100000 + n}.html" for n in range(limit + 100)]
+    out = list(spider.parse_feed(feed(rss(*many))))
+    assert len(out) == limit
+    assert spider.crawler.stats.get_value("newsbot/limits/feed_links") == 1

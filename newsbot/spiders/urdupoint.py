@@ -140,9 +140,15 @@ class UrdupointSpider(scrapy.Spider):
             logger.info(
                 "Feed %s: %d entries not stories of this site, ignored", response.url, links.ignored
             )
-        for url in links.stories:
-            if self.feed_sections is None or story_section(url) in self.feed_sections:
-                yield self.story_request(url)
+        wanted = [
+            url
+            for url in links.stories
+            if self.feed_sections is None or story_section(url) in self.feed_sections
+        ]
+        for url in self._bounded(
+            wanted, self.config.max_links_per_listing, "feed_links", response.url
+        ):
+            yield self.story_request(url)
 
     def parse_listing(self, response: Response, kind: str, page: int) -> Iterator[scrapy.Request]:
         """A category or topic page: its stories, then its next page (one), up to ``max_pages``.

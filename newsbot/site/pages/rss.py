@@ -10,6 +10,7 @@ is not a story URL, is left out. RSS 2.0 ``item/link`` (or ``guid``) and Atom
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 from lxml import etree
 from scrapy.http import Response
@@ -50,7 +51,7 @@ def parse_feed(response: Response, site: Site) -> FeedLinks:
     links = FeedLinks()
     found: dict[str, None] = {}
     for href in hrefs:
-        url = site.normalize(href) if href else None
+        url = site.normalize(urljoin(response.url, href)) if href else None
         if url and page_kind(url) is PageKind.STORY:
             found.setdefault(url)
         else:
