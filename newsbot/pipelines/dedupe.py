@@ -58,8 +58,11 @@ class DropDuplicates:
         self.state = state
         self.config = config
         self.recheck_hours = 0.0
+        self.crawler: Crawler | None = None
 
-    def open_spider(self, spider: object) -> None:
+    def open_spider(self) -> None:
+        """The spider's ``recheck_hours``: known once the spider exists."""
+        spider = self.crawler.spider if self.crawler is not None else None
         self.recheck_hours = float(getattr(spider, "recheck_hours", 0) or 0)
 
     def _rechecked(self, item: Story) -> bool:
@@ -74,7 +77,9 @@ class DropDuplicates:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropDuplicates:
-        return cls(state_store(crawler), NewsbotConfig.from_settings(crawler.settings))
+        pipeline = cls(state_store(crawler), NewsbotConfig.from_settings(crawler.settings))
+        pipeline.crawler = crawler
+        return pipeline
 
     def process_item(self, item: Story) -> Story:
         assert item.article_id is not None
