@@ -6,6 +6,8 @@ Exactly Scrapy's command, plus:
   (``newsbot.exitcodes``: 3 when the site changed its layout, and so on);
 - the log's last line says that status and what it means, after the run summary
   (``extensions/summary.py``);
+- a ``NEWSBOT_*`` setting that does not parse stops the run before anything starts,
+  with one line naming it (exit status 2);
 - one crawl at a time per state file (``newsbot.state.lock``): while a crawl of the
   spider runs on that state, another one logs who holds it and exits with status 4
   without fetching anything;
@@ -30,8 +32,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES
 
-from newsbot.addons import default_feed
-from newsbot.config import NewsbotConfig
+from newsbot.config import ConfigError, NewsbotConfig
 from newsbot.exitcodes import ExitCode, describe, exit_code_for
 from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed, lock_worker_feed
 from newsbot.state.guard import check_state, describe_failure
@@ -44,9 +45,16 @@ STATE_IN_USE_EXIT = ExitCode.STATE_IN_USE
 
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        try:
+            config = NewsbotConfig.from_settings(self.settings)
+        except ConfigError as exc:
+            logger.error("Not crawling: bad setting %s", exc)
+            self.exitcode = int(ExitCode.BAD_ARGUMENT)
+            return
         with ExitStack() as locks:
             try:
-                if (lock := self._lock_state(args)) is not None:
+                if (lock := self._lock_state(args, config)) is not None:
                     locks.callback(lock.close)
             except StateInUse as exc:
                 logger.error(
@@ -57,7 +65,7 @@ class Command(ScrapyCrawl):
                 )
                 self.exitcode = int(STATE_IN_USE_EXIT)
                 return
-            if code := self._check_record(args, locks):
+            if code := self._check_record(args, locks, config):
                 self.exitcode = int(code)
                 return
             self._crawlers: list[Crawler] = []
@@ -70,14 +78,15 @@ class Command(ScrapyCrawl):
         # The log's last line, after the run summary: Scrapyd shows the status nowhere else.
         logger.info("%s", describe(self.exitcode, reason))
 
-    def _lock_state(self, args: list[str]) -> TextIO | None:
+    def _lock_state(self, args: list[str], config: NewsbotConfig) -> TextIO | None:
         """The lock of the spider's state file; None in Redis mode (shared on purpose)."""
-        assert self.settings is not None
-        if len(args) != 1 or self.settings.get("NEWSBOT_REDIS_URL"):
+        if len(args) != 1 or config.redis_url:
             return None  # Scrapy's own usage error for the arguments; Redis: no lock
-        return lock_state(NewsbotConfig.from_settings(self.settings).state_path(args[0]))
+        return lock_state(config.state_path(args[0]))
 
-    def _check_record(self, args: list[str], locks: ExitStack) -> ExitCode | None:
+    def _check_record(
+        self, args: list[str], locks: ExitStack, config: NewsbotConfig
+    ) -> ExitCode | None:
         """Before anything is fetched: the state file is sound, and every feed is ours to write.
 
         Returns the exit status that stops the run, or None. Holds the default feed's
@@ -86,8 +95,8 @@ class Command(ScrapyCrawl):
         assert self.settings is not None
         if len(args) != 1:
             return None
-        if not self.settings.get("NEWSBOT_REDIS_URL"):
-            path = NewsbotConfig.from_settings(self.settings).state_path(args[0])
+        if not config.redis_url:
+            path = config.state_path(args[0])
             if (problem := check_state(path)) is not None:
                 code = ExitCode.STATE_UNUSABLE
                 logger.error(
@@ -97,7 +106,7 @@ class Command(ScrapyCrawl):
                 )
                 return code
         code = ExitCode.FEED_UNWRITABLE
-        if (feed := default_feed(self.settings)) is not None:
+        if (feed := config.feed_path) is not None:
             try:
                 if self._feed_per_worker():
                     lock, path = lock_worker_feed(feed)
@@ -143,7 +152,7 @@ class Command(ScrapyCrawl):
         assert self.settings is not None
         project = SETTINGS_PRIORITIES["project"]
         return (
-            bool(self.settings.get("NEWSBOT_REDIS_URL"))
+            NewsbotConfig.from_settings(self.settings).redis_url is not None
             and (self.settings.getpriority("NEWSBOT_FEED") or 0) <= project
         )
 

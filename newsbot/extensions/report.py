@@ -22,7 +22,9 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from newsbot.config import NewsbotConfig
 from newsbot.items import Story
+from newsbot.keys import DROPPED, ERRORS, PAGES
 from newsbot.signals import report_built
 
 logger = logging.getLogger(__name__)
@@ -46,11 +48,11 @@ class ValidationReport:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidationReport:
-        settings = crawler.settings
+        config = NewsbotConfig.from_crawler(crawler)
         report = cls(
             crawler,
-            settings.getfloat("NEWSBOT_MIN_FIELD_COVERAGE", 0.95),
-            settings.getint("NEWSBOT_REPORT_MIN_PAGES", 10),
+            config.min_field_coverage,
+            config.report_min_pages,
         )
         crawler.signals.connect(report.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(report.spider_closed, signal=signals.spider_closed)
@@ -76,9 +78,9 @@ class ValidationReport:
 
     def build(self, stats: dict[str, Any], reason: str) -> dict[str, Any]:
         """The report as a dict; ``problems`` lists what points at a changed site."""
-        drops = _prefixed(stats, "newsbot/dropped/")
-        errors = _prefixed(stats, "newsbot/errors/")
-        story_pages = int(stats.get("newsbot/pages/story", 0))
+        drops = _prefixed(stats, DROPPED)
+        errors = _prefixed(stats, ERRORS)
+        story_pages = int(stats.get(PAGES + "story", 0))
         problems = []
         required = {}
         for name, drop in REQUIRED.items():

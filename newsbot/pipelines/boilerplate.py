@@ -10,11 +10,11 @@ from newsbot.config import NewsbotConfig
 from newsbot.extensions.drops import StoryDropped
 from newsbot.items import Story
 from newsbot.pipelines.dedupe import story_print
+from newsbot.site.challenge import is_challenge_title
 from newsbot.state.sqlite import StateStore
 from newsbot.text.fingerprints import paragraph_hash
 
 NOT_FOUND_TITLE_RE = re.compile(r"^(page not found|404\b|not found\b)", re.I)
-CHALLENGE_TITLE_RE = re.compile(r"^(just a moment|attention required|checking your browser)", re.I)
 
 
 class DropNonStories:
@@ -24,7 +24,7 @@ class DropNonStories:
         title = item.title or ""
         if NOT_FOUND_TITLE_RE.match(title):
             raise StoryDropped("not_found")
-        if CHALLENGE_TITLE_RE.match(title):
+        if is_challenge_title(title):
             raise StoryDropped("challenge")
         return item
 
@@ -43,7 +43,7 @@ class StripBoilerplate:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StripBoilerplate:
-        config = NewsbotConfig.from_settings(crawler.settings)
+        config = NewsbotConfig.from_crawler(crawler)
         return cls(StateStore.for_crawler(crawler), config.boilerplate_min_stories)
 
     def process_item(self, item: Story) -> Story:
@@ -65,7 +65,7 @@ class DropStubs:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropStubs:
-        return cls(NewsbotConfig.from_settings(crawler.settings).min_words)
+        return cls(NewsbotConfig.from_crawler(crawler).min_words)
 
     def process_item(self, item: Story) -> Story:
         if (item.word_count or 0) < self.min_words:
@@ -86,7 +86,7 @@ class DropTemplates:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropTemplates:
-        config = NewsbotConfig.from_settings(crawler.settings)
+        config = NewsbotConfig.from_crawler(crawler)
         return cls(StateStore.for_crawler(crawler), config.drop_templates)
 
     def process_item(self, item: Story) -> Story:

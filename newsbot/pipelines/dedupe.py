@@ -53,7 +53,7 @@ class DropDuplicates:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropDuplicates:
-        return cls(StateStore.for_crawler(crawler), NewsbotConfig.from_settings(crawler.settings))
+        return cls(StateStore.for_crawler(crawler), NewsbotConfig.from_crawler(crawler))
 
     def process_item(self, item: Story) -> Story:
         assert item.article_id is not None
@@ -88,7 +88,7 @@ class RememberEmitted:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RememberEmitted:
-        config = NewsbotConfig.from_settings(crawler.settings)
+        config = NewsbotConfig.from_crawler(crawler)
         return cls(StateStore.for_crawler(crawler), config.near_duplicate_window_days)
 
     def process_item(self, item: Story) -> Story:

@@ -18,16 +18,18 @@ the state store's ``seen_stories`` and ``topics``, keyed by spider, not by run.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from newsbot.config import NewsbotConfig
 from newsbot.items import Story
+from newsbot.keys import INCREMENTAL, KNOWN_PAGES, PUBLISHED_AT, RECHECK, ROLE, count
 from newsbot.site.pages.story import Rejected
 from newsbot.site.urls import story_id
 from newsbot.state.sqlite import StateStore
@@ -35,10 +37,12 @@ from newsbot.text.normalize import SITE_TZ
 
 logger = logging.getLogger(__name__)
 
-#: Request meta keys the spider sets (routing as data).
-ROLE = "newsbot_role"  # "listing", "story" or "topic"
-KNOWN_PAGES = "newsbot_known_pages"  # pages of this listing with nothing new
-RECHECK = "newsbot_recheck"
+
+@runtime_checkable
+class TopicSpider(Protocol):
+    """A spider that can make the request of a topic page (the revisits go through it)."""
+
+    def topic_request(self, url: str) -> Request: ...
 
 
 @dataclass
@@ -66,25 +70,25 @@ class IncrementalConfig:
 class IncrementalMiddleware:
     """Spider middleware: skip known stories, cut listings at known ground, revisit topics."""
 
-    def __init__(self, crawler: Crawler, state: StateStore):
+    def __init__(self, crawler: Crawler, state: StateStore, config: NewsbotConfig):
         self.crawler = crawler
         self.state = state
+        self.project_config = config
         self._config: IncrementalConfig | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
-        return cls(crawler, StateStore.for_crawler(crawler))
+        return cls(crawler, StateStore.for_crawler(crawler), NewsbotConfig.from_crawler(crawler))
 
     @property
     def config(self) -> IncrementalConfig:
         """Read once, when the spider (and its arguments) exists."""
         if self._config is None:
             spider = self.crawler.spider
-            settings = self.crawler.settings
             self._config = IncrementalConfig(
                 enabled=not getattr(spider, "full_crawl", False),
-                pages_past=settings.getint("NEWSBOT_INCREMENTAL_PAGES_PAST", 0),
-                topic_revisit_days=settings.getint("NEWSBOT_TOPIC_REVISIT_DAYS", 7),
+                pages_past=self.project_config.incremental_pages_past,
+                topic_revisit_days=self.project_config.topic_revisit_days,
                 recheck_hours=float(getattr(spider, "recheck_hours", 0) or 0),
             )
         return self._config
@@ -93,31 +97,31 @@ class IncrementalMiddleware:
         async for output in start:
             yield output
         spider = self.crawler.spider
-        if not self.config.enabled or spider is None:
+        if not self.config.enabled or not isinstance(spider, TopicSpider):
             return
         for url in self.state.recent_topics(self.config.topic_revisit_days):
-            self._inc("newsbot/incremental/topics_revisited")
-            yield spider.topic_request(url)  # type: ignore[attr-defined]
+            count(self.crawler, INCREMENTAL + "topics_revisited")
+            yield spider.topic_request(url)
 
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        page = _Page()
-        for output in result:
-            passed = self._sort(response, output, page)
-            if passed is not None:
-                yield passed
-        yield from self._pagination(response, page)
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        """Pass or skip each output; the listing's pagination last, once its page is judged.
 
-    async def process_spider_output_async(self, response: Response, result: Any) -> Any:
+        One async generator, no sync twin: Scrapy (2.13+) drives the whole chain as
+        async iterables, and a sync method would only be wrapped into one. Nothing here
+        awaits, so it costs no asyncio task of its own.
+        """
         page = _Page()
         async for output in result:
-            passed = self._sort(response, output, page)
+            passed = self._classify(response, output, page)
             if passed is not None:
                 yield passed
         for request in self._pagination(response, page):
             yield request
 
     # --- decisions ------------------------------------------------------------------------
-    def _sort(self, response: Response, output: Any, page: _Page) -> Any:
+    def _classify(self, response: Response, output: Any, page: _Page) -> Any:
         """Pass, hold (pagination) or skip one output of a response, noting what it was."""
         if isinstance(output, (Story, Rejected)):
             self._remember_story(response, output)
@@ -126,7 +130,7 @@ class IncrementalMiddleware:
             return output
         role = output.meta.get(ROLE)
         if role == "topic":
-            self.state.remember_topic(output.url, response.meta.get("newsbot_published_at"))
+            self.state.remember_topic(output.url, response.meta.get(PUBLISHED_AT))
         if role == "listing" and response.meta.get(ROLE) in ("listing", "topic"):
             page.pagination.append(output)
             return None
@@ -149,10 +153,10 @@ class IncrementalMiddleware:
         # that the listing reached known ground.
         known_before = fetched_at < self.state.crawl_started_at()
         if known_before and self._within_recheck(published_at):
-            self._inc("newsbot/incremental/rechecked")
+            count(self.crawler, INCREMENTAL + "rechecked")
             request.meta[RECHECK] = True
             return request, True
-        self._inc("newsbot/incremental/known_story_skipped")
+        count(self.crawler, INCREMENTAL + "known_story_skipped")
         logger.debug("Known story, not fetched again: %s", request.url)
         return None, known_before
 
@@ -161,7 +165,7 @@ class IncrementalMiddleware:
         known_pages = response.meta.get(KNOWN_PAGES, 0) + int(page.all_known)
         if self.config.enabled and known_pages > self.config.pages_past:
             if page.pagination:
-                self._inc("newsbot/incremental/listing_stopped")
+                count(self.crawler, INCREMENTAL + "listing_stopped")
                 logger.debug("Listing reached known stories, stopped at %s", response.url)
             return
         for request in page.pagination:
@@ -182,8 +186,4 @@ class IncrementalMiddleware:
         published_at = story.published_at if isinstance(story, Story) else None
         if sid:
             self.state.remember_story_seen(sid, published_at)
-        response.meta["newsbot_published_at"] = published_at
-
-    def _inc(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
+        response.meta[PUBLISHED_AT] = published_at

@@ -16,10 +16,9 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newsbot.addons import BrowserAddon
 from newsbot.config import NewsbotConfig
 from newsbot.downloadermiddlewares.challenge import (
-    BROWSER_FLAG,
-    EMPTY_BODY_RETRY,
     BrowserLeftSite,
     BrowserRetrySkipped,
     browser_retry_off,
@@ -27,10 +26,11 @@ from newsbot.downloadermiddlewares.challenge import (
 from newsbot.downloadermiddlewares.failures import FAILURE_REASON, failure_reason
 from newsbot.downloadermiddlewares.robotstxt import ForbiddenByRobots
 from newsbot.items import Story
+from newsbot.keys import BROWSER, EMPTY_BODY_RETRY, FIELDS, OWN_META_PREFIX, ROLE, STATS, count
+from newsbot.site.challenge import is_challenge
 from newsbot.site.pages.listing import parse_listing
-from newsbot.site.pages.story import FieldReport, Rejected, is_challenge, parse_story
+from newsbot.site.pages.story import FieldReport, Rejected, parse_story
 from newsbot.site.urls import Site, bare_host, story_id
-from newsbot.spidermiddlewares.incremental import ROLE
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +38,8 @@ DEFAULT_BASE_URL = "https://www.urdupoint.com"
 #: The main English sections (nav bar and story URLs of the site).
 DEFAULT_CATEGORIES = ("pakistan", "world", "business", "sports", "technology")
 DEFAULT_MAX_PAGES = 20
-STATS_PREFIX = "newsbot"
 #: Example URLs kept per field whose signals disagreed (for the end-of-crawl report).
 DISAGREE_SAMPLES = 5
-#: Request meta keys the project sets all start with this (``newsbot_role``, ...).
-OWN_META_PREFIX = "newsbot_"
 #: Above the listings' and stories' own: a browser retry is fetched soon after its page,
 #: so few are queued when the circuit breaker opens.
 BROWSER_RETRY_PRIORITY = 100
@@ -102,10 +99,10 @@ class UrdupointSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response, kind: str, page: int) -> Iterator[scrapy.Request]:
         """A category or topic page: its stories, then its next pages up to ``max_pages``."""
-        self._inc(f"pages/{kind}")
+        count(self.crawler, STATS + f"pages/{kind}")
         links = parse_listing(response, self.site)
         if not links.stories:
-            self._inc(f"empty_listing/{kind}")
+            count(self.crawler, STATS + f"empty_listing/{kind}")
             logger.info("Listing without stories: %s", response.url)
         for url in self._bounded(
             links.stories, self.config.max_links_per_listing, "listing_links", response.url
@@ -118,11 +115,11 @@ class UrdupointSpider(scrapy.Spider):
 
     def parse_story(self, response: Response) -> Iterator[Story | Rejected | scrapy.Request]:
         """A story page: its item (or the reason it has none), then its Related Topics."""
-        self._inc("pages/story")
+        count(self.crawler, STATS + "pages/story")
         try:
             result = parse_story(response, self.site)
         except Exception as exc:  # parse_story never raises for a page; a bug, then
-            self._inc("errors/parse")
+            count(self.crawler, STATS + "errors/parse")
             logger.error("Could not parse %s: %s: %s", response.url, type(exc).__name__, exc)
             yield Rejected("parse_error", response.url)
             return
@@ -135,7 +132,7 @@ class UrdupointSpider(scrapy.Spider):
             request = response.request
             assert request is not None
             yield request.replace(
-                meta={**own, BROWSER_FLAG: True, EMPTY_BODY_RETRY: True},
+                meta={**own, BROWSER: True, EMPTY_BODY_RETRY: True},
                 priority=request.priority + BROWSER_RETRY_PRIORITY,
             )
             return
@@ -158,7 +155,7 @@ class UrdupointSpider(scrapy.Spider):
             return
         if failure.check(HttpError):
             status = failure.value.response.status
-            self._inc(f"errors/http_{status}")
+            count(self.crawler, STATS + f"errors/http_{status}")
             logger.warning("HTTP %s for %s", status, request.url)
             if status in DEAD_STATUSES and request.meta.get(ROLE) == "story":
                 # A dead story link, on record; the incremental middleware remembers the
@@ -169,13 +166,13 @@ class UrdupointSpider(scrapy.Spider):
             yield Rejected("stub", request.url, article_id=story_id(request.url))
             return
         elif failure.check(BrowserLeftSite):
-            self._inc("errors/browser_left_site")
+            count(self.crawler, STATS + "errors/browser_left_site")
             logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
             yield Rejected("offsite", request.url)  # a hostile page: on record
         elif failure.check(ForbiddenByRobots):
             return  # the robots.txt middleware logged and counted it
         else:
-            self._inc(f"errors/{type(failure.value).__name__}")
+            count(self.crawler, STATS + f"errors/{type(failure.value).__name__}")
             reason = request.meta.get(FAILURE_REASON) or failure_reason(failure.value, 0, 0)
             logger.warning("Failed %s: %s", request.url, reason)
         if request.meta.get(EMPTY_BODY_RETRY):
@@ -194,8 +191,8 @@ class UrdupointSpider(scrapy.Spider):
         return (
             not has_body
             and not self._browser_retry_off
-            and not response.meta.get(BROWSER_FLAG)
-            and self.settings.getbool("NEWSBOT_BROWSER_READY")
+            and not response.meta.get(BROWSER)
+            and self._browser_ready()
         )
 
     def _browser_missed(self, url: str) -> None:
@@ -203,10 +200,10 @@ class UrdupointSpider(scrapy.Spider):
         if self._browser_retry_off:
             return
         self._browser_misses += 1
-        self._inc("browser/empty_body_misses")
+        count(self.crawler, STATS + "browser/empty_body_misses")
         if self._browser_misses >= self.config.browser_retry_breaker:
             self._browser_retry_off = True
-            self._inc("browser/retry_breaker_open")
+            count(self.crawler, STATS + "browser/retry_breaker_open")
             self.crawler.signals.send_catch_log(signal=browser_retry_off)
             logger.warning(
                 "The browser found no body on %d story pages in a row (the last %s): "
@@ -219,7 +216,7 @@ class UrdupointSpider(scrapy.Spider):
         """At most ``limit`` links from one page: a hostile page costs no more than that."""
         if len(urls) <= limit:
             return urls
-        self._inc(f"limits/{what}")
+        count(self.crawler, STATS + f"limits/{what}")
         logger.warning(
             "%s links on %s, more than the %d taken (%s); the rest are not followed",
             len(urls),
@@ -262,23 +259,24 @@ class UrdupointSpider(scrapy.Spider):
         if stats is None:
             return
         for name, signal in report.sources.items():
-            stats.inc_value(f"{STATS_PREFIX}/fields/{name}/{signal}")
+            stats.inc_value(f"{FIELDS}{name}/{signal}")
         for name, signals in report.disagreements.items():
-            stats.inc_value(f"{STATS_PREFIX}/fields/{name}/disagree")
-            samples = stats.get_value(f"{STATS_PREFIX}/fields/{name}/disagree_urls") or []
+            stats.inc_value(f"{FIELDS}{name}/disagree")
+            samples = stats.get_value(f"{FIELDS}{name}/disagree_urls") or []
             if len(samples) < DISAGREE_SAMPLES:
                 sample = f"{url} ({', '.join(signals)} differ from {report.sources[name]})"
-                stats.set_value(f"{STATS_PREFIX}/fields/{name}/disagree_urls", [*samples, sample])
+                stats.set_value(f"{FIELDS}{name}/disagree_urls", [*samples, sample])
         for problem in report.problems:
-            stats.inc_value(f"{STATS_PREFIX}/{problem.key}")
+            stats.inc_value(STATS + problem.key)
             if problem.key == "errors/parse":
                 logger.error("%s", problem.message)
             else:
                 logger.warning("%s", problem.message)
 
-    def _inc(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"{STATS_PREFIX}/{key}")
+    def _browser_ready(self) -> bool:
+        """Whether pages can go to the browser: the ``BrowserAddon`` decided it, once."""
+        addon = self.crawler.get_addon(BrowserAddon)
+        return addon is not None and addon.ready
 
 
 def _parse_categories(value: str | None) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""The story page: a response in, an ``Story`` (or the reason there is none) out.
+"""The story page: a response in, a ``Story`` (or the reason there is none) out.
 
 ``StoryPage`` is a page object in the web-poet manner: one method per field, each
 testable on stored HTML without a network. Selectors are named constants; blocks
@@ -20,6 +20,7 @@ from scrapy.http import Response, TextResponse
 
 from newsbot.items import Story
 from newsbot.loaders import StoryLoader, normalize_field
+from newsbot.site.challenge import is_challenge
 from newsbot.site.pages.html import (
     candidate_texts,
     css,
@@ -121,9 +122,6 @@ PLACE_DATE_RE = re.compile(
     r"(?:,?\s+\d{4})?\s*$"
 )
 NOT_FOUND_RE = re.compile(r"\b(page not found|404|not found)\b", re.I)
-CHALLENGE_TITLE_RE = re.compile(r"just a moment|attention required|checking your browser", re.I)
-PAGE_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-CHALLENGE_MARKERS = ("challenge-running", "challenge-form", "cf-challenge", "cf_chl_")
 
 
 @dataclass(frozen=True)
@@ -134,19 +132,6 @@ class Rejected:
     url: str
     title: str | None = None
     article_id: str | None = None
-
-
-def is_challenge(response: Response) -> bool:
-    """A bot-protection interstitial ("Just a moment..."), never a story."""
-    if response.headers.get(b"cf-mitigated", b"").lower() == b"challenge":
-        return True
-    if not isinstance(response, TextResponse):
-        return False
-    head = response.text[:20000]  # plain text search: works on any text answer (JSON too)
-    title = PAGE_TITLE_RE.search(head)
-    if title and CHALLENGE_TITLE_RE.search(title.group(1)):
-        return True
-    return any(marker in head for marker in CHALLENGE_MARKERS) and "<h1" not in head
 
 
 #: Who wins when a field's signals disagree: the first signal of its list that gave a value.

@@ -1,0 +1,54 @@
+"""Request meta keys and stats keys, each defined once.
+
+Components talk to each other through request meta (routing as data: plain JSON
+values, so requests stay serializable for ``JOBDIR``, the frontier and Redis) and
+report through the crawl's stats. Both are strings that several modules must spell
+alike, so they are named here and imported everywhere, never written out.
+"""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+
+# --- Request meta ----------------------------------------------------------------------
+#: Every meta key the project sets starts with this (Scrapy's own keys do not).
+OWN_META_PREFIX = "newsbot_"
+#: What a request is for: ``"category"``, ``"listing"`` (pagination), ``"story"``, ``"topic"``.
+ROLE = "newsbot_role"
+#: Fetch this URL with the browser (a challenge, or a body only JavaScript renders).
+BROWSER = "newsbot_browser"
+#: A story page sent to the browser because its raw HTML had no body (circuit breaker).
+EMPTY_BODY_RETRY = "newsbot_empty_body_retry"
+#: Pages of this listing, so far, that held only known stories (incremental cut).
+KNOWN_PAGES = "newsbot_known_pages"
+#: A known story fetched again to catch an edit (``recheck_hours``).
+RECHECK = "newsbot_recheck"
+#: Set on a story's response: its publication date, for the topics it names.
+PUBLISHED_AT = "newsbot_published_at"
+#: The request stays in this process: never put in a shared (Redis) queue.
+LOCAL = "newsbot_local"
+#: The request that releases the staged stories.
+RELEASE = "newsbot_release"
+#: How many times this request waited for a 429's ``Retry-After``.
+RATE_LIMIT_WAITS = "newsbot_rate_limit_waits"
+
+# --- Stats keys (prefixes end with "/") --------------------------------------------------
+STATS = "newsbot/"
+PAGES = STATS + "pages/"  # story, category, listing, topic pages parsed
+EMPTY_LISTING = STATS + "empty_listing/"
+ERRORS = STATS + "errors/"  # parse, http_<status>, <exception class>
+FIELDS = STATS + "fields/"  # <field>/<signal it came from>, <field>/disagree
+DROPPED = STATS + "dropped/"  # <reason>: every story not written
+STAGED = STATS + "staged"
+BLOCKED_CHALLENGE = STATS + "blocked/challenge"
+BROWSER_STATS = STATS + "browser/"  # challenged, pages
+RATE_LIMITED = STATS + "rate_limited"
+FRONTIER = STATS + "frontier/"  # resumed, duplicate
+INCREMENTAL = STATS + "incremental/"  # known_story_skipped, rechecked, listing_stopped...
+SCALEOUT = STATS + "scaleout/"  # joined, waited
+
+
+def count(crawler: Crawler, key: str, by: int = 1) -> None:
+    """Add ``by`` to the crawl's stats counter ``key`` (a crawler without stats: nothing)."""
+    if crawler.stats is not None:
+        crawler.stats.inc_value(key, by)
