@@ -28,6 +28,7 @@ import logging
 from contextlib import ExitStack
 from typing import TextIO
 
+from scrapy import Spider
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES
@@ -156,7 +157,7 @@ class Command(ScrapyCrawl):
             and (self.settings.getpriority("NEWSBOT_FEED") or 0) <= project
         )
 
-    def _create_crawler(self, spidercls: type | str) -> Crawler:  # type: ignore[override]
+    def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
         crawler = super()._create_crawler(spidercls)
         self._crawlers.append(crawler)
         return crawler

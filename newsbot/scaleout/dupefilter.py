@@ -19,7 +19,7 @@ class StoryDupeFilter(RFPDupeFilter):
 
     @classmethod
     def from_spider(cls, spider: Spider) -> StoryDupeFilter:
-        dupefilter = super().from_spider(spider)
+        dupefilter: StoryDupeFilter = super().from_spider(spider)
         dupefilter.fingerprinter = spider.crawler.request_fingerprinter
         return dupefilter
 

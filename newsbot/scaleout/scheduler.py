@@ -27,7 +27,7 @@ class SharedScheduler(Scheduler):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
-        scheduler = super().from_crawler(crawler)
+        scheduler: SharedScheduler = super().from_crawler(crawler)
         scheduler.persist = True  # never flush the shared queue (see RedisAddon)
         if scheduler.stats is not None:
             scheduler.stats = _StatsWithoutSpider(scheduler.stats)

@@ -22,7 +22,7 @@ CHALLENGE_MARKERS = ("challenge-running", "challenge-form", "cf-challenge", "cf_
 
 def is_challenge(response: Response) -> bool:
     """A bot-protection interstitial ("Just a moment..."), never a story."""
-    if response.headers.get(b"cf-mitigated", b"").lower() == b"challenge":
+    if (response.headers.get(b"cf-mitigated") or b"").lower() == b"challenge":
         return True
     if not isinstance(response, TextResponse):
         return False

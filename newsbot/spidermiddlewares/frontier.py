@@ -154,7 +154,8 @@ class FrontierMiddleware:
         async for output in result:
             if not isinstance(output, Request) or self._admit(output, spider):
                 yield output
-        self.state.frontier_done(self.fingerprint(response.request))
+        if response.request is not None:  # always, for a response Scrapy downloaded
+            self.state.frontier_done(self.fingerprint(response.request))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if reason == "finished":

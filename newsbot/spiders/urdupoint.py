@@ -148,8 +148,9 @@ class UrdupointSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[Rejected]:
         """One clear line and a counter for a story URL that could not be fetched."""
-        request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError) and is_challenge(failure.value.response):
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy, not Twisted
+        error = failure.value
+        if isinstance(error, HttpError) and is_challenge(error.response):
             # Blocked (ChallengeMiddleware logged it): on record like any other drop.
             yield Rejected("challenge", request.url)
             return

@@ -736,9 +736,12 @@ def _flattened_if_too_deep(page: StoryPage, site: Site | None) -> StoryPage:
 
 
 def story_or_rejection(response: Response, site: Site | None = None) -> Story | Rejected:
-    """An ``Story`` for a story page, or ``Rejected`` with the reason it is not one."""
+    """A ``Story`` for a story page, or ``Rejected`` with the reason it is not one."""
     result = parse_story(response, site)
-    return result.item if result.item is not None else result.rejected  # type: ignore[return-value]
+    if result.item is not None:
+        return result.item
+    assert result.rejected is not None  # parse_story gives one or the other
+    return result.rejected
 
 
 def _same(name: str, a: Any, b: Any) -> bool:
@@ -784,7 +787,7 @@ def _byline_handle(line: str) -> str | None:
 
 def _declared_html(response: Response) -> bool:
     """False when the server says the body is something else (PDF, image, JSON...)."""
-    declared = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+    declared = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
     return not declared or declared.startswith(b"text/") or b"html" in declared
 
 
