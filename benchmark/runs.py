@@ -12,13 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.server import BenchServer
-from newsbot import settings as project_settings
 
 REPO = Path(__file__).resolve().parents[1]
-#: The project's extensions and the benchmark's probe: the probe is the benchmark's, so
-#: the runtime's settings never name it; ``-s EXTENSIONS`` replaces the project's value,
-#: hence the project's extensions repeated here.
-PROBE_EXTENSIONS = {**project_settings.EXTENSIONS, "benchmark.probe.BenchProbe": 0}
 #: Politeness off: the benchmark's server is our own, on loopback.
 FAST_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
@@ -125,7 +120,6 @@ def urdupoint_command(
         "NEWSBOT_DROPPED_FEED": str(work / "urdupoint.dropped.jsonl"),
         "NEWSBOT_REPORT": str(work / f"{run}.report.json"),
         "NEWSBOT_BENCH_PROBE": str(probe),
-        "EXTENSIONS": json.dumps(PROBE_EXTENSIONS),
         **(extra or {}),
     }
     command = [
