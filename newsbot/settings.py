@@ -6,7 +6,7 @@
 #     https://docs.scrapy.org/en/latest/topics/settings.html
 #
 # The project's own settings (NEWSBOT_*) are named in comments below, where they
-# belong, but not set here: each has its default, type and check once, in
+# belong, but neither set nor valued here: each has its default, type and check once, in
 # newsbot/config.py, as Scrapy's own settings have theirs in
 # scrapy/settings/default_settings.py. So a NEWSBOT_* value found in the settings
 # is always one the user gave (-s, Scrapyd's setting=), and no default can differ
@@ -38,8 +38,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 
 # Transient failures: retry 5xx and timeouts; 429 waits for its Retry-After first
-# (newsbot/downloadermiddlewares/ratelimit.py, at most NEWSBOT_RETRY_AFTER_MAX seconds,
-# 120 by default).
+# (newsbot/downloadermiddlewares/ratelimit.py, at most NEWSBOT_RETRY_AFTER_MAX seconds).
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
@@ -64,7 +63,7 @@ HTTPCACHE_ENABLED = False
 REQUEST_FINGERPRINTER_CLASS = "newsbot.fingerprinter.StoryIdFingerprinter"
 # The crash-safe frontier (newsbot/spidermiddlewares/frontier.py) is the crawl's
 # dupefilter; Scrapy's own would, after a SIGKILL under JOBDIR, remember requests the frontier lost.
-# NEWSBOT_FRONTIER_ENABLED (True) turns it off only to see Scrapy's own behaviour.
+# NEWSBOT_FRONTIER_ENABLED turns it off only to see Scrapy's own behaviour.
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 # Breadth-first-ish: finish listings before diving into topics of topics.
 DEPTH_PRIORITY = 1
@@ -80,7 +79,7 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 # --- Output ------------------------------------------------------------------------
 # JSON Lines, UTF-8 as text, appended across runs; no empty file when nothing is found.
-# NEWSBOT_FEED (output/urdupoint.jsonl) is written by the DefaultFeed add-on beside any
+# NEWSBOT_FEED is written by the DefaultFeed add-on beside any
 # other feed (-o/-O, Scrapyd's items_dir); `-s NEWSBOT_FEED=` turns it off.
 ADDONS = {
     "newsbot.addons.DefaultFeed": 100,
@@ -125,22 +124,22 @@ EXTENSIONS = {
     "newsbot.extensions.memory.MemoryTrim": 540,
 }
 # The project's settings for these (defaults in newsbot/config.py):
-# - NEWSBOT_STATE_DIR (output/state): the crawler's memory (emitted stories, templates,
-#   boilerplate), one SQLite file per spider, shared by every run of that spider.
-#   Relative paths (state, feeds, reports) are taken from the project root, where
-#   scrapy.cfg is (under Scrapyd, which has none: its current directory);
-# - NEWSBOT_DROPPED_FEED (output/%(name)s.dropped.jsonl): every dropped story, its reason;
-# - NEWSBOT_MIN_WORDS (25): stories with fewer words are stubs (video-only pages);
-# - NEWSBOT_BOILERPLATE_MIN_STORIES (5): a paragraph in more stories is boilerplate;
-# - NEWSBOT_NEAR_DUPLICATE_SIMILARITY (0.9), NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS (14):
+# - NEWSBOT_STATE_DIR: the crawler's memory (emitted stories, templates, boilerplate),
+#   one SQLite file per spider, shared by every run of that spider. Relative paths
+#   (state, feeds, reports) are taken from the project root, where scrapy.cfg is (under
+#   Scrapyd, which has none: its current directory);
+# - NEWSBOT_DROPPED_FEED: every dropped story, its reason;
+# - NEWSBOT_MIN_WORDS: stories with fewer words are stubs (video-only pages);
+# - NEWSBOT_BOILERPLATE_MIN_STORIES: a paragraph in more stories is boilerplate;
+# - NEWSBOT_NEAR_DUPLICATE_SIMILARITY, NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS:
 #   word-level edit similarity from which a body is a near-duplicate, among stories
 #   published within this many days of each other;
-# - NEWSBOT_DROP_TEMPLATES (True): drop daily template stories after the first.
+# - NEWSBOT_DROP_TEMPLATES: drop daily template stories after the first.
 
 
 # --- The browser, only where plain HTTP fails ----------------------------------------
 # Challenged pages ("Just a moment...") go through headless Chromium (scrapy-playwright),
-# wired in by the BrowserAddon when Chromium exists and NEWSBOT_BROWSER_ENABLED (True).
+# wired in by the BrowserAddon when Chromium exists and NEWSBOT_BROWSER_ENABLED is on.
 # NEWSBOT_CHROMIUM_PATH (setting or environment variable), else Debian's /usr/bin/chromium.
 # PLAYWRIGHT_* settings override the add-on's.
 # NEWSBOT_BROWSER_RETRY_BREAKER: a story page whose raw HTML has no body is retried once
@@ -161,25 +160,25 @@ DOWNLOADER_MIDDLEWARES = {
 
 
 # --- Incremental re-crawls ----------------------------------------------------------
-# NEWSBOT_INCREMENTAL_PAGES_PAST (0): a listing is followed until a page holds only known
+# NEWSBOT_INCREMENTAL_PAGES_PAST: a listing is followed until a page holds only known
 # stories, plus this many more such pages (raise it if the site reorders its listings).
-# NEWSBOT_TOPIC_REVISIT_DAYS (7): revisit the first page of topics named by stories
+# NEWSBOT_TOPIC_REVISIT_DAYS: revisit the first page of topics named by stories
 # published within this many days.
 
 
 # --- Noticing a redesign ------------------------------------------------------------
-# The end-of-crawl report (NEWSBOT_REPORT, output/%(name)s.report.json); a required field
-# missing from more than 1 - NEWSBOT_MIN_FIELD_COVERAGE (0.95) of the story pages (at least
-# NEWSBOT_REPORT_MIN_PAGES, 10) ends the crawl as "site_layout_changed", exit status 3.
-# Each run's report is kept in NEWSBOT_STATE_DIR/reports/<spider>/<run>.json, beside the
-# index of recent runs (runs.jsonl) and their page (runs.html); NEWSBOT_REPORT gets a copy
-# of the latest run's report (empty: no copy).
+# The end-of-crawl report; a required field missing from more than
+# 1 - NEWSBOT_MIN_FIELD_COVERAGE of the story pages (at least NEWSBOT_REPORT_MIN_PAGES of
+# them) ends the crawl as "site_layout_changed", exit status 3. Each run's report is kept
+# in NEWSBOT_STATE_DIR/reports/<spider>/<run>.json, beside the index of recent runs
+# (runs.jsonl) and their page (runs.html); NEWSBOT_REPORT gets a copy of the latest run's
+# report (empty: no copy).
 
 
 # --- Scale-out: several processes on one crawl (newsbot/scaleout/) -----------------
 # NEWSBOT_REDIS_URL set to a Redis URL (redis://host:6379/0) shares the scheduler queue,
 # the dupefilter and the crawler's state between processes on any machines (RedisAddon);
-# unset: one process, no server. Keys start with NEWSBOT_REDIS_PREFIX (newsbot):<spider>.
+# unset: one process, no server. Keys start with NEWSBOT_REDIS_PREFIX:<spider>.
 
 
 # --- Logging -----------------------------------------------------------------------

@@ -51,6 +51,19 @@ def test_every_newsbot_setting_has_its_default_in_config_only() -> None:
         assert not reads, f"{path} reads {reads} itself, not through NewsbotConfig"
 
 
+def test_the_readme_gives_the_defaults_config_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSBOT_CHROMIUM_PATH", raising=False)
+    config = NewsbotConfig.from_settings(Settings())
+    by_setting = {
+        f.metadata["setting"]: getattr(config, f.name)
+        for f in NewsbotConfig.__dataclass_fields__.values()
+    }
+    rows = re.findall(r"^\| `(NEWSBOT_[A-Z_]+)` \| `([^`]*)` \|", README.read_text("utf-8"), re.M)
+    assert len(rows) >= 10, "the README's settings table moved"
+    for name, documented in rows:
+        assert documented == str(by_setting[name]), f"README says {name}={documented}"
+
+
 def test_a_bad_setting_is_refused_with_its_name() -> None:
     with pytest.raises(ConfigError, match="NEWSBOT_MIN_WORDS"):
         NewsbotConfig.from_settings(Settings({"NEWSBOT_MIN_WORDS": "many"}))

@@ -33,7 +33,7 @@ scrapy-redis traps handled here:
 - Requests stay serializable: callbacks are spider methods and meta holds plain data.
 
 A worker killed mid-crawl loses the requests it held, at most ``CONCURRENT_REQUESTS``.
-Its heartbeat expires after ``HEARTBEAT_TTL`` seconds and the others stop waiting
+Its heartbeat expires after ``crew.HEARTBEAT_TTL`` seconds and the others stop waiting
 for it. The next round finds those stories again from the listings.
 
 One module a role, as in scrapy-redis:
