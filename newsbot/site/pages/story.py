@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -484,6 +484,10 @@ class StoryPage:
         return None
 
     # --- fields -----------------------------------------------------------------------
+    def _resolve_text(self, name: str) -> str | None:
+        """``_resolve`` for a text field: its normalizers give text or None."""
+        return cast(str | None, self._resolve(name))
+
     def _resolve(self, name: str) -> Any:
         """The field's value: the first signal's that normalizes, by ``SIGNAL_ORDER``.
 
@@ -523,31 +527,31 @@ class StoryPage:
         return self.story_url
 
     def title(self) -> str | None:
-        return self._resolve("title")
+        return self._resolve_text("title")
 
     def summary(self) -> str | None:
-        return self._resolve("summary")
+        return self._resolve_text("summary")
 
     def author(self) -> str | None:
-        return self._resolve("author")
+        return self._resolve_text("author")
 
     def author_handle(self) -> str | None:
-        return self._resolve("author_handle")
+        return self._resolve_text("author_handle")
 
     def published_at(self) -> str | None:
-        return self._resolve("published_at")
+        return self._resolve_text("published_at")
 
     def modified_at(self) -> str | None:
-        return self._resolve("modified_at")
+        return self._resolve_text("modified_at")
 
     def category(self) -> str | None:
-        return self._resolve("category")
+        return self._resolve_text("category")
 
     def dateline_place(self) -> str | None:
-        return self._resolve("dateline_place")
+        return self._resolve_text("dateline_place")
 
     def source_agency(self) -> str | None:
-        return self._resolve("source_agency")
+        return self._resolve_text("source_agency")
 
     def _dateline_place_signals(self) -> list[tuple[str, Any]]:
         return [("dateline", self._dateline_part("place"))]
@@ -606,7 +610,7 @@ class StoryPage:
         return names
 
     def image_url(self) -> str | None:
-        return self._resolve("image_url")
+        return self._resolve_text("image_url")
 
     # --- checks ----------------------------------------------------------------------
     def rejection(self) -> Rejected | None:
@@ -750,7 +754,7 @@ def _same(name: str, a: Any, b: Any) -> bool:
         return str(a)[:16] == str(b)[:16] and str(a)[19:] == str(b)[19:]
     if name in CASELESS:
         return str(a).casefold() == str(b).casefold()
-    return a == b
+    return bool(a == b)
 
 
 def _follows(element: etree._Element, other: etree._Element) -> bool:
