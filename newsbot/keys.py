@@ -29,6 +29,10 @@ PUBLISHED_AT = "newsbot_published_at"
 LOCAL = "newsbot_local"
 #: The request that releases the staged stories.
 RELEASE = "newsbot_release"
+#: Body bytes received by the current download attempt (``failures.py``).
+BYTES_RECEIVED = "newsbot_bytes_received"
+#: Why the download failed, for the errback's log line (``failures.py``).
+FAILURE_REASON = "newsbot_failure"
 #: How many times this request waited for a 429's ``Retry-After``.
 RATE_LIMIT_WAITS = "newsbot_rate_limit_waits"
 

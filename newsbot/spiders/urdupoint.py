@@ -23,10 +23,19 @@ from newsbot.downloadermiddlewares.challenge import (
     BrowserRetrySkipped,
     browser_retry_off,
 )
-from newsbot.downloadermiddlewares.failures import FAILURE_REASON, failure_reason
+from newsbot.downloadermiddlewares.failures import failure_reason
 from newsbot.downloadermiddlewares.robotstxt import ForbiddenByRobots
 from newsbot.items import Story
-from newsbot.keys import BROWSER, EMPTY_BODY_RETRY, FIELDS, OWN_META_PREFIX, ROLE, STATS, count
+from newsbot.keys import (
+    BROWSER,
+    EMPTY_BODY_RETRY,
+    FAILURE_REASON,
+    FIELDS,
+    OWN_META_PREFIX,
+    ROLE,
+    STATS,
+    count,
+)
 from newsbot.site.challenge import is_challenge
 from newsbot.site.pages.listing import parse_listing
 from newsbot.site.pages.story import FieldReport, Rejected, parse_story
@@ -137,7 +146,9 @@ class UrdupointSpider(scrapy.Spider):
             )
             return
         # A rejection goes to the pipelines too, so it is logged and recorded like any drop.
-        yield result.rejected or result.item
+        outcome = result.rejected or result.item
+        if outcome is not None:
+            yield outcome
         topics = self._bounded(
             result.topic_urls, self.config.max_topics_per_story, "story_topics", response.url
         )
@@ -154,27 +165,29 @@ class UrdupointSpider(scrapy.Spider):
             # Blocked (ChallengeMiddleware logged it): on record like any other drop.
             yield Rejected("challenge", request.url)
             return
-        if failure.check(HttpError):
-            status = failure.value.response.status
+        if isinstance(error, HttpError):
+            status = error.response.status
             count(self.crawler, STATS + f"errors/http_{status}")
             logger.warning("HTTP %s for %s", status, request.url)
             if status in DEAD_STATUSES and request.meta.get(ROLE) == "story":
                 # A dead story link, on record; the incremental middleware remembers the
                 # story as seen, so later runs do not fetch it again.
                 yield Rejected("not_found", request.url)
-        elif failure.check(BrowserRetrySkipped):
+        elif isinstance(error, BrowserRetrySkipped):
             # Queued for the browser when the breaker opened: its raw HTML had no body.
             yield Rejected("stub", request.url, article_id=story_id(request.url))
             return
-        elif failure.check(BrowserLeftSite):
+        elif isinstance(error, BrowserLeftSite):
             count(self.crawler, STATS + "errors/browser_left_site")
             logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
             yield Rejected("offsite", request.url)  # a hostile page: on record
-        elif failure.check(ForbiddenByRobots):
+        elif isinstance(error, ForbiddenByRobots):
             return  # the robots.txt middleware logged and counted it
         else:
-            count(self.crawler, STATS + f"errors/{type(failure.value).__name__}")
-            reason = request.meta.get(FAILURE_REASON) or failure_reason(failure.value, 0, 0)
+            count(self.crawler, STATS + f"errors/{type(error).__name__}")
+            reason = request.meta.get(FAILURE_REASON) or (
+                failure_reason(error, 0, 0) if error is not None else "unknown"
+            )
             logger.warning("Failed %s: %s", request.url, reason)
         if request.meta.get(EMPTY_BODY_RETRY):
             self._browser_missed(request.url)  # a browser that fails does not help either
