@@ -14,6 +14,9 @@ It takes about 20 minutes (18 to 23 on a 2-core machine at 20,000 stories) and n
 nginx (``apt-get install nginx-light``; without it a Python server is used and the
 server's figures mean little) and redis-server for the two-worker run. The README
 quotes the results kept in ``docs/benchmark/``: ``--out docs/benchmark`` replaces them.
+
+``python -m benchmark freshness`` replays a simulated week of hourly runs instead
+(``freshness.py``).
 """
 
 from __future__ import annotations
@@ -56,6 +59,11 @@ DESCRIPTION = (__doc__ or "").replace("``", "")
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["freshness"]:  # its own subcommand: a week of hourly runs
+        from benchmark import freshness
+
+        return freshness.main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m benchmark",
         description=DESCRIPTION,

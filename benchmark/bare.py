@@ -21,7 +21,7 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
-from newsbot.spiders.urdupoint import DEFAULT_CATEGORIES
+from newsbot.spiders.arguments import DEFAULT_CATEGORIES
 
 #: Listing pages (categories, topics, their later pages) and story pages.
 FOLLOWED_PATH_RE = re.compile(r"^/en/(?:news|topics)/[^/]+\.html$|^/en/[\w-]+/[\w-]+-\d+\.html$")

@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.project import get_project_settings
+from scrapy.utils.test import get_crawler, get_reactor_settings
 
+from newsbot.extensions.state import state_store
 from newsbot.items import Story
 from newsbot.site.pages.story import parse_story
 from newsbot.site.urls import Site
 from newsbot.spiders.urdupoint import UrdupointSpider
-from newsbot.state.sqlite import StateStore
 
 
 @dataclass
@@ -62,8 +62,13 @@ def replay(pages: list[tuple[str, bytes]], base_url: str, state_dir: Path) -> Re
     settings = get_project_settings().copy()
     settings.set("NEWSBOT_STATE_DIR", str(state_dir), priority="cmdline")
     settings.set("NEWSBOT_DROPPED_FEED", "", priority="cmdline")
-    crawler = Crawler(UrdupointSpider, settings)
-    state = StateStore.for_crawler(crawler)
+    # The crawl's components that matter here: the store's owner and the pipelines.
+    settings.set("ADDONS", {}, priority="cmdline")
+    settings.set("EXTENSIONS_BASE", {}, priority="cmdline")
+    settings.set("EXTENSIONS", {"newsbot.extensions.state.StateExtension": 0}, priority="cmdline")
+    settings.update(get_reactor_settings(), priority="cmdline")  # no reactor runs here
+    crawler = get_crawler(UrdupointSpider, settings.copy_to_dict())
+    state = state_store(crawler)
     pipelines = [
         build_from_crawler(load_object(path), crawler)
         for path, _ in sorted(settings.getdict("ITEM_PIPELINES").items(), key=lambda kv: kv[1])

@@ -23,7 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from newsbot import __version__
-from newsbot.config import NewsbotConfig
+from newsbot.config import REDIS_STATE_STORE, NewsbotConfig
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +208,7 @@ class RedisAddon:
             "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
             "SCHEDULER_PERSIST": True,  # never let one worker flush the shared queue
             "SCHEDULER_FLUSH_ON_START": False,
+            "NEWSBOT_STATE_STORE": REDIS_STATE_STORE,  # the workers share one state
         }.items():
             _set_at_least_addon(settings, name, value)
         middlewares = settings.getdict("SPIDER_MIDDLEWARES")

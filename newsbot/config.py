@@ -20,10 +20,13 @@ fetched, with one ``ConfigError`` naming it (``scrapy crawl`` exits with status 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, get_type_hints
 from weakref import WeakKeyDictionary
 
@@ -31,11 +34,34 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy.utils.conf import closest_scrapy_cfg
 
+from newsbot.alarms import Thresholds
+
 #: What ``NEWSBOT_CONTACT`` may be: an http(s) URL or an e-mail address. It goes into a
 #: header, so no spaces, parentheses or control characters (a line break would forge headers).
 CONTACT_RE = re.compile(r"^(?:https?://[^\s()<>\"]+|(?:mailto:)?[^\s()<>\"@:]+@[^\s()<>\"@]+)$")
 #: The browser when neither ``NEWSBOT_CHROMIUM_PATH`` (setting or environment) names one.
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
+#: One process, one SQLite file per spider (``RedisAddon`` switches to Redis).
+DEFAULT_STATE_STORE = "newsbot.state.sqlite.SqliteStateStore"
+#: The store of Redis mode (``RedisAddon`` sets it): the workers share one state.
+REDIS_STATE_STORE = "newsbot.state.redis.RedisStateStore"
+#: First runs, before a baseline exists: the least coverage of each essential field.
+DEFAULT_FIRST_RUN_COVERAGE: Mapping[str, float] = MappingProxyType(
+    dict.fromkeys(
+        (
+            "url",
+            "article_id",
+            "title",
+            "published_at",
+            "body",
+            "section",
+            "word_count",
+            "content_hash",
+            "crawled_at",
+        ),
+        0.95,
+    )
+)
 
 
 def project_path(value: str | os.PathLike[str]) -> Path:
@@ -61,7 +87,10 @@ class ConfigError(ValueError):
 
 def _setting(name: str, default: Any, doc: str) -> Any:
     """A config field read from the Scrapy setting ``name``; ``default`` when it is unset."""
-    return field(default=default, metadata={"setting": name, "doc": doc})
+    metadata = {"setting": name, "doc": doc}
+    if isinstance(default, Mapping):  # unhashable: a dataclass takes it from a factory
+        return field(default_factory=lambda: default, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -97,6 +126,11 @@ class NewsbotConfig:
         Path("output/state"),
         "one SQLite state file per spider here (a relative path: from the project root)",
     )
+    state_store: str = _setting(
+        "NEWSBOT_STATE_STORE",
+        DEFAULT_STATE_STORE,
+        "the StateStore class, as a class path (Redis mode: the Redis one)",
+    )
     frontier_enabled: bool = _setting(
         "NEWSBOT_FRONTIER_ENABLED", True, "the crash-safe frontier (resume after a kill)"
     )
@@ -120,6 +154,12 @@ class NewsbotConfig:
     )
     topic_revisit_days: int = _setting(
         "NEWSBOT_TOPIC_REVISIT_DAYS", 7, "revisit topics named by stories this recent"
+    )
+    topic_budget: int = _setting(
+        "NEWSBOT_TOPIC_BUDGET", 80, "topic page requests a run (first pages and later pages)"
+    )
+    topic_max_wait_runs: int = _setting(
+        "NEWSBOT_TOPIC_MAX_WAIT_RUNS", 144, "a named topic is visited within this many runs"
     )
     # --- bounds: a hostile page must not cost thousands of requests --------------------
     max_topics_per_story: int = _setting(
@@ -152,6 +192,27 @@ class NewsbotConfig:
     )
     report_min_pages: int = _setting(
         "NEWSBOT_REPORT_MIN_PAGES", 10, "judge coverage only from this many story pages"
+    )
+    # --- alarms against the site's history (newsbot.alarms, newsbot.baseline) -----------
+    baseline_weight: float = _setting(
+        "NEWSBOT_BASELINE_WEIGHT", 0.3, "the newest good run's weight in the baseline"
+    )
+    alarm_coverage_drop: float = _setting(
+        "NEWSBOT_ALARM_COVERAGE_DROP", 0.3, "alarm: a field's coverage this far below its usual"
+    )
+    alarm_first_run_coverage: Mapping[str, float] = _setting(
+        "NEWSBOT_ALARM_FIRST_RUN_COVERAGE",
+        DEFAULT_FIRST_RUN_COVERAGE,
+        "first runs: the least coverage of each field (others: none)",
+    )
+    alarm_signal_drop: float = _setting(
+        "NEWSBOT_ALARM_SIGNAL_DROP", 0.2, "alarm: a field's usual signal on this share fewer pages"
+    )
+    alarm_drop_rate_rise: float = _setting(
+        "NEWSBOT_ALARM_DROP_RATE_RISE", 0.2, "alarm: a watched drop reason rises by this share"
+    )
+    alert_actions: tuple[str, ...] = _setting(
+        "NEWSBOT_ALERT_ACTIONS", (), "Spidermon actions run when an alarm monitor fails"
     )
     # --- scale-out -----------------------------------------------------------------------
     redis_url: str | None = _setting(
@@ -266,6 +327,45 @@ class NewsbotConfig:
             raise ConfigError(
                 f"NEWSBOT_CONTACT must be an e-mail address or an http(s) URL, got {self.contact!r}"
             )
+        for name, share in (
+            ("NEWSBOT_ALARM_COVERAGE_DROP", self.alarm_coverage_drop),
+            ("NEWSBOT_ALARM_SIGNAL_DROP", self.alarm_signal_drop),
+            ("NEWSBOT_ALARM_DROP_RATE_RISE", self.alarm_drop_rate_rise),
+            *(
+                (f"NEWSBOT_ALARM_FIRST_RUN_COVERAGE[{key}]", share)
+                for key, share in self.alarm_first_run_coverage.items()
+            ),
+        ):
+            if not 0 <= share <= 1:
+                raise ConfigError(f"{name} must be in [0, 1], got {share}")
+        if not 0 < self.baseline_weight <= 1:
+            raise ConfigError(
+                f"NEWSBOT_BASELINE_WEIGHT must be in (0, 1], got {self.baseline_weight}"
+            )
+        if self.topic_budget < 0:
+            raise ConfigError(f"NEWSBOT_TOPIC_BUDGET must be 0 or more, got {self.topic_budget}")
+        if self.topic_max_wait_runs < 1:
+            raise ConfigError(
+                f"NEWSBOT_TOPIC_MAX_WAIT_RUNS must be 1 or more, got {self.topic_max_wait_runs}"
+            )
+
+    def thresholds(self) -> Thresholds:
+        """The alarms' thresholds (``newsbot.alarms``)."""
+        return Thresholds(
+            min_stories=self.report_min_pages,
+            first_run_coverage=self.alarm_first_run_coverage,
+            coverage_drop=self.alarm_coverage_drop,
+            fallback_rise=self.alarm_signal_drop,
+            drop_rate_rise=self.alarm_drop_rate_rise,
+        )
+
+    def topic_policy(self) -> TopicPolicyConfig:
+        """The topic revisit policy's parameters (``newsbot/topic_policy.py``)."""
+        return TopicPolicyConfig(
+            budget=self.topic_budget,
+            window_days=self.topic_revisit_days,
+            max_wait_runs=self.topic_max_wait_runs,
+        )
 
     # --- derived values ------------------------------------------------------------------
     def state_path(self, spider_name: str) -> Path:
@@ -320,9 +420,40 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
             return float(raw)
         if kind is Path:
             return Path(text)
+        if kind == Mapping[str, float]:
+            mapping = json.loads(text) if isinstance(raw, str) else dict(raw)
+            return MappingProxyType({str(k): float(v) for k, v in mapping.items()})
+        if kind == tuple[str, ...]:
+            if isinstance(raw, str):
+                items = json.loads(text) if text.startswith("[") else text.split(",")
+            else:
+                items = list(raw)
+            return tuple(str(item).strip() for item in items if str(item).strip())
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{name}: {raw!r} does not parse ({exc})") from None
     # Text settings; an optional one is off when empty.
     if not isinstance(raw, (str, os.PathLike)):
         raise ConfigError(f"{name}: {raw!r} is not text")
     return (text or None) if kind == (str | None) else text
+
+
+@dataclass(frozen=True)
+class TopicPolicyConfig:
+    """The topic revisit policy's parameters (``newsbot/topic_policy.py``), from
+    ``NewsbotConfig.topic_policy()``."""
+
+    budget: int
+    """Topic page requests per run (first pages and their later pages)."""
+    window_days: int
+    """Candidates: topics named by stories published within this many days."""
+    max_wait_runs: int
+    """A topic named and not visited since is visited within this many runs."""
+    pages_share: float = 0.2
+    """Share of the budget kept for later pages of topics whose first page held news."""
+
+    @property
+    def first_pages(self) -> int:
+        """Topics a run plans: the budget less the share kept for later pages."""
+        if self.budget <= 1:
+            return self.budget
+        return max(1, int(self.budget * (1 - self.pages_share)))

@@ -34,6 +34,13 @@ BYTES_RECEIVED = "newsbot_bytes_received"
 #: Why the download failed, for the errback's log line (``failures.py``).
 FAILURE_REASON = "newsbot_failure"
 #: How many times this request waited for a 429's ``Retry-After``.
+#: The topic policy's own plan request (newsbot/spidermiddlewares/topics.py).
+TOPIC_PLAN = "newsbot_topic_plan"
+#: On a listing request: stories fetched earlier in this very run are known ground too.
+#: Set on the topic policy's visits (made after the fresh sources were read), and kept
+#: along their pagination: a topic page holding only stories this run already found has
+#: nothing new, and its next page is not fetched.
+RUN_IS_KNOWN = "newsbot_run_is_known"
 RATE_LIMIT_WAITS = "newsbot_rate_limit_waits"
 
 # --- Stats keys (prefixes end with "/") --------------------------------------------------
@@ -49,6 +56,10 @@ BROWSER_STATS = STATS + "browser/"  # challenged, pages
 RATE_LIMITED = STATS + "rate_limited"
 FRONTIER = STATS + "frontier/"  # resumed, duplicate
 INCREMENTAL = STATS + "incremental/"  # known_story_skipped, rechecked, listing_stopped...
+WINDOW = STATS + "window/"  # outside: stories outside the since/until window
+COVERAGE = STATS + "coverage/"  # <field>: stories emitted with it
+FEED = STATS + "feed/"
+TOPICS = STATS + "topics/"  # requests, new_stories, pages_over_budget...
 SCALEOUT = STATS + "scaleout/"  # joined, waited
 
 

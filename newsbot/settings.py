@@ -101,6 +101,8 @@ SPIDER_MIDDLEWARES = {
     "newsbot.spidermiddlewares.incremental.IncrementalMiddleware": 950,
     # hold stories for ordered release
     "newsbot.spidermiddlewares.staging.StagingMiddleware": 900,
+    # topic pages under a per-run budget, in priority order (plans before the release)
+    "newsbot.spidermiddlewares.topics.TopicPolicyMiddleware": 850,
     # crash-safe frontier, resume after a kill
     "newsbot.spidermiddlewares.frontier.FrontierMiddleware": 800,
 }
@@ -114,7 +116,11 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.dedupe.RememberEmitted": 900,
 }
 EXTENSIONS = {
+    # owns the crawl's state store (NEWSBOT_STATE_STORE): opens it, closes it at the end
+    "newsbot.extensions.state.StateExtension": 100,
     "newsbot.extensions.drops.DropRecord": 500,
+    # The alarms as monitors, run at close before the report (newsbot/monitors.py).
+    "spidermon.contrib.scrapy.extensions.Spidermon": 505,
     "newsbot.extensions.report.ValidationReport": 510,
     # Each run's report, the index of recent runs, runs.html, and the closing summary.
     "newsbot.extensions.summary.RunSummary": 520,
@@ -128,6 +134,8 @@ EXTENSIONS = {
 #   one SQLite file per spider, shared by every run of that spider. Relative paths
 #   (state, feeds, reports) are taken from the project root, where scrapy.cfg is (under
 #   Scrapyd, which has none: its current directory);
+# - NEWSBOT_STATE_STORE: the store's class (Redis mode sets
+#   newsbot.state.redis.RedisStateStore);
 # - NEWSBOT_DROPPED_FEED: every dropped story, its reason;
 # - NEWSBOT_MIN_WORDS: stories with fewer words are stubs (video-only pages);
 # - NEWSBOT_BOILERPLATE_MIN_STORIES: a paragraph in more stories is boilerplate;
@@ -165,6 +173,12 @@ DOWNLOADER_MIDDLEWARES = {
 # NEWSBOT_TOPIC_REVISIT_DAYS: revisit the first page of topics named by stories
 # published within this many days.
 
+# Topic pages (newsbot/topic_policy.py): candidates are the topics named by stories
+# published within NEWSBOT_TOPIC_REVISIT_DAYS; a run opens at most NEWSBOT_TOPIC_BUDGET
+# topic pages, best expected yield first; a topic named and not visited since is visited
+# within NEWSBOT_TOPIC_MAX_WAIT_RUNS runs (144 hourly runs: 6 days, inside the 7-day
+# window). 80 topic pages keep an hourly run near 100-150 requests: 2-3 minutes at 1 request/s.
+
 
 # --- Noticing a redesign ------------------------------------------------------------
 # The end-of-crawl report; a required field missing from more than
@@ -173,6 +187,41 @@ DOWNLOADER_MIDDLEWARES = {
 # in NEWSBOT_STATE_DIR/reports/<spider>/<run>.json, beside the index of recent runs
 # (runs.jsonl) and their page (runs.html); NEWSBOT_REPORT gets a copy of the latest run's
 # report (empty: no copy).
+# Alarms against the site's own history (newsbot/alarms.py): each good run of at least
+# NEWSBOT_REPORT_MIN_PAGES stories teaches a baseline (<state dir>/<spider>.baseline.json,
+# a moving average, NEWSBOT_BASELINE_WEIGHT for the newest run). An alarm ends the run as
+# site_layout_changed (exit 3) for a story's essentials, else degraded (exit 7), when a
+# field's coverage falls NEWSBOT_ALARM_COVERAGE_DROP below its usual (first runs: the
+# floors of NEWSBOT_ALARM_FIRST_RUN_COVERAGE), a field's usual signal (say its byline)
+# fills it on NEWSBOT_ALARM_SIGNAL_DROP fewer story pages, or stubs, challenges,
+# not-found pages... rise by NEWSBOT_ALARM_DROP_RATE_RISE of the story pages.
+
+# --- Alerts: the alarms reach a person (Spidermon, newsbot/monitors.py) ---------------
+# Spidermon runs the alarms as monitors at the end of every crawl; when one fails, it runs
+# the actions listed here, each configured by its own SPIDERMON_* settings. For example:
+#   "spidermon.contrib.actions.email.smtp.SendSmtpEmail"  (SPIDERMON_SMTP_HOST, _USER, ...,
+#       SPIDERMON_EMAIL_TO, SPIDERMON_EMAIL_SUBJECT)
+#   "spidermon.contrib.actions.slack.notifiers.SendSlackMessageSpiderFinished"
+#   "spidermon.contrib.actions.telegram.notifiers.SendTelegramMessageSpiderFinished"
+#   "spidermon.contrib.actions.discord.notifiers.SendDiscordMessageSpiderFinished"
+#       (SPIDERMON_DISCORD_WEBHOOK_URL: any HTTP endpoint that takes a JSON POST)
+#   "spidermon.contrib.actions.reports.files.CreateFileReport"  (an HTML page)
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ("newsbot.monitors.CrawlMonitorSuite",)
+# NEWSBOT_ALERT_ACTIONS: the actions (a list of class paths; default none).
+# What an alert says: the spider, then each failed monitor with its alarms (Spidermon's own
+# templates give only the monitors' names). The same Jinja text for every channel.
+_ALERT_MESSAGE = (
+    "{{ data.sc_spider_name }} finished with alarms:\n"
+    "{% for r in result.monitors_failed_results %}- {{ r.monitor.name }}: "
+    "{{ (r.error or r.reason or '').strip().splitlines()[-1] | replace('AssertionError: ', '') }}\n"
+    "{% endfor %}See the crawl's report (NEWSBOT_REPORT) and its last log line."
+)
+SPIDERMON_DISCORD_MESSAGE = _ALERT_MESSAGE
+SPIDERMON_SLACK_MESSAGE = _ALERT_MESSAGE
+SPIDERMON_TELEGRAM_MESSAGE = _ALERT_MESSAGE
+SPIDERMON_BODY_TEXT = _ALERT_MESSAGE
+SPIDERMON_EMAIL_SUBJECT = "newsbot: {{ data.sc_spider_name }} finished with alarms"
 
 
 # --- Scale-out: several processes on one crawl (newsbot/scaleout/) -----------------

@@ -156,3 +156,26 @@ def test_a_healthy_crawl_reports_coverage_and_exits_0(
     assert report["stories_emitted"] == len(sample_site.ground_truth())
     assert report["coverage_of_emitted"]["body"] == 1.0
     assert report["dropped"]["stub"] == 3
+
+
+def test_hidden_text_and_invisible_characters_stay_out_of_fields() -> None:
+    """Found by an adversary: ``<span hidden>``, ``aria-hidden`` and ``display:none`` text got
+    into the title and summary, and a bell and a right-to-left override stayed in the title."""
+    page = Path(__file__).parent / "golden" / "article" / "pakistan.html"
+    html = page.read_text(encoding="utf-8")
+    title = "Central Bank Approved A New Development Package For The Region"
+    hostile = html.replace(
+        f'<h1 class="fs24 lh38">{title}</h1>',
+        f'<h1 class="fs24 lh38">\x07\u202e{title}<span hidden>HID</span>'
+        '<i aria-hidden="true">ARIA</i></h1>',
+    ).replace(
+        '<h2 class="fs16 lh28">',
+        '<h2 class="fs16 lh28"><span style="display: none">SECRET</span>',
+    )
+    assert hostile != html
+    url = "https://www.urdupoint.com/en/pakistan/" + page.stem + "-2190111.html"
+    clean = parse_story(HtmlResponse(url=url, body=html.encode(), encoding="utf-8")).item
+    result = parse_story(HtmlResponse(url=url, body=hostile.encode(), encoding="utf-8"))
+    assert clean is not None and result.item is not None
+    assert result.item.title == clean.title == title
+    assert result.item.summary == clean.summary

@@ -92,7 +92,7 @@ def test_feed_appends_across_runs_and_is_not_created_empty(
     feed = tmp_path / "output" / "urdupoint.jsonl"
 
     nothing = run_crawl(tmp_path, *base, "-a", "categories=nope")
-    assert nothing.returncode == 0
+    assert nothing.returncode == 11, "an unknown category is start_not_found (issue 15)"
     assert not feed.exists(), "empty feed written"
 
     run_crawl(tmp_path, *base, "-a", "categories=sports")

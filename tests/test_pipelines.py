@@ -20,7 +20,7 @@ from newsbot.pipelines.boilerplate import DropNonStories, DropStubs, DropTemplat
 from newsbot.pipelines.dedupe import DropDuplicates, RememberEmitted
 from newsbot.pipelines.rejected import RecordRejections
 from newsbot.site.pages.story import Rejected, story_or_rejection
-from newsbot.state.sqlite import StateStore
+from newsbot.state.sqlite import SqliteStateStore as StateStore
 from newsbot.text.fingerprints import StoryPrint, edit_similarity, template_hash
 
 GOLDEN = Path(__file__).parent / "golden" / "article"

@@ -286,3 +286,26 @@ def test_a_damaged_state_stops_the_run_and_is_rebuilt_from_the_feed(
     check_exactly_once(tmp_path / "output" / "urdupoint.jsonl", sample_site)
     drops = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
     assert not [d for d in drops if d["reason"] == "duplicate_id"], "known stories fetched again"
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"NEWSBOT_FEED": "feed-dir"}, "feed-dir"),  # the default feed is a directory
+        ({"NEWSBOT_DROPPED_FEED": "drops-dir"}, "drops-dir"),  # so is the drops file
+        ({"NEWSBOT_FEED": ""}, "no feed"),  # an unset shell variable: no feed at all
+    ],
+)
+def test_a_record_that_cannot_be_written_stops_the_run_before_any_fetch(
+    sample_site: SampleSite, tmp_path: Path, settings: dict[str, str], named: str
+) -> None:
+    """Found by an adversary: each of these exited 0; the empty feed lost all 136 stories
+    for good (remembered as written, in no file), the directories fetched nothing forever
+    or dropped every drop record."""
+    (tmp_path / "feed-dir").mkdir()
+    (tmp_path / "drops-dir").mkdir()
+    run = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}", settings=settings)
+    assert run.returncode == FEED_UNWRITABLE, run.log[-3000:]
+    errors = error_lines(run.log)
+    assert len(errors) == 1 and named in errors[0], errors
+    assert "Crawled (" not in run.log, "fetched before the feed was checked"

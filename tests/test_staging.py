@@ -15,13 +15,15 @@ from scrapy.http import TextResponse
 from scrapy.utils.test import get_crawler
 
 import newsbot.state.sqlite
+from newsbot.extensions.state import state_store
 from newsbot.items import Story
 from newsbot.keys import RELEASE
 from newsbot.scaleout import redis_namespace
 from newsbot.spidermiddlewares.staging import RELEASE_URL, StagingMiddleware
 from newsbot.spiders.urdupoint import UrdupointSpider
+from newsbot.state.base import StateStore
 from newsbot.state.redis import RedisStateStore
-from newsbot.state.sqlite import StateStore
+from newsbot.state.sqlite import SqliteStateStore
 from newsbot.text.fingerprints import StoryPrint
 from tests.test_state_backends import story
 
@@ -42,9 +44,16 @@ def spider_output(
 
 
 def crawler_with(tmp_path: Path, redis_url: str | None, prefix: str) -> Crawler:
-    settings = {"NEWSBOT_STATE_DIR": str(tmp_path / "state")}
-    if redis_url:
-        settings.update(NEWSBOT_REDIS_URL=redis_url, NEWSBOT_REDIS_PREFIX=prefix)
+    settings: dict[str, object] = {
+        "NEWSBOT_STATE_DIR": str(tmp_path / "state"),
+        "EXTENSIONS": {"newsbot.extensions.state.StateExtension": 100},  # the store's owner
+    }
+    if redis_url:  # the store only, as RedisAddon sets it (not the crew of workers)
+        settings.update(
+            NEWSBOT_REDIS_URL=redis_url,
+            NEWSBOT_REDIS_PREFIX=prefix,
+            NEWSBOT_STATE_STORE="newsbot.state.redis.RedisStateStore",
+        )
     return get_crawler(UrdupointSpider, settings)
 
 
@@ -57,7 +66,7 @@ def test_a_release_is_settled_only_when_the_store_closes(
     prefix = request.getfixturevalue("redis_namespace") if backend == "redis" else ""
     crawler = crawler_with(tmp_path, redis_url, prefix)
     middleware = StagingMiddleware.from_crawler(crawler)
-    state = StateStore.for_crawler(crawler)
+    state = state_store(crawler)
     stories = [
         story(300, published="2026-01-12T09:00:00+05:00"),
         story(100, published="2026-01-10T09:00:00+05:00"),
@@ -78,11 +87,11 @@ def test_a_release_is_settled_only_when_the_store_closes(
     middleware.spider_idle(UrdupointSpider())  # idle after it: must not settle the release
 
     if redis_url:
-        other: StateStore | RedisStateStore = RedisStateStore(
+        other: StateStore = RedisStateStore(
             redis_url, redis_namespace(crawler.settings, "urdupoint")
         )
     else:
-        other = StateStore(tmp_path / "state" / "urdupoint.sqlite3")
+        other = SqliteStateStore(tmp_path / "state" / "urdupoint.sqlite3")
     try:
         assert not other.was_emitted("100"), "settled before the feed was closed"
         assert other.staged_count() == 3

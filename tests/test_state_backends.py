@@ -19,14 +19,15 @@ from pathlib import Path
 
 import pytest
 
-import newsbot.state.redis
-import newsbot.state.sqlite
+import newsbot.state.base
 from newsbot.items import Story
+from newsbot.state.base import Frontier, StateStore
 from newsbot.state.redis import RedisStateStore
-from newsbot.state.sqlite import StateStore
+from newsbot.state.sqlite import SqliteStateStore
 from newsbot.text.fingerprints import INDEXED_SIZE, StoryPrint, paragraph_hash
+from newsbot.topic_policy import TopicHistory
 
-Store = StateStore | RedisStateStore
+Store = StateStore
 DAY = "2026-01-10T09:00:00+05:00"
 PROMO = "Follow us on WhatsApp for the latest news."
 STOCK_QUOTE = "The spokesman said the matter was under review."
@@ -80,7 +81,7 @@ def edited(body: str) -> str:
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
     """Opens a store on this test's state; each call is another connection to it."""
     if request.param == "sqlite":
-        return lambda: StateStore(tmp_path / "s.sqlite3")
+        return lambda: SqliteStateStore(tmp_path / "s.sqlite3")
     url = request.getfixturevalue("redis_server")
     namespace = request.getfixturevalue("redis_namespace")
     return lambda: RedisStateStore(url, namespace)
@@ -121,8 +122,12 @@ def worker(redis_server: str, redis_namespace: str) -> Iterator[RedisStateStore]
 
 
 def freeze_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
-    for module in (newsbot.state.sqlite, newsbot.state.redis):
-        monkeypatch.setattr(module, "_now", lambda: moment)
+    monkeypatch.setattr(newsbot.state.base, "now", lambda: moment)
+
+
+def test_both_stores_keep_the_contract(store: Store) -> None:
+    assert isinstance(store, StateStore)
+    assert isinstance(store, Frontier) == isinstance(store, SqliteStateStore)
 
 
 # --- staging --------------------------------------------------------------------------
@@ -409,6 +414,37 @@ def test_topics_keep_their_latest_date_and_recent_ones_are_listed(store: Store) 
     assert topic.format("archive") in store.recent_topics(3)
 
 
+def test_topic_history_for_the_revisit_policy(opened: Callable[[], Store]) -> None:
+    store = opened()
+    topic = "https://www.urdupoint.com/en/topic/{}.html"
+    assert store.topic_run() == 0 and store.topic_histories(7) == []
+    assert store.begin_topic_run() == 1 and store.begin_topic_run() == 2
+    store.topic_named(topic.format("cricket"), "2026-01-10T09:00:00+05:00", 2)
+    store.topic_named(topic.format("cricket"), "2026-01-08T09:00:00+05:00", 3)
+    store.topic_named(topic.format("archive"), "2025-12-01T09:00:00+05:00", 3)
+    store.topic_visited(topic.format("cricket"), 3, yielded=2, first_page=True)
+    store.topic_visited(topic.format("cricket"), 3, yielded=1, first_page=False)  # page 2
+    store.commit()
+    again = opened()  # another connection sees it all
+    assert again.topic_run() == 2
+    assert again.topic_histories(7) == [
+        TopicHistory(
+            topic.format("cricket"),
+            named=2,
+            yielded=3,
+            visits=1,
+            first_run=2,
+            last_named_run=3,
+            last_visit_run=3,
+        )
+    ]
+    assert store.recent_topics(7) == [topic.format("cricket")], "the topics table is shared"
+    never_visited = store.topic_histories(60)[0]
+    assert never_visited.url == topic.format("archive")
+    assert (never_visited.visits, never_visited.last_visit_run) == (0, None)
+    assert never_visited.first_run == 3
+
+
 def test_a_crawl_round_begins_and_finishes(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     assert not store.crawl_in_progress()
     assert store.crawl_started_at() == ""
@@ -612,16 +648,10 @@ def test_concurrent_workers_count_every_paragraph(redis_server: str, redis_names
 
 
 def test_the_frontier_is_the_scheduler_queue(redis_store: RedisStateStore) -> None:
-    redis_store.mark_running()
-    redis_store.start_recorded()
-    redis_store.mark_stopped()
-    assert redis_store.shut_down_cleanly()
-    with pytest.raises(NotImplementedError, match="scheduler queue is the frontier"):
-        redis_store.frontier_add(b"fp", "{}")
-    with pytest.raises(NotImplementedError):
-        redis_store.frontier_pending()
-    with pytest.raises(NotImplementedError):
-        redis_store.frontier_done(b"fp")
+    """No frontier in Redis, not even stubs: the frontier middleware is off there."""
+    assert not isinstance(redis_store, Frontier)
+    for name in ("frontier_add", "frontier_done", "frontier_pending", "mark_running"):
+        assert not hasattr(redis_store, name), name
 
 
 def test_every_key_is_in_the_namespace(
@@ -648,7 +678,7 @@ def test_every_key_is_in_the_namespace(
 def test_a_state_file_of_the_older_schema_is_migrated(tmp_path: Path) -> None:
     """sketch_index without dates and recent without word counts: upgraded in place."""
     path = tmp_path / "old.sqlite3"
-    old = StateStore(path)
+    old = SqliteStateStore(path)
     original = story(100, published="2026-01-10T09:00:00+05:00")
     emit(old, original)
     old.db.executescript(
@@ -659,7 +689,7 @@ def test_a_state_file_of_the_older_schema_is_migrated(tmp_path: Path) -> None:
     )
     old.close()
 
-    upgraded = StateStore(path)
+    upgraded = SqliteStateStore(path)
     copy = print_of(story(300, body=edited(original.body or "")))
     assert upgraded.near_duplicate_of(copy, "2026-01-20T09:00:00+05:00", 14, 0.9) == "100"
     columns = [row[1] for row in upgraded.db.execute("PRAGMA table_info(sketch_index)")]

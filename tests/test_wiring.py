@@ -23,11 +23,6 @@ PACKAGE = Path(newsbot.settings.__file__).parent
 README = PACKAGE.parent / "README.md"
 
 
-#: Being rewritten behind one contract (issue 13): its ``for_crawler`` still reads
-#: ``NEWSBOT_REDIS_URL`` and keeps the store on the crawler. Drop this once it lands.
-STATE_REWRITE = "newsbot.state"
-
-
 def _modules() -> dict[str, Path]:
     modules = {}
     for path in PACKAGE.rglob("*.py"):
@@ -44,7 +39,7 @@ def test_every_newsbot_setting_has_its_default_in_config_only() -> None:
     named_in_readme = set(re.findall(r"`(NEWSBOT_[A-Z_]+)`", README.read_text("utf-8")))
     assert named_in_readme - {"NEWSBOT_BENCH_PROBE"} <= fields, named_in_readme - fields
     for name, path in _modules().items():
-        if name == "newsbot.config" or name.startswith(STATE_REWRITE):
+        if name == "newsbot.config":
             continue
         source = path.read_text("utf-8")
         reads = re.findall(r"settings\.get(?!priority)\w*\(\s*[\"'](NEWSBOT_\w+)", source)
@@ -80,7 +75,7 @@ def test_a_bad_setting_stops_the_crawl_before_it_starts(tmp_path: Path) -> None:
 
 def test_meta_keys_are_spelled_only_in_keys_py() -> None:
     for name, path in _modules().items():
-        if name == "newsbot.keys" or name.startswith(("newsbot.sample_site", STATE_REWRITE)):
+        if name == "newsbot.keys" or name.startswith("newsbot.sample_site"):
             continue
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):

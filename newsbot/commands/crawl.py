@@ -18,7 +18,11 @@ Exactly Scrapy's command, plus:
   local feed opened once before anything is fetched; a feed in use or that cannot be
   opened (a ``-O`` path under a file) stops the run with status 6. In Redis mode with
   the default ``NEWSBOT_FEED``, workers on one machine take a feed each
-  (``urdupoint.jsonl``, ``urdupoint.2.jsonl``...: ``newsbot.feeds.lock_worker_feed``).
+  (``urdupoint.jsonl``, ``urdupoint.2.jsonl``...: ``newsbot.feeds.lock_worker_feed``);
+- the spider's arguments checked before the crawler starts (``check_arguments`` on the
+  spider class): an unknown or bad one is one line naming it and exit status 2, where
+  Scrapy would print it inside an asyncio traceback, or keep a misspelt one silently;
+- in Redis mode, the server reached before anything is fetched (exit status 12).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import argparse
 import logging
 from contextlib import ExitStack
 from typing import TextIO
+from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Spider
 from scrapy.commands.crawl import Command as ScrapyCrawl
@@ -36,6 +41,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from newsbot.config import ConfigError, NewsbotConfig
 from newsbot.exitcodes import ExitCode, describe, exit_code_for
 from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed, lock_worker_feed
+from newsbot.spiders.arguments import ArgumentError
 from newsbot.state.guard import check_state, describe_failure
 from newsbot.state.lock import StateInUse, lock_state
 
@@ -51,7 +57,10 @@ class Command(ScrapyCrawl):
             config = NewsbotConfig.from_settings(self.settings)
         except ConfigError as exc:
             logger.error("Not crawling: bad setting %s", exc)
-            self.exitcode = int(ExitCode.BAD_ARGUMENT)
+            self._finish(ExitCode.BAD_ARGUMENT, None)
+            return
+        if code := self._preflight(args, opts, config):
+            self._finish(code, None)
             return
         with ExitStack() as locks:
             try:
@@ -64,20 +73,55 @@ class Command(ScrapyCrawl):
                     exc,
                     int(STATE_IN_USE_EXIT),
                 )
-                self.exitcode = int(STATE_IN_USE_EXIT)
+                self._finish(STATE_IN_USE_EXIT, None)
                 return
             if code := self._check_record(args, locks, config):
-                self.exitcode = int(code)
+                self._finish(ExitCode(code), None)
                 return
             self._crawlers: list[Crawler] = []
             super().run(args, opts)
-        reason = None
+        code, last_reason = ExitCode(self.exitcode) if self.exitcode else ExitCode.OK, None
         for crawler in self._crawlers:
             reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
-            if code := exit_code_for(reason):
-                self.exitcode = int(code)
-        # The log's last line, after the run summary: Scrapyd shows the status nowhere else.
+            last_reason = reason
+            if found := exit_code_for(reason):
+                code, last_reason = found, reason
+        self._finish(code, last_reason)
+
+    def _finish(self, code: ExitCode, reason: str | None) -> None:
+        """Set the exit status and say it as the log's last line, after the run summary:
+        Scrapyd shows the status nowhere else."""
+        self.exitcode = int(code)
+        # INFO: the line that stopped the run was the ERROR (one per problem).
         logger.info("%s", describe(self.exitcode, reason))
+
+    def _preflight(
+        self, args: list[str], opts: argparse.Namespace, config: NewsbotConfig
+    ) -> ExitCode | None:
+        """Checks that need no fetching: the spider's arguments, and Redis when used."""
+        assert self.settings is not None and self.crawler_process is not None
+        if len(args) != 1:
+            return None  # Scrapy's own usage error
+        try:
+            spidercls = self.crawler_process.spider_loader.load(args[0])
+        except KeyError:
+            return None  # Scrapy's own "Spider not found"
+        check = getattr(spidercls, "check_arguments", None)
+        if check is not None:
+            try:
+                check(opts.spargs)
+            except ArgumentError as exc:
+                logger.error("%s", exc)
+                return ExitCode.BAD_ARGUMENT
+        redis_url = config.redis_url
+        if redis_url and (problem := redis_problem(redis_url)):
+            logger.error(
+                "Not crawling: the Redis server at %s cannot be reached: %s",
+                redacted(redis_url),
+                problem,
+            )
+            return ExitCode.REDIS_UNREACHABLE
+        return None
 
     def _lock_state(self, args: list[str], config: NewsbotConfig) -> TextIO | None:
         """The lock of the spider's state file; None in Redis mode (shared on purpose)."""
@@ -137,7 +181,17 @@ class Command(ScrapyCrawl):
                     int(code),
                 )
                 return code
-        for path in local_feed_paths(self.settings):
+        if feed is None and not self.settings.getdict("FEEDS"):
+            logger.error(
+                "Not crawling: no feed to write the stories to (NEWSBOT_FEED is empty and no "
+                "-o/-O or FEEDS is given); they would be remembered as written and lost "
+                "(exit status %d)",
+                int(code),
+            )
+            return code
+        dropped = config.dropped_path(args[0])
+        own = [feed] if feed is not None else []
+        for path in [*own, *local_feed_paths(self.settings), *filter(None, [dropped])]:
             if (problem := check_feed(path)) is not None:
                 logger.error(
                     "Not crawling: cannot open the feed %s: %s (exit status %d)",
@@ -161,3 +215,24 @@ class Command(ScrapyCrawl):
         crawler = super()._create_crawler(spidercls)
         self._crawlers.append(crawler)
         return crawler
+
+
+def redis_problem(url: str, timeout: float = 5.0) -> str | None:
+    """Why the Redis server at ``url`` does not answer a PING, or None when it does."""
+    import redis  # only Redis mode needs the client
+
+    try:
+        with redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout) as r:
+            r.ping()
+    except (redis.RedisError, OSError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return None
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, fit for a log line."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

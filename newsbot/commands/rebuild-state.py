@@ -37,7 +37,7 @@ from newsbot.exitcodes import ExitCode
 from newsbot.feeds import FeedInUse, lock_feed
 from newsbot.items import Story
 from newsbot.state.lock import StateInUse, lock_state
-from newsbot.state.sqlite import StateStore
+from newsbot.state.sqlite import SqliteStateStore
 from newsbot.text.fingerprints import StoryPrint
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def move_aside(path: Path) -> Path | None:
 def rebuild(path: Path, feed: Path, window_days: int) -> tuple[int, int]:
     """A new state at ``path`` from the whole lines of ``feed``: (stories, lines)."""
     cut_torn_line(feed)
-    store = StateStore(path)
+    store = SqliteStateStore(path)
     stories = lines = 0
     try:
         with feed.open("rb") as handle:

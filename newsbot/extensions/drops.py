@@ -22,9 +22,10 @@ from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
 
 from newsbot.config import NewsbotConfig
+from newsbot.extensions.state import state_store
 from newsbot.keys import DROPPED, count
 from newsbot.runs import run_id
-from newsbot.state.sqlite import StateStore
+from newsbot.state.base import StateStore
 
 
 class StoryDropped(DropItem):
@@ -59,7 +60,7 @@ class DropLogFormatter(LogFormatter):
 class DropRecord:
     """Extension: counts each drop and appends it to the drops file; settles its story."""
 
-    def __init__(self, crawler: Crawler, path: Path | None, state: StateStore):
+    def __init__(self, crawler: Crawler, path: Path | None, state: StateStore | None):
         self.crawler = crawler
         self.path = path
         self.state = state
@@ -70,10 +71,15 @@ class DropRecord:
     def from_crawler(cls, crawler: Crawler) -> DropRecord:
         config = NewsbotConfig.from_crawler(crawler)
         path = config.dropped_path(crawler.spidercls.name)
-        record = cls(crawler, path, StateStore.for_crawler(crawler))
+        record = cls(crawler, path, None)  # the store: at spider_opened (``spider_opened``)
+        crawler.signals.connect(record.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(record.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(record.spider_closed, signal=signals.spider_closed)
         return record
+
+    def spider_opened(self) -> None:
+        """The crawl's store, from its owner: an extension too, so not before they all exist."""
+        self.state = state_store(self.crawler)
 
     def item_dropped(self, item: Any, exception: BaseException, **kwargs: Any) -> None:
         adapter = ItemAdapter(item)
@@ -91,6 +97,7 @@ class DropRecord:
             "run": self.run,
         }
         self._write(row)
+        assert self.state is not None, "a story dropped before the spider opened"
         self.state.unstage(row["article_id"])
 
     def _write(self, row: dict[str, Any]) -> None:

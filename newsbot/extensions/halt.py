@@ -22,8 +22,9 @@ from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.exitcodes import exit_code_for
+from newsbot.extensions.state import state_store
 from newsbot.signals import record_broken
-from newsbot.state.sqlite import StateStore
+from newsbot.state.sqlite import SqliteStateStore
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +43,7 @@ class Halt:
         halt = cls(crawler)
         crawler.signals.connect(halt.record_broken, signal=record_broken)
         crawler.signals.connect(halt.spider_opened, signal=signals.spider_opened)
-        store = StateStore.for_crawler(crawler)
-        if isinstance(store, StateStore):  # the Redis store's failures are the server's
-            store.on_failure(halt.state_failed)
-        # After the store's own engine_stopped handler (connected when it was opened):
+        # After the store's own engine_stopped handler (StateExtension is built first):
         # a failure while it closes still decides the exit status.
         crawler.signals.connect(halt.engine_stopped, signal=signals.engine_stopped)
         return halt
@@ -65,6 +63,10 @@ class Halt:
             deferred_from_coro(_close_spider(self.crawler, reason))
 
     def spider_opened(self, spider: Spider) -> None:
+        # The store's owner is an extension too: its store is reachable once all are built.
+        store = state_store(self.crawler)
+        if isinstance(store, SqliteStateStore):  # the Redis store's failures are the server's
+            store.on_failure(self.state_failed)  # at once if it failed while opening
         if self.reason is not None:  # broken before the spider opened: fetch nothing
             raise CloseSpider(self.reason)
 

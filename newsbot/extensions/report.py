@@ -9,6 +9,20 @@ crawl's rate. When a required field is missing from more than
 ``NEWSBOT_REPORT_MIN_PAGES`` of them), the crawl ends with the finish reason
 ``site_layout_changed`` and ``scrapy crawl`` exits with status 3, so cron and
 Scrapyd users are told.
+
+Beyond those two fields, every alarm of ``newsbot.alarms`` (nothing fetched, every page
+an HTTP error, robots.txt closed, a start URL 404, any field's coverage, a field's usual
+signal failing, a surge of stubs or challenges, against the ``newsbot.baseline`` learned
+from earlier good runs) sets the finish reason, hence the exit status, and is in the
+report with the field, the signal and example URLs; the report says ``exit_status``.
+
+The same alarms run as Spidermon monitors (``newsbot.monitors``), whose actions (e-mail,
+Slack, an HTML report...) are settings. This extension keeps what Spidermon cannot do:
+the finish reason must be set in the stats before ``spider_closed`` ends, whatever
+monitors or actions are configured (Spidermon records results, it does not end runs);
+the baseline is learned only from runs without alarms and shared by Redis workers
+(Spidermon's stats history is a pickle per machine that keeps every run); and the
+example URLs come from the items, which Spidermon's monitors never see (stats only).
 """
 
 from __future__ import annotations
@@ -22,9 +36,13 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from newsbot import baseline as baselines
+from newsbot.alarms import SEVERITY, Alarm, evaluate, figures
 from newsbot.config import NewsbotConfig
+from newsbot.exitcodes import exit_code_for
+from newsbot.extensions.drops import StoryDropped
 from newsbot.items import Story
-from newsbot.keys import DROPPED, ERRORS, PAGES
+from newsbot.keys import COVERAGE, DROPPED, ERRORS, FEED, FIELDS, PAGES, TOPICS, WINDOW, count
 from newsbot.signals import report_built
 
 logger = logging.getLogger(__name__)
@@ -34,6 +52,11 @@ LAYOUT_CHANGED = "site_layout_changed"
 REQUIRED = {"title": "missing_title", "published_at": "missing_published_at"}
 #: Parse outcomes that mean "this story page no longer looks like one".
 PARSE_FAILURES = ("missing_title", "missing_published_at", "not_article", "parse_error")
+#: A required field must be missing from at least this many pages to point at a redesign:
+#: one undated story among the 15 of an hourly run is 93%, and no sign of a new layout.
+MIN_MISSING = 3
+#: Example URLs kept for each field missing, and each drop reason.
+EXAMPLES = 3
 
 
 class ValidationReport:
@@ -45,6 +68,9 @@ class ValidationReport:
         self.min_pages = min_pages
         self.emitted = 0
         self.filled = dict.fromkeys((f.name for f in fields(Story)), 0)
+        self.config = NewsbotConfig.from_crawler(crawler)
+        #: ("coverage", field) or ("drop_rate", reason) -> the first few URLs concerned.
+        self.examples: dict[tuple[str, str], list[str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidationReport:
@@ -55,6 +81,7 @@ class ValidationReport:
             config.report_min_pages,
         )
         crawler.signals.connect(report.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(report.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(report.spider_closed, signal=signals.spider_closed)
         return report
 
@@ -64,19 +91,59 @@ class ValidationReport:
             for name in self.filled:
                 if getattr(item, name) not in (None, "", []):
                     self.filled[name] += 1
+                    count(self.crawler, COVERAGE + name)  # read by the alarms (newsbot.alarms)
+                else:
+                    self._example(("coverage", name), item.url)
+
+    def item_dropped(self, item: Any, exception: BaseException) -> None:
+        if isinstance(exception, StoryDropped):
+            self._example(("drop_rate", exception.reason), getattr(item, "url", None))
+
+    def _example(self, key: tuple[str, str], url: str | None) -> None:
+        urls = self.examples.setdefault(key, [])
+        if url and len(urls) < EXAMPLES:
+            urls.append(url)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        report = self.build(stats, reason)
-        if report["problems"] and reason == "finished":
-            report["finish_reason"] = LAYOUT_CHANGED
-            if self.crawler.stats is not None:
-                self.crawler.stats.set_value("finish_reason", LAYOUT_CHANGED)
-            logger.error("The site probably changed its layout: %s", "; ".join(report["problems"]))
+        store = baselines.for_crawler(self.crawler)
+        usual = _load(store)
+        alarms = evaluate(stats, usual, self.config.thresholds()) if reason == "finished" else []
+        report = self.build(stats, reason, alarms)
+        if reason == "finished":
+            reasons = [alarm.reason for alarm in alarms]
+            if len(report["problems"]) > len(alarms):  # build()'s required-field checks
+                reasons.append(LAYOUT_CHANGED)
+            final = min(reasons, key=SEVERITY.index) if reasons else reason
+            report["finish_reason"] = final
+            if final != reason and self.crawler.stats is not None:
+                self.crawler.stats.set_value("finish_reason", final)
+            if final == LAYOUT_CHANGED:
+                logger.error(
+                    "The site probably changed its layout: %s", "; ".join(report["problems"])
+                )
+            elif final != reason:
+                logger.error("Run %s: %s", final, "; ".join(report["problems"]))
+            elif self._teaches(stats):
+                self._learn(store, usual, stats)
+        report["exit_status"] = int(exit_code_for(report["finish_reason"]))
         logger.info("Validation report: %s", json.dumps(report, ensure_ascii=False))
         self.crawler.signals.send_catch_log(signal=report_built, report=report)
 
-    def build(self, stats: dict[str, Any], reason: str) -> dict[str, Any]:
+    def _teaches(self, stats: dict[str, Any]) -> bool:
+        """A run teaches the baseline only with enough stories to be a fair sample."""
+        run = figures(stats)
+        return run.emitted >= self.min_pages and run.story_pages >= self.min_pages
+
+    def _learn(self, store: baselines.BaselineStore, usual: Any, stats: dict[str, Any]) -> None:
+        try:
+            store.save(baselines.blend(usual, figures(stats), self.config.baseline_weight))
+        except Exception as exc:  # a baseline not saved costs a comparison, not the run
+            logger.warning("Could not save the baseline: %s: %s", type(exc).__name__, exc)
+
+    def build(
+        self, stats: dict[str, Any], reason: str, alarms: list[Alarm] | None = None
+    ) -> dict[str, Any]:
         """The report as a dict; ``problems`` lists what points at a changed site."""
         drops = _prefixed(stats, DROPPED)
         errors = _prefixed(stats, ERRORS)
@@ -86,11 +153,27 @@ class ValidationReport:
         for name, drop in REQUIRED.items():
             share = 1 - drops.get(drop, 0) / story_pages if story_pages else 1.0
             required[name] = round(share, 4)
-            if story_pages >= self.min_pages and share < self.min_coverage:
+            missing = drops.get(drop, 0)
+            if (
+                story_pages >= self.min_pages
+                and share < self.min_coverage
+                and missing >= MIN_MISSING
+            ):
                 problems.append(f"{name} found on {share:.0%} of {story_pages} story pages")
         failed = sum(drops.get(reason_, 0) for reason_ in PARSE_FAILURES)
         if story_pages >= self.min_pages and self.emitted == 0 and failed * 2 >= story_pages:
             problems.append(f"no story emitted from {story_pages} story pages")
+        alarm_rows = []
+        for alarm in alarms or []:
+            problems.append(alarm.message)
+            row = alarm.as_dict()
+            examples = self.examples.get((alarm.check, alarm.subject), [])
+            if alarm.check == "signal":  # pages read from another signal (the spider's),
+                # else stories left without the field
+                fallback = stats.get(f"{FIELDS}{alarm.subject}/fallback_urls")
+                examples = list(fallback or self.examples.get(("coverage", alarm.subject), []))
+            row["examples"] = examples[:EXAMPLES]
+            alarm_rows.append(row)
         elapsed = float(stats.get("elapsed_time_seconds", 0) or 0)
         return {
             "finish_reason": reason,
@@ -104,12 +187,26 @@ class ValidationReport:
             "dropped": drops,
             "errors": errors,
             "requests": stats.get("downloader/request_count", 0),
+            # The topic policy: budget, plan by reason, priorities, what was left for later.
+            "topics": _prefixed(stats, TOPICS),
+            "date_window": _prefixed(stats, WINDOW),
+            "feed": _prefixed(stats, FEED),
             "elapsed_seconds": round(elapsed, 1),
             "stories_per_minute": round(self.emitted * 60 / elapsed, 1) if elapsed else None,
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "problems": problems,
+            "alarms": alarm_rows,
+            "exit_status": int(exit_code_for(reason)),
         }
 
 
 def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     return {key[len(prefix) :]: value for key, value in stats.items() if key.startswith(prefix)}
+
+
+def _load(store: baselines.BaselineStore) -> Any:
+    try:
+        return store.load()
+    except Exception as exc:  # no baseline: the first-run thresholds apply
+        logger.warning("Could not read the baseline: %s: %s", type(exc).__name__, exc)
+        return None

@@ -8,10 +8,11 @@ from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.drops import StoryDropped
+from newsbot.extensions.state import state_store
 from newsbot.items import Story
 from newsbot.pipelines.dedupe import story_print
 from newsbot.site.challenge import is_challenge_title
-from newsbot.state.sqlite import StateStore
+from newsbot.state.base import StateStore
 from newsbot.text.fingerprints import paragraph_hash
 
 NOT_FOUND_TITLE_RE = re.compile(r"^(page not found|404\b|not found\b)", re.I)
@@ -44,7 +45,7 @@ class StripBoilerplate:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StripBoilerplate:
         config = NewsbotConfig.from_crawler(crawler)
-        return cls(StateStore.for_crawler(crawler), config.boilerplate_min_stories)
+        return cls(state_store(crawler), config.boilerplate_min_stories)
 
     def process_item(self, item: Story) -> Story:
         boilerplate = self.state.boilerplate_paragraphs(self.min_stories)
@@ -87,7 +88,7 @@ class DropTemplates:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropTemplates:
         config = NewsbotConfig.from_crawler(crawler)
-        return cls(StateStore.for_crawler(crawler), config.drop_templates)
+        return cls(state_store(crawler), config.drop_templates)
 
     def process_item(self, item: Story) -> Story:
         """Runs before the dedupe: a daily series is a template even when two days' texts

@@ -7,15 +7,16 @@ is kept and the later ones are dropped with ``duplicate_of`` naming it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.drops import StoryDropped
+from newsbot.extensions.state import state_store
 from newsbot.items import Story
-from newsbot.state.sqlite import StateStore
+from newsbot.state.base import StateStore
 from newsbot.text.fingerprints import StoryPrint
 from newsbot.text.normalize import SITE_TZ
 
@@ -43,23 +44,50 @@ def _now_on_site_clock() -> str:
 class DropDuplicates:
     """Same id (another URL of a story we have), same body, or a near-duplicate body.
 
-    A story fetched again whose body changed is not a duplicate: it is emitted as a new
-    version, with the same ``article_id`` and ``modified_at`` set.
+    A story fetched again on purpose (the spider's ``recheck_hours``: it was published
+    within that many hours) whose body changed is not a duplicate: it is emitted as a new
+    version, with the same ``article_id`` and ``modified_at`` set. A story emitted before
+    and fetched again for any other reason (``full=1``, a state deleted or rebuilt from the
+    feed, a Redis that restarted empty, a backfill on a new state beside the old feed) is
+    a ``duplicate_id``, whatever its body: such a run has not learned the site's
+    boilerplate yet, so its body differs from the feed's by the promo lines the first run
+    stripped, and judging "changed" from it would write the story again.
     """
 
     def __init__(self, state: StateStore, config: NewsbotConfig):
         self.state = state
         self.config = config
+        self.recheck_hours = 0.0
+        self.crawler: Crawler | None = None
+
+    def open_spider(self) -> None:
+        """The spider's ``recheck_hours``: known once the spider exists."""
+        spider = self.crawler.spider if self.crawler is not None else None
+        self.recheck_hours = float(getattr(spider, "recheck_hours", 0) or 0)
+
+    def _rechecked(self, item: Story) -> bool:
+        """Whether this run was asked to look at this story again for edits."""
+        if not self.recheck_hours or not item.published_at:
+            return False
+        try:
+            published = datetime.fromisoformat(item.published_at)
+        except ValueError:
+            return False
+        return published >= datetime.now(SITE_TZ) - timedelta(hours=self.recheck_hours)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropDuplicates:
-        return cls(StateStore.for_crawler(crawler), NewsbotConfig.from_crawler(crawler))
+        pipeline = cls(state_store(crawler), NewsbotConfig.from_crawler(crawler))
+        pipeline.crawler = crawler
+        return pipeline
 
     def process_item(self, item: Story) -> Story:
         assert item.article_id is not None
         fingerprint = story_print(item)
         emitted_hash = self.state.emitted_body_hash(item.article_id)
-        if emitted_hash == fingerprint.body_hash:
+        if emitted_hash == fingerprint.body_hash or (
+            emitted_hash is not None and not self._rechecked(item)
+        ):
             raise StoryDropped("duplicate_id", duplicate_of=item.article_id)
         if emitted_hash is not None:  # fetched again (recheck_hours) and edited since
             item.modified_at = item.modified_at or _now_on_site_clock()
@@ -89,7 +117,7 @@ class RememberEmitted:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RememberEmitted:
         config = NewsbotConfig.from_crawler(crawler)
-        return cls(StateStore.for_crawler(crawler), config.near_duplicate_window_days)
+        return cls(state_store(crawler), config.near_duplicate_window_days)
 
     def process_item(self, item: Story) -> Story:
         self.state.remember_emitted(item, story_print(item))

@@ -1,12 +1,19 @@
-"""CLI of the sample site: ``build`` writes it to disk, ``serve`` builds it and serves it."""
+"""CLI of the sample site: ``build`` writes it to disk, ``serve`` builds it and serves it.
+
+``--scale real`` gives the site at the real site's scale (``scale.py``: 450 stories a day,
+a 10,000-topic vocabulary) as it stood at ``--hour`` of its simulated week.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import threading
 from pathlib import Path
 
 from .build import build_site
 from .render import VARIANTS
+from .scale import ScaleSite, ScaleSiteServer, ScaleSpec, ground_truth, write_edition
 from .server import SampleSiteServer
 
 DESCRIPTION = """\
@@ -18,6 +25,8 @@ same site.
   serve ROOT --port 8000   build for http://127.0.0.1:8000 and serve it on loopback:
                            open http://127.0.0.1:8000/ in a browser, or crawl it
   build ROOT --base-url U  only write the files, for another server (nginx...) at U
+  --scale real --hour H    the site at the real site's scale (450 stories a day, 10,000
+                           topics) as it stood at hour H of a simulated week
 """
 
 
@@ -46,6 +55,13 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
         help="one piece of every story page's markup changed: "
         + "; ".join(f"{name}: {what}" for name, what in VARIANTS.items()),
     )
+    parser.add_argument(
+        "--scale",
+        choices=("small", "real"),
+        default="small",
+        help="real: 450 stories a day, 10,000 topics, hourly editions (--hour)",
+    )
+    parser.add_argument("--hour", type=int, default=0, help="with --scale real: hour 0-168")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--stories must be 1 or more")
     if args.edition < 1:
         parser.error("--edition must be 1 or more")
+    if args.scale == "real":
+        return _real_scale(args)
 
     if args.command == "build":
         result = build_site(
@@ -111,6 +129,27 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         server.stop()
+    return 0
+
+
+def _real_scale(args: argparse.Namespace) -> int:
+    site = ScaleSite(ScaleSpec(seed=args.seed))
+    if args.command == "build":
+        edition = site.at(args.hour)
+        pages = write_edition(edition, args.root / "site", args.base_url.rstrip("/"))
+        rows = ground_truth(site, args.base_url.rstrip("/"))
+        with (args.root / "stories.jsonl").open("w", encoding="utf-8") as fh:
+            for row in rows[: len(edition.stories)]:
+                fh.write(json.dumps(row) + "\n")
+        print(f"built hour {args.hour}: {len(edition.stories)} stories, {pages} pages")
+        return 0
+    server = ScaleSiteServer(site, hour=args.hour, port=args.port)
+    print(f"serving hour {args.hour} at {server.base_url}  (Ctrl-C to stop)", flush=True)
+    with server:
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
     return 0
 
 

@@ -5,8 +5,9 @@ Off unless ``NEWSBOT_REDIS_URL`` is set; then ``newsbot.addons.RedisAddon`` move
 - the scheduler queue and the request dupefilter (scrapy-redis's, keyed
   ``<prefix>:<spider>:requests`` and ``:dupefilter``; the dupefilter uses the project's
   fingerprints, so a story is fetched once whatever URL links it);
-- the crawler's own memory (``newsbot.state.redis``): staged, emitted and seen
-  stories, topics, templates, boilerplate counts.
+- the crawler's own memory (``NEWSBOT_STATE_STORE`` is
+  ``state.redis.RedisStateStore``): staged, emitted and seen stories, topics, templates,
+  boilerplate counts.
 
 The SQLite frontier is off: the Redis queue is the crawl's frontier.
 

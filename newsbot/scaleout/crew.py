@@ -17,6 +17,7 @@ from scrapy_redis import connection
 from twisted.internet import task
 
 from newsbot.config import NewsbotConfig
+from newsbot.extensions.state import state_store
 from newsbot.keys import SCALEOUT, count
 
 logger = logging.getLogger(__name__)
@@ -85,9 +86,7 @@ class Crew:
 
     # --- lifecycle ----------------------------------------------------------------------
     def spider_opened(self, spider: Spider) -> None:
-        from newsbot.state.sqlite import StateStore
-
-        state = StateStore.for_crawler(self.crawler)
+        state = state_store(self.crawler)
         feed = NewsbotConfig.from_crawler(self.crawler).feed_path
         if feed and str(feed) in self.crawler.settings.getdict("FEEDS"):
             state.watch_feed(feed)  # this machine's feed: settle what a kill left
@@ -158,9 +157,7 @@ class Crew:
 
     def _finish_round(self) -> None:
         """The round's stories are out: forget its requests so the next round starts anew."""
-        from newsbot.state.sqlite import StateStore
-
-        StateStore.for_crawler(self.crawler).finish_crawl()
+        state_store(self.crawler).finish_crawl()
         self.server.delete(self.dupefilter_key, self._release)
         self.releasing = False
         logger.info("Round finished by worker %s", self.worker)

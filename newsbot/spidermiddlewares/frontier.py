@@ -15,6 +15,9 @@ store keeps the crawl's frontier instead:
 - before anything, stories that a killed run had already written to the feed are
   settled and a torn last line is removed (``StateStore.reconcile_feed``).
 
+It needs a store that keeps a frontier (``state.base.Frontier``: the SQLite store); in
+Redis mode the shared scheduler queue is the frontier, and this middleware is off.
+
 Ctrl-C (with or without ``JOBDIR``) leaves the crawl in progress too: the next run
 continues it (from Scrapy's own queue when ``JOBDIR`` was stopped cleanly). After a
 kill, Scrapy's ``JOBDIR`` queue is stale or torn, so it is discarded. A crawl that
@@ -38,8 +41,9 @@ from scrapy.utils.job import job_dir
 from scrapy.utils.request import request_from_dict
 
 from newsbot.config import NewsbotConfig
+from newsbot.extensions.state import state_store
 from newsbot.keys import BROWSER, FRONTIER, count
-from newsbot.state.sqlite import StateStore
+from newsbot.state.base import Frontier
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +97,7 @@ def _is_json(value: Any) -> bool:
 class FrontierMiddleware:
     """Spider middleware: the crawl's requests, pending or done, in the state store."""
 
-    def __init__(self, crawler: Crawler, state: StateStore):
+    def __init__(self, crawler: Crawler, state: Frontier):
         self.crawler = crawler
         self.state = state
         self.fingerprint = crawler.request_fingerprinter.fingerprint
@@ -108,7 +112,10 @@ class FrontierMiddleware:
         config = NewsbotConfig.from_crawler(crawler)
         if not config.frontier_enabled:
             raise NotConfigured("NEWSBOT_FRONTIER_ENABLED is off")  # the user said so
-        middleware = cls(crawler, StateStore.for_crawler(crawler))
+        state = state_store(crawler)
+        if not isinstance(state, Frontier):
+            raise NotConfigured(f"{type(state).__name__} keeps no frontier")
+        middleware = cls(crawler, state)
         feed = config.feed_path
         if feed and str(feed) in crawler.settings.getdict("FEEDS"):
             middleware.state.watch_feed(feed)

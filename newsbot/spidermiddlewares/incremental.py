@@ -6,9 +6,13 @@
   stories already known: after ``NEWSBOT_INCREMENTAL_PAGES_PAST`` more pages whose
   stories were all known, its pagination is not followed further. New stories come
   at the top, so the first page with nothing new is where the new ground ends.
-- Topic pages named by recent stories (``NEWSBOT_TOPIC_REVISIT_DAYS``) are revisited
-  from the start, so a new story reachable only through a topic is found even when
-  no new listed story names that topic.
+- Pagination walks: a listing's next page is followed only while the page it is on held
+  something new (page 1 of a category included), never all its page numbers at once.
+- A date window (spider arguments ``since``/``until``): a story published outside it is
+  neither emitted nor remembered as seen, so a later run without the window still
+  fetches it.
+
+Which topic pages a run opens is the topic policy's decision (``topics.py``).
 
 The spider argument ``full=1`` turns all of it off for one run (a full re-crawl; the
 dedupe memory still keeps emitted stories from being written twice). The memory is
@@ -20,29 +24,32 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from newsbot.config import NewsbotConfig
+from newsbot.extensions.state import state_store
 from newsbot.items import Story
-from newsbot.keys import INCREMENTAL, KNOWN_PAGES, PUBLISHED_AT, RECHECK, ROLE, count
+from newsbot.keys import (
+    INCREMENTAL,
+    KNOWN_PAGES,
+    PUBLISHED_AT,
+    RECHECK,
+    ROLE,
+    RUN_IS_KNOWN,
+    WINDOW,
+    count,
+)
 from newsbot.site.pages.story import Rejected
 from newsbot.site.urls import story_id
-from newsbot.state.sqlite import StateStore
+from newsbot.state.base import StateStore
 from newsbot.text.normalize import SITE_TZ
 
 logger = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class TopicSpider(Protocol):
-    """A spider that can make the request of a topic page (the revisits go through it)."""
-
-    def topic_request(self, url: str) -> Request: ...
 
 
 @dataclass
@@ -63,8 +70,9 @@ class _Page:
 class IncrementalConfig:
     enabled: bool
     pages_past: int
-    topic_revisit_days: int
     recheck_hours: float
+    since: date | None = None
+    until: date | None = None
 
 
 class IncrementalMiddleware:
@@ -78,7 +86,7 @@ class IncrementalMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
-        return cls(crawler, StateStore.for_crawler(crawler), NewsbotConfig.from_crawler(crawler))
+        return cls(crawler, state_store(crawler), NewsbotConfig.from_crawler(crawler))
 
     @property
     def config(self) -> IncrementalConfig:
@@ -88,20 +96,11 @@ class IncrementalMiddleware:
             self._config = IncrementalConfig(
                 enabled=not getattr(spider, "full_crawl", False),
                 pages_past=self.project_config.incremental_pages_past,
-                topic_revisit_days=self.project_config.topic_revisit_days,
                 recheck_hours=float(getattr(spider, "recheck_hours", 0) or 0),
+                since=getattr(spider, "since", None),
+                until=getattr(spider, "until", None),
             )
         return self._config
-
-    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for output in start:
-            yield output
-        spider = self.crawler.spider
-        if not self.config.enabled or not isinstance(spider, TopicSpider):
-            return
-        for url in self.state.recent_topics(self.config.topic_revisit_days):
-            count(self.crawler, INCREMENTAL + "topics_revisited")
-            yield spider.topic_request(url)
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
@@ -123,26 +122,29 @@ class IncrementalMiddleware:
     # --- decisions ------------------------------------------------------------------------
     def _classify(self, response: Response, output: Any, page: _Page) -> Any:
         """Pass, hold (pagination) or skip one output of a response, noting what it was."""
+        if isinstance(output, Story) and not self._in_window(output.published_at):
+            count(self.crawler, WINDOW + "outside")
+            logger.debug("Outside the date window, not emitted: %s", response.url)
+            response.meta[PUBLISHED_AT] = output.published_at
+            return None
         if isinstance(output, (Story, Rejected)):
             self._remember_story(response, output)
             return output
         if not isinstance(output, Request):
             return output
         role = output.meta.get(ROLE)
-        if role == "topic":
-            self.state.remember_topic(output.url, response.meta.get(PUBLISHED_AT))
-        if role == "listing" and response.meta.get(ROLE) in ("listing", "topic"):
+        if role == "listing" and response.meta.get(ROLE) in ("category", "listing", "topic"):
             page.pagination.append(output)
             return None
         if role == "story" and self.config.enabled:
             page.stories += 1
-            passed, known_before = self._story(output)
+            passed, known_before = self._story(output, response.meta.get(RUN_IS_KNOWN, False))
             page.known += known_before
             return passed
         return output
 
-    def _story(self, request: Request) -> tuple[Request | None, bool]:
-        """Skip a story fetched before; say if an earlier crawl knew it (listing cut)."""
+    def _story(self, request: Request, run_is_known: bool) -> tuple[Request | None, bool]:
+        """Skip a story fetched before; say if it is known ground (listing cut)."""
         sid = story_id(request.url)
         if sid is None:
             return request, False
@@ -151,11 +153,12 @@ class IncrementalMiddleware:
             return request, False
         # Stories this very crawl fetched (before a kill) are skipped but are no sign
         # that the listing reached known ground.
-        known_before = fetched_at < self.state.crawl_started_at()
+        known_before = run_is_known or fetched_at < self.state.crawl_started_at()
         if known_before and self._within_recheck(published_at):
             count(self.crawler, INCREMENTAL + "rechecked")
             request.meta[RECHECK] = True
-            return request, True
+            # Not known ground for this run: its listing is walked on to the older stories.
+            return request, False
         count(self.crawler, INCREMENTAL + "known_story_skipped")
         logger.debug("Known story, not fetched again: %s", request.url)
         return None, known_before
@@ -170,7 +173,20 @@ class IncrementalMiddleware:
             return
         for request in page.pagination:
             request.meta[KNOWN_PAGES] = known_pages
+            if response.meta.get(RUN_IS_KNOWN):
+                request.meta[RUN_IS_KNOWN] = True
             yield request
+
+    def _in_window(self, published_at: str | None) -> bool:
+        """Inside the spider's ``since``/``until`` (both days included; no window: True)."""
+        since, until = self.config.since, self.config.until
+        if since is None and until is None:
+            return True
+        try:
+            day = datetime.fromisoformat(published_at or "").astimezone(SITE_TZ).date()
+        except ValueError:
+            return True  # undated: the parser rejects it with its own reason
+        return (since is None or day >= since) and (until is None or day <= until)
 
     def _within_recheck(self, published_at: str | None) -> bool:
         if not self.config.recheck_hours or not published_at:

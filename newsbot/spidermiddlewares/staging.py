@@ -25,11 +25,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
+from newsbot.extensions.state import state_store
 from newsbot.items import Story
 from newsbot.keys import LOCAL, RELEASE, STAGED, count
 from newsbot.scaleout.crew import Crew
 from newsbot.signals import record_broken
-from newsbot.state.sqlite import StateStore
+from newsbot.state.base import StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class StagingMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StagingMiddleware:
-        middleware = cls(crawler, StateStore.for_crawler(crawler), _crew(crawler))
+        middleware = cls(crawler, state_store(crawler), _crew(crawler))
         crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(middleware.record_broken, signal=record_broken)
         return middleware
@@ -107,6 +108,11 @@ class StagingMiddleware:
             return
         if not self._releasing:
             self.state.commit()
+        engine = self.crawler.engine if self.crawler.crawling else None
+        if engine is not None and not engine.spider_is_idle():
+            # Another component scheduled more work at this idle (the topic plan): the
+            # release waits for the next one, so its stories are in publication order too.
+            raise DontCloseSpider
         if self.crew is not None:
             verdict = self.crew.on_idle()
             if verdict == "busy":

@@ -1,6 +1,7 @@
 """The ``urdupoint`` spider: routing only.
 
-Category listings -> story pages -> their "Related Topics" pages -> more story pages.
+RSS feed and category listings -> story pages -> their "Related Topics" pages -> more
+story pages. Listings are walked one page at a time (the next page only).
 What a page contains is decided in ``newsbot.parsing``; what a URL is, in
 ``newsbot.site.urls``. This module only decides which callback a link goes to.
 """
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -38,15 +40,16 @@ from newsbot.keys import (
 )
 from newsbot.site.challenge import is_challenge
 from newsbot.site.pages.listing import parse_listing
-from newsbot.site.pages.story import FieldReport, Rejected, parse_story
-from newsbot.site.urls import Site, bare_host, story_id
+from newsbot.site.pages.rss import MalformedFeed, parse_feed
+from newsbot.site.pages.story import SIGNAL_ORDER, FieldReport, Rejected, parse_story
+from newsbot.site.urls import Site, bare_host, story_id, story_section
+from newsbot.spiders import arguments as spider_arguments
+from newsbot.spiders.arguments import DEFAULT_CATEGORIES as DEFAULT_CATEGORIES
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://www.urdupoint.com"
-#: The main English sections (nav bar and story URLs of the site).
-DEFAULT_CATEGORIES = ("pakistan", "world", "business", "sports", "technology")
-DEFAULT_MAX_PAGES = 20
+#: The site's feed of its latest stories (REAL), read first by every run.
+FEED_PATH = "/en/sitemap/news.rss"
 #: Example URLs kept per field whose signals disagreed (for the end-of-crawl report).
 DISAGREE_SAMPLES = 5
 #: Above the listings' and stories' own: a browser retry is fetched soon after its page,
@@ -66,6 +69,9 @@ class UrdupointSpider(scrapy.Spider):
       full        1/true: a full re-crawl, ignoring what earlier runs fetched
       recheck_hours  fetch again stories published this recently; emit a new
                   version (same article_id, modified_at set) when the body changed
+      since, until   a date window (ISO dates, both ends included): stories published
+                  outside it are not emitted, and a listing stops at a page whose
+                  stories are all older than ``since``
     """
 
     name = "urdupoint"
@@ -74,41 +80,85 @@ class UrdupointSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> UrdupointSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.config = NewsbotConfig.from_settings(crawler.settings)
+        spider.config = NewsbotConfig.from_crawler(crawler)
         return spider
 
-    def __init__(
-        self,
-        base_url: str = DEFAULT_BASE_URL,
-        categories: str | None = None,
-        max_pages: str | int = DEFAULT_MAX_PAGES,
-        full: str | bool = False,
-        recheck_hours: str | float = 0,
-        **kwargs: Any,
-    ):
-        super().__init__(**kwargs)
-        try:
-            self.site = Site.from_base_url(base_url)
-        except ValueError as exc:
-            raise ValueError(f"urdupoint: bad argument base_url: {exc}") from None
-        self.categories = _parse_categories(categories)
-        self.max_pages = _parse_positive_int("max_pages", max_pages)
-        self.full_crawl = _parse_bool("full", full)
-        self.recheck_hours = _parse_hours("recheck_hours", recheck_hours)
+    def __init__(self, **kwargs: Any):
+        # Every argument is declared and checked in one place (and before the crawl, by
+        # the crawl command): an unknown or bad one is an ArgumentError naming it.
+        arguments = self.check_arguments(kwargs)
+        scrapyd = {k: v for k, v in kwargs.items() if k not in type(arguments).model_fields}
+        super().__init__(**scrapyd)
+        self.site = Site.from_base_url(arguments.base_url)
+        self.categories = arguments.categories
+        self.max_pages = arguments.max_pages
+        self.full_crawl = arguments.full
+        self.recheck_hours = arguments.recheck_hours
+        #: Feed entries kept: stories of the chosen categories' sections (all, by default), so
+        #: nodes given their own share of the categories do not all take the whole feed.
+        self.feed_sections = (
+            None
+            if "categories" not in kwargs
+            else frozenset(slug.split("/", 1)[0] for slug in self.categories)
+        )
+        self.since = arguments.since
+        self.until = arguments.until
         self.allowed_domains = [bare_host(self.site.host)]
         # Circuit breaker of the browser retry of empty bodies (see ``_retry_in_browser``).
         self._browser_misses = 0
         self._browser_retry_off = False
 
+    @classmethod
+    def check_arguments(cls, given: dict[str, Any]) -> spider_arguments.CrawlArguments:
+        """The parsed arguments, or ``ArgumentError`` naming the first unknown or bad one."""
+        return spider_arguments.check_arguments(cls.name, given)
+
     # --- routing ------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # The cheapest fresh sources first: the feed, then each category's first page.
+        yield scrapy.Request(
+            self.site.url(FEED_PATH),
+            callback=self.parse_feed,
+            errback=self.on_error,
+            meta={ROLE: "feed"},
+        )
         for slug in self.categories:
             url = self.site.url(f"/en/news/{slug}.html")
             yield self._listing_request(url, "category", 1, role="category")
 
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """The RSS feed: its entries routed like listing cards; a broken feed is one warning."""
+        count(self.crawler, STATS + "pages/feed")
+        try:
+            links = parse_feed(response, self.site)
+        except MalformedFeed as exc:
+            count(self.crawler, STATS + "feed/malformed")
+            logger.warning("Malformed feed %s: %s; going on with the listings", response.url, exc)
+            return
+        if links.ignored:
+            count(self.crawler, STATS + "feed/ignored_entries")
+            logger.info(
+                "Feed %s: %d entries not stories of this site, ignored", response.url, links.ignored
+            )
+        wanted = [
+            url
+            for url in links.stories
+            if self.feed_sections is None or story_section(url) in self.feed_sections
+        ]
+        for url in self._bounded(
+            wanted, self.config.max_links_per_listing, "feed_links", response.url
+        ):
+            yield self.story_request(url)
+
     def parse_listing(self, response: Response, kind: str, page: int) -> Iterator[scrapy.Request]:
-        """A category or topic page: its stories, then its next pages up to ``max_pages``."""
+        """A category or topic page: its stories, then its next page (one), up to ``max_pages``.
+
+        Page 1 links many page numbers; only the next one is followed, and the incremental
+        middleware follows it only while this page held something new.
+        """
         count(self.crawler, STATS + f"pages/{kind}")
+        if response.meta.get(ROLE) == "category":
+            count(self.crawler, STATS + "start/ok")
         links = parse_listing(response, self.site)
         if not links.stories:
             count(self.crawler, STATS + f"empty_listing/{kind}")
@@ -117,10 +167,13 @@ class UrdupointSpider(scrapy.Spider):
             links.stories, self.config.max_links_per_listing, "listing_links", response.url
         ):
             yield self.story_request(url)
-        for link in links.pages:
-            number = link.number or page + 1
-            if 1 < number <= self.max_pages:
-                yield self._listing_request(link.url, kind, number, role="listing")
+        if self.since and links.newest and links.newest < self.since:
+            count(self.crawler, STATS + "window/listing_stopped")
+            logger.debug("Listing older than since=%s, stopped at %s", self.since, response.url)
+            return
+        link = links.next_page(page)
+        if link is not None and page + 1 <= self.max_pages:
+            yield self._listing_request(link.url, kind, page + 1, role="listing")
 
     def parse_story(self, response: Response) -> Iterator[Story | Rejected | scrapy.Request]:
         """A story page: its item (or the reason it has none), then its Related Topics."""
@@ -161,13 +214,21 @@ class UrdupointSpider(scrapy.Spider):
         """One clear line and a counter for a story URL that could not be fetched."""
         request = failure.request  # type: ignore[attr-defined]  # set by Scrapy, not Twisted
         error = failure.value
+        start = request.meta.get(ROLE) == "category"
         if isinstance(error, HttpError) and is_challenge(error.response):
             # Blocked (ChallengeMiddleware logged it): on record like any other drop.
+            if start:
+                count(self.crawler, STATS + "start/http_error")
             yield Rejected("challenge", request.url)
             return
         if isinstance(error, HttpError):
             status = error.response.status
             count(self.crawler, STATS + f"errors/http_{status}")
+            if start:  # the fate of a start URL decides the run's exit status
+                count(
+                    self.crawler,
+                    STATS + ("start/not_found" if status == 404 else "start/http_error"),
+                )
             logger.warning("HTTP %s for %s", status, request.url)
             if status in DEAD_STATUSES and request.meta.get(ROLE) == "story":
                 # A dead story link, on record; the incremental middleware remembers the
@@ -182,9 +243,14 @@ class UrdupointSpider(scrapy.Spider):
             logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
             yield Rejected("offsite", request.url)  # a hostile page: on record
         elif isinstance(error, ForbiddenByRobots):
+            if start:
+                count(self.crawler, STATS + "start/ignored")
             return  # the robots.txt middleware logged and counted it
         else:
             count(self.crawler, STATS + f"errors/{type(error).__name__}")
+            if start:  # the fate of a start URL decides the run's exit status
+                ignored = isinstance(error, IgnoreRequest)
+                count(self.crawler, STATS + ("start/ignored" if ignored else "start/failed"))
             reason = request.meta.get(FAILURE_REASON) or (
                 failure_reason(error, 0, 0) if error is not None else "unknown"
             )
@@ -267,13 +333,20 @@ class UrdupointSpider(scrapy.Spider):
 
         ``newsbot/fields/<field>/<signal>`` counts where each value came from;
         ``newsbot/fields/<field>/disagree`` counts pages whose signals differed, and
-        ``newsbot/fields/<field>/disagree_urls`` keeps the first few for the report.
+        ``newsbot/fields/<field>/disagree_urls`` keeps the first few for the report;
+        ``newsbot/fields/<field>/fallback_urls`` the first few read from a signal other
+        than the field's first (the examples of the report's "usual signal failed" alarm).
         """
         stats = self.crawler.stats
         if stats is None:
             return
         for name, signal in report.sources.items():
             stats.inc_value(f"{FIELDS}{name}/{signal}")
+            if signal != SIGNAL_ORDER.get(name, (signal,))[0]:
+                key = f"{FIELDS}{name}/fallback_urls"
+                samples = stats.get_value(key) or []
+                if len(samples) < DISAGREE_SAMPLES:
+                    stats.set_value(key, [*samples, url])
         for name, signals in report.disagreements.items():
             stats.inc_value(f"{FIELDS}{name}/disagree")
             samples = stats.get_value(f"{FIELDS}{name}/disagree_urls") or []
@@ -291,44 +364,3 @@ class UrdupointSpider(scrapy.Spider):
         """Whether pages can go to the browser: the ``BrowserAddon`` decided it, once."""
         addon = self.crawler.get_addon(BrowserAddon)
         return addon is not None and addon.ready
-
-
-def _parse_categories(value: str | None) -> tuple[str, ...]:
-    if value is None:
-        return DEFAULT_CATEGORIES
-    slugs = tuple(s.strip().strip("/").lower() for s in str(value).split(",") if s.strip())
-    if not slugs:
-        raise ValueError("urdupoint: bad argument categories: give at least one slug")
-    for slug in slugs:
-        if not all(ch.isalnum() or ch in "-_/" for ch in slug):
-            raise ValueError(f"urdupoint: bad argument categories: {slug!r} is not a slug")
-    return slugs
-
-
-def _parse_bool(name: str, value: str | bool) -> bool:
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError(f"urdupoint: bad argument {name}: {value!r} is not true/false")
-
-
-def _parse_hours(name: str, value: str | float) -> float:
-    try:
-        hours = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"urdupoint: bad argument {name}: {value!r} is not a number") from None
-    if hours < 0:
-        raise ValueError(f"urdupoint: bad argument {name}: must be 0 or more, got {hours}")
-    return hours
-
-
-def _parse_positive_int(name: str, value: str | int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"urdupoint: bad argument {name}: {value!r} is not a number") from None
-    if number < 1:
-        raise ValueError(f"urdupoint: bad argument {name}: must be 1 or more, got {number}")
-    return number

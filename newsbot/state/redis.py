@@ -1,10 +1,10 @@
-"""The crawler's memory in Redis: ``StateStore``'s contract, shared by many workers.
+"""The crawler's memory in Redis: the ``StateStore`` contract, shared by many workers.
 
 Several crawler processes, on several machines, work on one crawl; each opens a
 ``RedisStateStore`` on the same namespace and sees the others' staged stories, emitted
 stories, boilerplate counts and incremental memory. The semantics are those of the
-SQLite store (``state.py``); only the frontier is not here: in Redis mode the
-scrapy-redis scheduler queue is the frontier.
+SQLite store (``sqlite.py``), and the rules are the same ones (``base.py``); only the
+frontier is not here: in Redis mode the scrapy-redis scheduler queue is the frontier.
 
 Key layout, ``N`` being the namespace (``newsbot:urdupoint``). Ids are decimal strings
 (shorter than 8 bytes for the site's ids); 64-bit hashes are 8 bytes (big-endian,
@@ -49,47 +49,41 @@ workers see a release's results at its commit.
 from __future__ import annotations
 
 import heapq
-import json
-import os
 import socket
 import struct
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import redis
 from redis.client import Pipeline
+from scrapy.crawler import Crawler
 
+from newsbot.config import NewsbotConfig
 from newsbot.items import Story
-from newsbot.state.sqlite import (
-    EDGE_SHARE,
+from newsbot.state.base import (
     MIN_SHARED_SKETCH,
-    PARAGRAPH_MEMORY_DAYS,
-    _now,
-    _window,
-    looks_like_promo,
+    NEAR_CANDIDATES,
+    BaseStateStore,
+    Candidate,
+    ParagraphCount,
+    dump_story,
+    load_story,
+    paragraph_memory_cutoff,
+    paragraph_tally,
+    release_key,
+    release_key_id,
+    synced_size,
+    window,
 )
-from newsbot.text.fingerprints import (
-    INDEXED_SIZE,
-    StoryPrint,
-    edit_similarity,
-    length_bound,
-    pack_sketch,
-    pack_tokens,
-    paragraph_hash,
-    similarity_bound,
-    sketch_resemblance,
-    unpack_sketch,
-    unpack_tokens,
-)
+from newsbot.text.fingerprints import INDEXED_SIZE, StoryPrint, pack_sketch, pack_tokens
+from newsbot.topic_policy import TopicHistory
 
 #: Members handed to one pruning script call: short enough not to block the server.
 PRUNE_CHUNK = 500
-#: How many near-duplicate candidates a story is compared with, most similar first.
-NEAR_CANDIDATES = 8
 #: After an 8-byte hash or a 4-byte value, the greatest 8-byte id: closes a prefix range.
 _MAX_ID = b"\xff" * 8
 
@@ -145,19 +139,21 @@ if key then
 end
 """
 
-_LUA_BOILERPLATE = """
--- KEYS: para:stories, para:edge, para:promo. ARGV: min_stories, edge share
+_LUA_RECURRING_PARAGRAPHS = """
+-- KEYS: para:stories, para:edge, para:promo. ARGV: min_stories
+-- The counts of the paragraphs seen in more than min_stories stories, read at once:
+-- hash, stories, stories at an edge, promo (1/0) each. Which are boilerplate is decided
+-- in Python (base.is_boilerplate), as for the SQLite store.
 local rows = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES')
-local share = tonumber(ARGV[2])
-local found = {}
+local out = {}
 for i = 1, #rows, 2 do
-  local h, stories = rows[i], tonumber(rows[i + 1])
-  local edge = tonumber(redis.call('HGET', KEYS[2], h) or '0')
-  if redis.call('SISMEMBER', KEYS[3], h) == 1 or edge >= share * stories then
-    found[#found + 1] = h
-  end
+  local h = rows[i]
+  out[#out + 1] = h
+  out[#out + 1] = rows[i + 1]
+  out[#out + 1] = redis.call('HGET', KEYS[2], h) or '0'
+  out[#out + 1] = redis.call('SISMEMBER', KEYS[3], h)
 end
-return found
+return out
 """
 
 _LUA_PRUNE_PARAGRAPHS = """
@@ -318,8 +314,7 @@ def _value4(value: int) -> bytes:
     return struct.pack(">I", value)
 
 
-def _pack_emitted(print_: StoryPrint, published_at: str | None) -> bytes:
-    emitted_at = int(_now().timestamp())
+def _pack_emitted(print_: StoryPrint, published_at: str | None, emitted_at: int) -> bytes:
     head = struct.pack(">qqI", print_.body_hash, print_.template_hash, emitted_at)
     return head + (published_at or "").encode("utf-8")
 
@@ -332,17 +327,13 @@ def _pack_recent(published_at: str, print_: StoryPrint) -> bytes:
     return head + sketch + pack_tokens(print_.tokens)
 
 
-def _unpack_recent(record: bytes) -> tuple[str, list[int], bytes]:
-    """published_at, sketch and the still compressed tokens of a recent story."""
+def _unpack_recent(record: bytes) -> tuple[str, bytes, bytes]:
+    """published_at, and the still packed sketch and tokens of a recent story."""
     (date_size,) = struct.unpack_from(">H", record)
     date_end = 2 + date_size
     sketch_end = date_end + 1 + 4 * record[date_end]
     published_at = record[2:date_end].decode("utf-8")
-    return published_at, unpack_sketch(record[date_end + 1 : sketch_end]), record[sketch_end:]
-
-
-def _staged_id(sort_key: bytes) -> int:
-    return int(sort_key.rsplit(b"|", 1)[1])
+    return published_at, record[date_end + 1 : sketch_end], record[sketch_end:]
 
 
 class _Keys:
@@ -365,6 +356,11 @@ class _Keys:
         self.para_seen = f"{namespace}:para:seen"
         self.seen = f"{namespace}:seen"
         self.topics = f"{namespace}:topics"
+        # The topic policy's history: one hash per field, url -> integer.
+        self.topic_fields = {
+            name: f"{namespace}:topic:{name}"
+            for name in ("named", "yielded", "visits", "first_run", "last_named", "last_visit")
+        }
         self.meta = f"{namespace}:meta"
 
 
@@ -453,23 +449,23 @@ class _Postings:
         return self.ids[bisect_left(self.dates, low) : bisect_right(self.dates, high)]
 
 
-class RedisStateStore:
+class RedisStateStore(BaseStateStore):
     """One crawl's state in Redis, shared by every worker on ``namespace``.
 
-    A drop-in for ``StateStore``; see the module docstring for keys and release buffering.
+    A ``StateStore`` (not a ``Frontier``); see the module docstring for keys and release
+    buffering.
     """
 
     def __init__(self, url: str, namespace: str):
+        super().__init__()
         self.redis: redis.Redis | None = redis.Redis.from_url(url)
         self.keys = _Keys(namespace)
-        self._boilerplate: set[int] | None = None
         self._release: _Release | None = None
         self._abandoned = False
-        self.feed_path: Path | None = None
         register = self.redis.register_script
         self._stage = register(_LUA_STAGE)
         self._unstage = register(_LUA_UNSTAGE)
-        self._find_boilerplate = register(_LUA_BOILERPLATE)
+        self._recurring = register(_LUA_RECURRING_PARAGRAPHS)
         self._prune_paragraphs = register(_LUA_PRUNE_PARAGRAPHS)
         self._remember = register(_LUA_REMEMBER)
         self._retire = register(_LUA_RETIRE_BODY)
@@ -477,6 +473,19 @@ class RedisStateStore:
         self._remember_topic = register(_LUA_REMEMBER_TOPIC)
         self._near = register(_LUA_NEAR_CANDIDATES)
         self._begin_crawl = register(_LUA_BEGIN_CRAWL)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisStateStore:
+        """The store at ``NEWSBOT_REDIS_URL``, in the spider's ``redis_namespace``."""
+        assert crawler.spidercls is not None
+        config = NewsbotConfig.from_crawler(crawler)
+        url = config.redis_url
+        if not url:
+            raise ValueError(
+                "NEWSBOT_STATE_STORE is newsbot.state.redis.RedisStateStore, "
+                "but NEWSBOT_REDIS_URL is not set"
+            )
+        return cls(url, config.redis_namespace(crawler.spidercls.name))
 
     @property
     def client(self) -> redis.Redis:
@@ -515,9 +524,6 @@ class RedisStateStore:
         """
         self._abandoned = self._release is not None
 
-    def on_engine_stopped(self) -> None:
-        self.close()
-
     def close(self) -> None:
         if self.redis is None:
             return
@@ -537,55 +543,21 @@ class RedisStateStore:
         return self._release.pipe if self._release is not None else self.client
 
     # --- the feed: what was really written ---------------------------------------------
-    def watch_feed(self, path: Path | None) -> None:
-        """Account for the default feed: stories in it are emitted, whatever state says."""
-        self.feed_path = path
-
     def _feed_key(self, path: Path) -> str:
         """Each machine writes its own feed file: its offset is its own."""
         return f"feed_offset:{socket.gethostname()}:{path.resolve()}"
 
     def _sync_feed(self, writer: redis.Redis | Pipeline) -> None:
         """fsync the feed, then note its size: everything before it is accounted for."""
-        if self.feed_path is None or not self.feed_path.exists():
-            return
-        with self.feed_path.open("rb") as handle:
-            os.fsync(handle.fileno())
-        writer.hset(self.keys.meta, self._feed_key(self.feed_path), self.feed_path.stat().st_size)
+        if self.feed_path is not None and self.feed_path.exists():
+            size = synced_size(self.feed_path)
+            writer.hset(self.keys.meta, self._feed_key(self.feed_path), size)
 
-    def reconcile_feed(self) -> int:
-        """Settle stories a killed release wrote to the feed; drop a torn last line.
+    def _feed_offset(self, path: Path) -> int:
+        return int(self.client.hget(self.keys.meta, self._feed_key(path)) or 0)
 
-        Returns how many stories were found in the feed but not yet marked emitted.
-        """
-        path = self.feed_path
-        if path is None or not path.exists():
-            return 0
-        size = path.stat().st_size
-        offset = int(self.client.hget(self.keys.meta, self._feed_key(path)) or 0)
-        offset = offset if offset <= size else 0  # the feed was replaced or rotated
-        settled = 0
-        with path.open("r+b") as handle:
-            handle.seek(offset)
-            tail = handle.read()
-            complete = tail[: tail.rfind(b"\n") + 1]
-            if len(complete) < len(tail):  # a line cut by the kill: it never was written
-                handle.truncate(offset + len(complete))
-            for line in complete.splitlines():
-                settled += self._settle_written(line)
-        self._writer().hset(self.keys.meta, self._feed_key(path), offset + len(complete))
-        self.commit()
-        return settled
-
-    def _settle_written(self, line: bytes) -> int:
-        try:
-            item = Story(**json.loads(line))
-        except (ValueError, TypeError):
-            return 0
-        if not item.article_id or self.was_emitted(item.article_id):
-            return 0
-        self.remember_emitted(item, StoryPrint.of(item.title or "", item.body or ""))
-        return 1
+    def _set_feed_offset(self, path: Path, offset: int) -> None:
+        self._writer().hset(self.keys.meta, self._feed_key(path), offset)
 
     # --- the crawl round ----------------------------------------------------------------
     def crawl_in_progress(self) -> bool:
@@ -593,7 +565,7 @@ class RedisStateStore:
 
     def begin_crawl(self) -> None:
         """A new round, unless one is in progress: a joining worker keeps its start time."""
-        self._begin_crawl(keys=[self.keys.meta], args=[_now().isoformat()])
+        self._begin_crawl(keys=[self.keys.meta], args=[self._clock().isoformat()])
 
     def finish_crawl(self) -> None:
         """The round is over; ``crawl_started_at`` stays readable until the next one."""
@@ -602,29 +574,7 @@ class RedisStateStore:
     def crawl_started_at(self) -> str:
         """When the current round began (workers joining it included)."""
         value = self.client.hget(self.keys.meta, "crawl_started_at")
-        return value.decode() if value else ""
-
-    # The SQLite store's kill detection and frontier: the scrapy-redis queue does both here.
-    def start_recorded(self) -> None:
-        pass
-
-    def mark_running(self) -> None:
-        pass
-
-    def mark_stopped(self) -> None:
-        pass
-
-    def shut_down_cleanly(self) -> bool:
-        return True
-
-    def frontier_add(self, fingerprint: bytes, request: str) -> bool:
-        raise NotImplementedError(_NO_FRONTIER)
-
-    def frontier_done(self, fingerprint: bytes) -> None:
-        raise NotImplementedError(_NO_FRONTIER)
-
-    def frontier_pending(self) -> list[str]:
-        raise NotImplementedError(_NO_FRONTIER)
+        return _text(value) if value else ""
 
     # --- incremental memory -----------------------------------------------------------
     def story_seen(self, article_id: str) -> tuple[str | None, str | None]:
@@ -632,11 +582,11 @@ class RedisStateStore:
         value = self.client.hget(self.keys.seen, str(int(article_id)))
         if value is None:
             return None, None
-        fetched_at, *published_at = value.decode("utf-8").split("\n", 1)
+        fetched_at, *published_at = _text(value).split("\n", 1)
         return fetched_at, published_at[0] if published_at else None
 
     def remember_story_seen(self, article_id: str, published_at: str | None) -> None:
-        value = _now().isoformat() + ("" if published_at is None else f"\n{published_at}")
+        value = self._clock().isoformat() + ("" if published_at is None else f"\n{published_at}")
         self.client.hset(self.keys.seen, str(int(article_id)), value)
 
     def remember_topic(self, url: str, published_at: str | None) -> None:
@@ -645,24 +595,80 @@ class RedisStateStore:
     def recent_topics(self, days: int) -> list[str]:
         """Topic pages named by stories published within ``days`` of the newest one."""
         topics = {
-            url.decode("utf-8"): last.decode("utf-8")
-            for url, last in self.client.hgetall(self.keys.topics).items()
+            _text(url): _text(last) for url, last in self.client.hgetall(self.keys.topics).items()
         }
         newest = max(topics.values(), default="")
         if not newest:
             return []
-        low, _ = _window(newest, days)
+        low, _ = window(newest, days)
         return sorted(url for url, last in topics.items() if last >= low)
+
+    # --- the topic revisit policy's memory (topic_policy.py) -----------------------------
+    def topic_run(self) -> int:
+        """How many runs planned topic visits so far (the policy's clock)."""
+        return int(self.client.hget(self.keys.meta, "topic_run") or 0)
+
+    def begin_topic_run(self) -> int:
+        """Count one more planning run; its number."""
+        return int(self.client.hincrby(self.keys.meta, "topic_run", 1))
+
+    def topic_named(self, url: str, published_at: str | None, run: int) -> None:
+        """A story (published ``published_at``) named this topic, in run ``run``."""
+        self.remember_topic(url, published_at)
+        fields = self.keys.topic_fields
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hincrby(fields["named"], url, 1)
+        pipe.hsetnx(fields["first_run"], url, run)
+        pipe.hset(fields["last_named"], url, run)
+        pipe.execute()
+
+    def topic_visited(self, url: str, run: int, yielded: int, first_page: bool) -> None:
+        """A page of this topic was crawled in run ``run``, leading to ``yielded`` new stories."""
+        fields = self.keys.topic_fields
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hincrby(fields["yielded"], url, yielded)
+        pipe.hincrby(fields["visits"], url, int(first_page))
+        pipe.hsetnx(fields["first_run"], url, run)
+        pipe.hset(fields["last_visit"], url, run)
+        pipe.execute()
+
+    def topic_histories(self, days: int) -> list[TopicHistory]:
+        """Every topic named by a story published within ``days`` of the newest one."""
+        urls = self.recent_topics(days)
+        if not urls:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        names = ("named", "yielded", "visits", "first_run", "last_named", "last_visit")
+        for name in names:
+            pipe.hmget(self.keys.topic_fields[name], urls)
+        columns = dict(zip(names, pipe.execute(), strict=True))
+
+        def number(name: str, i: int) -> int | None:
+            value = columns[name][i]
+            return None if value is None else int(value)
+
+        return [
+            TopicHistory(
+                url,
+                named=number("named", i) or 0,
+                yielded=number("yielded", i) or 0,
+                visits=number("visits", i) or 0,
+                first_run=number("first_run", i) or 0,
+                last_named_run=number("last_named", i) or 0,
+                last_visit_run=number("last_visit", i),
+            )
+            for i, url in enumerate(urls)
+        ]
 
     # --- staging ------------------------------------------------------------------------
     def stage(self, item: Story) -> bool:
         """Hold a parsed story until release; False when it was already staged."""
         assert item.article_id is not None
         article_id = int(item.article_id)
-        sort_key = f"{item.published_at or ''}|{article_id:012d}"
+        sort_key = release_key(item)
         # Unstaged earlier in an uncommitted release: staged anew, as SQLite would.
         again = self._release is not None and article_id in self._release.unstaged
-        item_json = json.dumps(asdict(item), ensure_ascii=False)
+        item_json = dump_story(item)
         held = self._release is not None and article_id in self._release.emitted
         keys = self.keys
         if not self._stage(
@@ -682,8 +688,8 @@ class RedisStateStore:
                 item_json,
                 int(again),
                 int(held),
-                _now().date().toordinal(),
-                *self._paragraph_counts((item.body or "").split("\n\n")),
+                self._clock().date().toordinal(),
+                *self._paragraph_counts(item.body),
             ],
         ):
             return False
@@ -706,8 +712,8 @@ class RedisStateStore:
             sort_keys = self.client.zrangebylex(self.keys.staged, low, b"+", start=0, num=batch)
             if not sort_keys:
                 return
-            low = b"(" + sort_keys[-1]
-            ids = [_staged_id(key) for key in sort_keys]
+            low = b"(" + _raw(sort_keys[-1])
+            ids = [release_key_id(key) for key in sort_keys]
             if self._release is None:
                 items = self.client.hmget(self.keys.staged_item, ids)
             else:
@@ -719,14 +725,13 @@ class RedisStateStore:
             for article_id, raw in zip(ids, items, strict=True):
                 unstaged = self._release is not None and article_id in self._release.unstaged
                 if raw is not None and not unstaged:  # None: another worker settled it
-                    yield Story(**json.loads(raw))
+                    yield load_story(raw)
 
-    def unstage(self, article_id: str | None) -> None:
-        if article_id and article_id.isdigit():
-            if self._release is not None:
-                self._release.unstaged.add(int(article_id))
-            else:
-                self._unstage_in(self.client, int(article_id))
+    def _unstage_id(self, article_id: int) -> None:
+        if self._release is not None:
+            self._release.unstaged.add(article_id)
+        else:
+            self._unstage_in(self.client, article_id)
 
     def _unstage_in(self, client: redis.Redis | Pipeline, article_id: int) -> None:
         keys = self.keys
@@ -736,44 +741,31 @@ class RedisStateStore:
 
     # --- boilerplate paragraphs ---------------------------------------------------------
     @staticmethod
-    def _paragraph_counts(paragraphs: list[str]) -> list[bytes | int]:
-        """Each distinct paragraph once, as ``_LUA_STAGE`` counts them: hash, edge, promo.
+    def _paragraph_counts(body: str | None) -> list[bytes | int]:
+        """``paragraph_tally`` as ``_LUA_STAGE`` takes it: hash, edge, promo each.
 
-        The edge is the first or last paragraph of a body of three or more: where
-        promos and legal lines go. In shorter bodies every paragraph is story text.
         Counted by the staging script: atomic against other workers counting the same
         paragraphs, and skipped for a story emitted before.
         """
-        last = len(paragraphs) - 1
-        seen: dict[int, tuple[int, int]] = {}
-        for index, paragraph in enumerate(paragraphs):
-            if not paragraph.strip():
-                continue
-            digest = paragraph_hash(paragraph)
-            at_edge = int(last >= 2 and index in (0, last))
-            previous_edge = seen.get(digest, (0, 0))[0]
-            seen[digest] = (max(at_edge, previous_edge), int(looks_like_promo(paragraph)))
         args: list[bytes | int] = []
-        for digest, (edge, promo) in seen.items():
+        for digest, (edge, promo) in paragraph_tally(body).items():
             args += [_hash8(digest), edge, promo]
         return args
 
-    def boilerplate_paragraphs(self, min_stories: int) -> set[int]:
-        """Hashes of paragraphs that are site boilerplate.
-
-        Seen in more than ``min_stories`` distinct stories, and either worded like a
-        promo or legal line, or nearly always at a body's edge (its first or last
-        paragraph). A sentence that merely recurs inside stories (a stock quote) is
-        not boilerplate.
-        """
-        if self._boilerplate is None:
-            keys = self.keys
-            found = self._find_boilerplate(
-                keys=[keys.para_stories, keys.para_edge, keys.para_promo],
-                args=[min_stories, EDGE_SHARE],
+    def _recurring_paragraphs(self, min_stories: int) -> list[ParagraphCount]:
+        keys = self.keys
+        reply = self._recurring(
+            keys=[keys.para_stories, keys.para_edge, keys.para_promo], args=[min_stories]
+        )
+        return [
+            ParagraphCount(
+                struct.unpack(">q", reply[i])[0],
+                int(float(reply[i + 1])),  # a sorted-set score: "6", never fractional
+                int(reply[i + 2]),
+                bool(reply[i + 3]),
             )
-            self._boilerplate = {struct.unpack(">q", digest)[0] for digest in found}
-        return self._boilerplate
+            for i in range(0, len(reply), 4)
+        ]
 
     # --- emitted stories ----------------------------------------------------------------
     def was_emitted(self, article_id: str) -> bool:
@@ -791,7 +783,8 @@ class RedisStateStore:
         """The emitted record in Redis: read ahead with the staged batch in a release."""
         if self._release is not None and article_id in self._release.stored:
             return self._release.stored[article_id]
-        return self.client.hget(self.keys.emitted, str(article_id))
+        record = self.client.hget(self.keys.emitted, str(article_id))
+        return None if record is None else _raw(record)
 
     def emitted_with_body(self, print_: StoryPrint) -> str | None:
         return self._lowest_ids(print_)[0]
@@ -834,42 +827,9 @@ class RedisStateStore:
             lowest.append(str(min(ids)) if ids else None)
         return lowest[0], lowest[1]
 
-    def near_duplicate_of(
-        self,
-        print_: StoryPrint,
-        published_at: str | None,
-        window_days: int,
-        min_similarity: float,
-        exclude: str | None = None,
-    ) -> str | None:
-        """The id of a recent emitted story this one nearly repeats, if any.
-
-        Candidates share sketch values (an index look-up); a cheap bound (shared words)
-        and the sketch resemblance discard most of them before the word-level diff.
-        """
-        if not print_.sketch:
-            return None
-        low, high = _window(published_at, window_days)
-        for article_id, record in self._near_candidates(print_.sketch[:INDEXED_SIZE], low, high):
-            if str(article_id) == exclude:
-                continue
-            recent_published, sketch, packed_tokens = _unpack_recent(record)
-            if not low <= recent_published <= high:
-                continue
-            if sketch_resemblance(print_.sketch, sketch) < 0.25:
-                continue
-            tokens = unpack_tokens(packed_tokens)
-            if length_bound(print_.tokens, tokens) < min_similarity:
-                continue
-            if similarity_bound(print_.tokens, tokens) < min_similarity:
-                continue
-            if edit_similarity(print_.tokens, tokens) >= min_similarity:
-                return str(article_id)
-        return None
-
-    def _near_candidates(self, indexed: list[int], low: str, high: str) -> list[tuple[int, bytes]]:
-        """Ids sharing at least ``MIN_SHARED_SKETCH`` values, most shared first, top 8,
-        with their recent records.
+    def _near_candidates(self, indexed: list[int], low: str, high: str) -> list[Candidate]:
+        """Ids sharing at least ``MIN_SHARED_SKETCH`` values, most shared first, top
+        ``NEAR_CANDIDATES``, with their recent records.
 
         Index members are value + publication date + id: a value's range covers only the
         window's stories, so the cost stays flat however many stories Redis holds. One
@@ -906,9 +866,14 @@ class RedisStateStore:
                 ),
             )
         ranked.sort(key=lambda row: row[:2])
-        return [
-            (article_id, record) for _, article_id, record in ranked[:NEAR_CANDIDATES] if record
-        ]
+        candidates = []
+        for _, article_id, record in ranked[:NEAR_CANDIDATES]:
+            if not record:
+                continue
+            published_at, packed_sketch, packed_tokens = _unpack_recent(record)
+            if low <= published_at <= high:  # its record may be newer than its index entry
+                candidates.append(Candidate(article_id, 0, packed_sketch, packed_tokens))
+        return candidates
 
     def remember_emitted(self, item: Story, print_: StoryPrint) -> None:
         """Record an emitted story (fingerprints and recent text) and settle it."""
@@ -946,7 +911,7 @@ class RedisStateStore:
             args=[
                 article_id,
                 _id8(article_id),
-                _pack_emitted(print_, published_at),
+                _pack_emitted(print_, published_at, int(self._clock().timestamp())),
                 _pack_recent(published_at or "", print_),
                 pack_sketch(print_.sketch[:INDEXED_SIZE]),
                 (published_at or "").encode("utf-8"),
@@ -974,11 +939,11 @@ class RedisStateStore:
         """
         keys = self.keys
         newest = self.client.zrevrangebylex(keys.recent_order, b"+", b"-", start=0, num=1)
-        newest_date = newest[0].split(b"\0", 1)[0].decode("utf-8") if newest else ""
+        newest_date = _raw(newest[0]).split(b"\0", 1)[0].decode("utf-8") if newest else ""
         if newest_date:
-            low, _ = _window(newest_date, window_days)
+            low, _ = window(newest_date, window_days)
             old = self.client.zrangebylex(keys.recent_order, b"-", b"(" + low.encode("utf-8"))
-            for chunk in _chunks(old):
+            for chunk in _chunks([_raw(member) for member in old]):
                 args: list[bytes | int] = []
                 for member in chunk:
                     article_id = int(member.split(b"\0", 1)[1])
@@ -986,8 +951,9 @@ class RedisStateStore:
                 self._prune_recent(
                     keys=[keys.recent, keys.recent_order, keys.sketch, keys.sketch_of], args=args
                 )
-        cutoff = (_now() - timedelta(days=PARAGRAPH_MEMORY_DAYS)).date().toordinal()
-        stale = self.client.zrangebyscore(keys.para_seen, "-inf", f"({cutoff}")
+        cutoff = paragraph_memory_cutoff().toordinal()
+        # Without ``withscores`` the reply is the members alone.
+        stale = cast("list[bytes]", self.client.zrangebyscore(keys.para_seen, "-inf", f"({cutoff}"))
         for chunk in _chunks(stale):
             self._prune_paragraphs(
                 keys=[keys.para_stories, keys.para_edge, keys.para_promo, keys.para_seen],
@@ -995,7 +961,13 @@ class RedisStateStore:
             )
 
 
-_NO_FRONTIER = "In Redis mode the scrapy-redis scheduler queue is the frontier"
+def _raw(reply: bytes | str) -> bytes:
+    """A reply as bytes (what the client returns: ``decode_responses`` is off)."""
+    return reply if isinstance(reply, bytes) else reply.encode("utf-8")
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8") if isinstance(reply, bytes) else reply
 
 
 def _chunks(members: list[bytes]) -> Iterator[list[bytes]]:

@@ -11,7 +11,13 @@ from dateutil import parser as dateparser
 #: The site's clock: Pakistan Standard Time, UTC+05:00, no daylight saving.
 SITE_TZ = timezone(timedelta(hours=5), "PKT")
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+#: Invisible characters dropped from every text field: zero-width ones, bidirectional
+#: overrides and marks (a right-to-left override turns a title around), and control
+#: characters (a bell in a title). Those that ``str.split`` takes for spaces stay spaces.
+_ZERO_WIDTH = re.compile(
+    "[\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]"
+)
 _YEAR = re.compile(r"\d{4}")
 
 

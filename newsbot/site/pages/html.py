@@ -48,7 +48,7 @@ def _is_skipped(node: etree._Element) -> bool:
     tag = node.tag
     if not isinstance(tag, str):  # comments and processing instructions
         return True
-    if tag.lower() in SKIP_TAGS:
+    if tag.lower() in SKIP_TAGS or is_hidden(node):
         return True
     marker = f"{node.get('id', '')} {node.get('class', '')}".strip()
     return bool(marker) and bool(AD_MARKER_RE.search(marker))
@@ -132,9 +132,32 @@ def text_of(element: etree._Element | None) -> str:
     """
     if element is None:
         return ""
-    if next(element.iter(HIDDEN_TAGS), None) is None:  # the usual case: one XPath, in C
+    if not _HAS_HIDDEN(element) and not _is_code(element):  # the usual case: XPath, in C
         return normalize_space(" ".join(_TEXT_NODES(element)))
     return normalize_space(" ".join(_visible_texts(element)))
+
+
+def _is_code(node: etree._Element) -> bool:
+    return not isinstance(node.tag, str) or node.tag.lower() in HIDDEN_TAGS
+
+
+def is_hidden(node: etree._Element) -> bool:
+    """An element a reader never sees: code, fallbacks, or marked hidden by the page."""
+    tag = node.tag
+    if not isinstance(tag, str) or tag.lower() in HIDDEN_TAGS:
+        return True
+    if node.get("hidden") is not None or node.get("aria-hidden") == "true":
+        return True
+    style = node.get("style")
+    return bool(style) and bool(_HIDDEN_STYLE_RE.search(style))
+
+
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+#: Any element under the context that ``is_hidden`` may say yes to.
+_HAS_HIDDEN = xpath(
+    ".//*[self::script or self::style or self::noscript or self::template or @hidden"
+    " or @aria-hidden='true' or contains(@style, 'none') or contains(@style, 'hidden')]"
+)
 
 
 def _visible_texts(root: etree._Element) -> list[str]:
@@ -143,7 +166,7 @@ def _visible_texts(root: etree._Element) -> list[str]:
     stack: list[tuple[etree._Element, bool]] = [(root, False)]
     while stack:
         node, leaving = stack.pop()
-        hidden = not isinstance(node.tag, str) or node.tag.lower() in HIDDEN_TAGS
+        hidden = is_hidden(node) if node is not root else _is_code(node)
         if not leaving and not hidden:
             if node.text:
                 texts.append(node.text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -30,6 +31,8 @@ FALLBACK_LINKS = css("#main_content a[href], main a[href], body a[href]")
 PAGINATION_LINKS = xpath(
     "//a[@href][string-length(normalize-space(.)) < 16 or contains(@rel, 'next')]"
 )
+#: Card dates (REAL: ``span.item_date`` holding ``26 Nov 2026``), both layouts.
+CARD_DATES = css("div.txt_box .item_date, div.news_big_item .item_date, ul.news_list li .item_date")
 NEXT_TEXT_RE = re.compile(r"^(next|older)\b|^[\u00bb\u203a>]+$", re.I)
 NUMBER_TEXT_RE = re.compile(r"^\d{1,4}$")
 
@@ -48,6 +51,21 @@ class ListingLinks:
 
     stories: list[str] = field(default_factory=list)
     pages: list[PageLink] = field(default_factory=list)
+    #: The newest card date on the page (None: no card gives a readable date). A date
+    #: window's ``since`` stops a listing on a page whose newest card is older.
+    newest: date | None = None
+
+    def next_page(self, page: int) -> PageLink | None:
+        """The page after ``page``: its number, else a "next" link with no number.
+
+        Page 1 links many page numbers; a crawl walks one page at a time, so only
+        this one is followed (and only while the page held something new).
+        """
+        numbered = [link for link in self.pages if link.number == page + 1]
+        if numbered:
+            return numbered[0]
+        unnumbered = [link for link in self.pages if link.number is None]
+        return unnumbered[0] if unnumbered else None
 
 
 def parse_listing(response: Response, site: Site | None = None) -> ListingLinks:
@@ -60,7 +78,23 @@ def parse_listing(response: Response, site: Site | None = None) -> ListingLinks:
         response, site, FALLBACK_LINKS
     )
     links.pages = _page_links(response, site)
+    links.newest = max(_card_dates(response), default=None)
     return links
+
+
+def parse_card_date(text: str) -> date | None:
+    """``26 Nov 2026`` (a listing card's date) as a date; None when it does not read."""
+    try:
+        return datetime.strptime(normalize_space(text), "%d %b %Y").date()
+    except ValueError:
+        return None
+
+
+def _card_dates(response: TextResponse) -> list[date]:
+    dates = (
+        parse_card_date(element.text_content()) for element in CARD_DATES(response.selector.root)
+    )
+    return [d for d in dates if d is not None]
 
 
 def _story_links(response: TextResponse, site: Site, links: etree.XPath) -> list[str]:

@@ -1,0 +1,457 @@
+"""The crawler's state: one contract, the rules every store keeps, and nothing of storage.
+
+``StateStore`` is the contract the crawl's components rely on (staging, incremental
+re-crawls, dedupe, boilerplate, the drops record, scale-out). Two classes implement it:
+``newsbot.state.sqlite.SqliteStateStore`` (one file per spider, one process) and
+``newsbot.state.redis.RedisStateStore`` (shared by the workers of a scaled-out crawl).
+``NEWSBOT_STATE_STORE`` names the one a crawl uses, as ``HTTPCACHE_STORAGE`` does for
+Scrapy's cache; ``newsbot.extensions.state.StateExtension`` opens it and closes it.
+
+``Frontier`` is a separate, optional contract: the crash-safe frontier of a single
+process (``spidermiddlewares/frontier.py``). The SQLite store keeps it; in Redis mode
+the scrapy-redis queue is the frontier, so the Redis store has none.
+
+What a story *means* to the state is decided here, once, so the two stores cannot drift
+apart: the release order, how a story is serialized, how a body's paragraphs are
+tallied, which recurring paragraphs are boilerplate, which recent story a body nearly
+repeats, and how the feed is reconciled after a kill. ``BaseStateStore`` holds the
+parts of the contract that are rules over storage, and asks its subclass only for the
+storage itself (the ``_``-prefixed hooks).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Protocol, Self, runtime_checkable
+
+from scrapy.crawler import Crawler
+
+from newsbot.items import Story
+from newsbot.text.fingerprints import (
+    INDEXED_SIZE,
+    StoryPrint,
+    edit_similarity,
+    length_bound,
+    paragraph_hash,
+    similarity_bound,
+    sketch_resemblance,
+    unpack_sketch,
+    unpack_tokens,
+)
+from newsbot.topic_policy import TopicHistory
+
+# --- the contract -----------------------------------------------------------------------
+
+
+@runtime_checkable
+class StateStore(Protocol):
+    """The memory of one spider's crawls: what a store must do, whatever keeps it.
+
+    Writes may be batched until ``commit``. From ``begin_release`` on, the settlements of
+    released stories (``remember_emitted``, ``retire_body``, ``unstage``) are held back
+    until the next ``commit`` or ``close``, and the crawl calls neither before the feed
+    exporters closed their files (the owner closes the store at ``engine_stopped``): a
+    kill never records as written a story still in a buffer. The store's own reads see
+    them at once. ``tests/test_state_backends.py`` holds every store to this contract.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """The store of ``crawler``'s spider, as its settings place it."""
+        ...
+
+    # transactions
+    def commit(self) -> None: ...
+    def begin_release(self) -> None: ...
+    def abandon_release(self) -> None:
+        """A feed could not be written: ``close`` keeps nothing this release settled."""
+        ...
+
+    def close(self) -> None: ...
+
+    # the feed: what was really written
+    def watch_feed(self, path: Path | None) -> None: ...
+    def reconcile_feed(self) -> int:
+        """Settle the stories a killed release wrote to the feed; how many there were."""
+        ...
+
+    # the crawl (with several workers, a round they all join)
+    def crawl_in_progress(self) -> bool: ...
+    def begin_crawl(self) -> None: ...
+    def finish_crawl(self) -> None: ...
+    def crawl_started_at(self) -> str: ...
+
+    # incremental memory
+    def story_seen(self, article_id: str) -> tuple[str | None, str | None]:
+        """When the story page was last fetched (None: never), and its publication date."""
+        ...
+
+    def remember_story_seen(self, article_id: str, published_at: str | None) -> None: ...
+    def remember_topic(self, url: str, published_at: str | None) -> None:
+        """Note a topic page named by a story; a topic keeps its latest date."""
+        ...
+
+    def recent_topics(self, days: int) -> list[str]: ...
+
+    # the topic revisit policy's memory (``newsbot.topic_policy``)
+    def topic_run(self) -> int:
+        """The number of the current run, as counted for topics."""
+        ...
+
+    def begin_topic_run(self) -> int: ...
+    def topic_named(self, url: str, published_at: str | None, run: int) -> None: ...
+    def topic_visited(self, url: str, run: int, yielded: int, first_page: bool) -> None: ...
+    def topic_histories(self, days: int) -> list[TopicHistory]:
+        """Every topic named within ``days``, with what its history says of it."""
+        ...
+
+    # staging
+    def stage(self, item: Story) -> bool:
+        """Hold a parsed story until release (False: it is staged already); counts its
+        paragraphs unless it was emitted before."""
+        ...
+
+    def staged_count(self) -> int: ...
+    def staged_items(self, batch: int = 500) -> Iterator[Story]:
+        """The staged stories in ``release_key`` order."""
+        ...
+
+    def unstage(self, article_id: str | None) -> None: ...
+
+    # boilerplate paragraphs
+    def boilerplate_paragraphs(self, min_stories: int) -> set[int]: ...
+
+    # emitted stories
+    def was_emitted(self, article_id: str) -> bool: ...
+    def emitted_body_hash(self, article_id: str) -> int | None: ...
+    def emitted_with_body(self, print_: StoryPrint) -> str | None:
+        """The lowest emitted id with the same body hash (the earliest story wins)."""
+        ...
+
+    def emitted_with_template(self, print_: StoryPrint) -> str | None: ...
+    def near_duplicate_of(
+        self,
+        print_: StoryPrint,
+        published_at: str | None,
+        window_days: int,
+        min_similarity: float,
+        exclude: str | None = None,
+    ) -> str | None: ...
+    def remember_emitted(self, item: Story, print_: StoryPrint) -> None:
+        """Record an emitted story's fingerprints and recent text; it is settled."""
+        ...
+
+    def retire_body(self, article_id: str) -> None:
+        """Before a new version of a story is remembered: its old text matches nothing."""
+        ...
+
+    def prune(self, window_days: int) -> None: ...
+
+
+@runtime_checkable
+class Frontier(StateStore, Protocol):
+    """A store that also keeps a single process's crash-safe frontier and kill detection.
+
+    Optional: the frontier middleware runs only on a store that has it.
+    """
+
+    def mark_running(self) -> None: ...
+    def mark_stopped(self) -> None: ...
+    def shut_down_cleanly(self) -> bool: ...
+    def start_recorded(self) -> None: ...
+    def frontier_add(self, fingerprint: bytes, request: str) -> bool: ...
+    def frontier_done(self, fingerprint: bytes) -> None: ...
+    def frontier_pending(self) -> list[str]: ...
+
+
+# --- rules --------------------------------------------------------------------------------
+
+#: Candidates sharing fewer sketch values than this are not near-duplicates.
+MIN_SHARED_SKETCH = 2
+#: How many near-duplicate candidates a story is compared with, most shared values first.
+NEAR_CANDIDATES = 8
+#: Below this sketch resemblance a candidate is no near-duplicate: its words are not read.
+MIN_RESEMBLANCE = 0.25
+#: Share of a recurring paragraph's stories in which it sits at the body's edge for it
+#: to count as boilerplate without promo wording.
+EDGE_SHARE = 0.8
+#: Paragraphs seen in a single story are forgotten after this many days.
+PARAGRAPH_MEMORY_DAYS = 30
+#: Words of promos, calls to follow and legal lines.
+PROMO_RE = re.compile(
+    r"\b(follow|subscribe|newsletter|whatsapp|google news|telegram|download|click|"
+    r"copyright|rights reserved|reproduc\w*|without permission|sponsored|advertis\w*|"
+    r"like us|join us|our app|sign up)\b",
+    re.IGNORECASE,
+)
+
+
+def now() -> datetime:
+    """The stores' clock (tests set it here, for both stores at once)."""
+    return datetime.now(UTC)
+
+
+def window(published_at: str | None, days: int) -> tuple[str, str]:
+    """ISO bounds ``published_at`` ± ``days`` (everything when the date is unknown)."""
+    try:
+        moment = datetime.fromisoformat(published_at or "")
+    except ValueError:
+        return "", "\uffff"
+    delta = timedelta(days=days)
+    return (moment - delta).isoformat(), (moment + delta).isoformat()
+
+
+def paragraph_memory_cutoff() -> date:
+    """One-off paragraphs last seen before this day are forgotten by ``prune``."""
+    return (now() - timedelta(days=PARAGRAPH_MEMORY_DAYS)).date()
+
+
+def release_key(item: Story) -> str:
+    """Release order: earliest publication first, ties to the lower id, undated last.
+
+    Compared as strings (bytes in Redis): ISO dates in one offset sort as they read and
+    the id is zero-padded; an undated key starts with ``|``, which sorts after every
+    digit, so undated stories go last.
+    """
+    assert item.article_id is not None
+    return f"{item.published_at or ''}|{int(item.article_id):012d}"
+
+
+def release_key_id(key: str | bytes) -> int:
+    """The story id at the end of a ``release_key``."""
+    if isinstance(key, bytes):
+        return int(key.rsplit(b"|", 1)[1])
+    return int(key.rsplit("|", 1)[1])
+
+
+def dump_story(item: Story) -> str:
+    """A story as stored while staged: the feed's JSON of it.
+
+    ``Story`` is a plain dataclass, so its ``__dict__`` is its fields in order;
+    ``dataclasses.asdict`` would give the same JSON, copying every list first.
+    """
+    return json.dumps(vars(item), ensure_ascii=False)
+
+
+def load_story(raw: str | bytes) -> Story:
+    """A story from ``dump_story`` (or a feed line); ``ValueError``/``TypeError`` if not one."""
+    return Story(**json.loads(raw))
+
+
+def looks_like_promo(paragraph: str) -> bool:
+    return bool(PROMO_RE.search(paragraph))
+
+
+def paragraph_tally(body: str | None) -> dict[int, tuple[int, int]]:
+    """What one story adds to the paragraph counts: hash -> (at an edge, promo), 1 or 0.
+
+    Each distinct paragraph counts once per story. The edge is the first or last
+    paragraph of a body of three or more: where promos and legal lines go. In shorter
+    bodies every paragraph is story text. A paragraph's promo flag is its first
+    wording's: the stores keep the flag of the first story that carried it.
+    """
+    paragraphs = (body or "").split("\n\n")
+    last = len(paragraphs) - 1
+    seen: dict[int, tuple[int, int]] = {}
+    for index, paragraph in enumerate(paragraphs):
+        if not paragraph.strip():
+            continue
+        digest = paragraph_hash(paragraph)
+        at_edge = int(last >= 2 and index in (0, last))
+        previous_edge = seen.get(digest, (0, 0))[0]
+        seen[digest] = (max(at_edge, previous_edge), int(looks_like_promo(paragraph)))
+    return seen
+
+
+@dataclass(frozen=True)
+class ParagraphCount:
+    """A paragraph's counts: in how many stories, how many at an edge, promo-worded."""
+
+    digest: int
+    stories: int
+    edge_stories: int
+    promo: bool
+
+
+def is_boilerplate(count: ParagraphCount, min_stories: int) -> bool:
+    """Seen in more than ``min_stories`` distinct stories, and either worded like a promo
+    or legal line, or nearly always at a body's edge (its first or last paragraph).
+
+    A sentence that merely recurs inside stories (a stock quote) is not boilerplate.
+    """
+    return count.stories > min_stories and (
+        count.promo or count.edge_stories >= EDGE_SHARE * count.stories
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A recent emitted story that may be a near-duplicate, as a store keeps it.
+
+    ``words`` is its token count (0: unknown); sketch and tokens stay packed until the
+    cheaper tests have passed.
+    """
+
+    article_id: int
+    words: int
+    packed_sketch: bytes
+    packed_tokens: bytes
+
+
+def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: float) -> bool:
+    """Whether ``print_``'s body is within ``min_similarity`` of the candidate's.
+
+    The cheap bounds go first (lengths, sketch resemblance, shared words) and discard
+    most candidates before the word-level diff decides.
+    """
+    size, words = len(print_.tokens), candidate.words
+    if words and min(words, size) < min_similarity * max(words, size):
+        return False  # the lengths alone rule it out: no need to decompress its text
+    if sketch_resemblance(print_.sketch, unpack_sketch(candidate.packed_sketch)) < (
+        MIN_RESEMBLANCE
+    ):
+        return False
+    tokens = unpack_tokens(candidate.packed_tokens)
+    if length_bound(print_.tokens, tokens) < min_similarity:
+        return False
+    if similarity_bound(print_.tokens, tokens) < min_similarity:
+        return False
+    return edit_similarity(print_.tokens, tokens) >= min_similarity
+
+
+def synced_size(path: Path) -> int:
+    """fsync ``path`` and give its size: everything before it is on disk."""
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+    return path.stat().st_size
+
+
+# --- the rules over storage -------------------------------------------------------------
+
+
+class BaseStateStore(ABC):
+    """The parts of ``StateStore`` that are rules, over storage hooks each store supplies."""
+
+    def __init__(self) -> None:
+        self.feed_path: Path | None = None
+        #: ``boilerplate_paragraphs``'s answer until the counts change.
+        self._boilerplate: set[int] | None = None
+
+    @staticmethod
+    def _clock() -> datetime:
+        return now()
+
+    # --- the feed: what was really written ---------------------------------------------
+    def watch_feed(self, path: Path | None) -> None:
+        """Account for the default feed: stories in it are emitted, whatever state says."""
+        self.feed_path = path
+
+    def reconcile_feed(self) -> int:
+        """Settle stories a killed release wrote to the feed; drop a torn last line.
+
+        Returns how many stories were found in the feed but not yet marked emitted.
+        """
+        path = self.feed_path
+        if path is None or not path.exists():
+            return 0
+        size = path.stat().st_size
+        offset = self._feed_offset(path)
+        offset = offset if offset <= size else 0  # the feed was replaced or rotated
+        settled = 0
+        with path.open("r+b") as handle:
+            handle.seek(offset)
+            tail = handle.read()
+            complete = tail[: tail.rfind(b"\n") + 1]
+            if len(complete) < len(tail):  # a line cut by the kill: it never was written
+                handle.truncate(offset + len(complete))
+            for line in complete.splitlines():
+                settled += self._settle_written(line)
+        self._set_feed_offset(path, offset + len(complete))
+        self.commit()
+        return settled
+
+    def _settle_written(self, line: bytes) -> int:
+        try:
+            item = load_story(line)
+        except (ValueError, TypeError):
+            return 0
+        if not item.article_id or self.was_emitted(item.article_id):
+            return 0
+        self.remember_emitted(item, StoryPrint.of(item.title or "", item.body or ""))
+        return 1
+
+    @abstractmethod
+    def _feed_offset(self, path: Path) -> int:
+        """How much of the feed at ``path`` is accounted for (0: nothing yet)."""
+
+    @abstractmethod
+    def _set_feed_offset(self, path: Path, offset: int) -> None: ...
+
+    # --- staging ------------------------------------------------------------------------
+    def unstage(self, article_id: str | None) -> None:
+        """Settle a staged story without emitting it (a drop); anything else is ignored."""
+        if article_id and article_id.isdigit():
+            self._unstage_id(int(article_id))
+
+    @abstractmethod
+    def _unstage_id(self, article_id: int) -> None: ...
+
+    # --- boilerplate paragraphs ---------------------------------------------------------
+    def boilerplate_paragraphs(self, min_stories: int) -> set[int]:
+        """Hashes of the paragraphs that are site boilerplate (``is_boilerplate``)."""
+        if self._boilerplate is None:
+            self._boilerplate = {
+                count.digest
+                for count in self._recurring_paragraphs(min_stories)
+                if is_boilerplate(count, min_stories)
+            }
+        return self._boilerplate
+
+    @abstractmethod
+    def _recurring_paragraphs(self, min_stories: int) -> Iterable[ParagraphCount]:
+        """The counts of at least every paragraph seen in more than ``min_stories`` stories."""
+
+    # --- emitted stories ----------------------------------------------------------------
+    def near_duplicate_of(
+        self,
+        print_: StoryPrint,
+        published_at: str | None,
+        window_days: int,
+        min_similarity: float,
+        exclude: str | None = None,
+    ) -> str | None:
+        """The id of a recent emitted story this one nearly repeats, if any.
+
+        Candidates share sketch values (an index look-up, ``_near_candidates``); the
+        first of them ``nearly_repeats`` is the answer.
+        """
+        if not print_.sketch:
+            return None
+        low, high = window(published_at, window_days)
+        for candidate in self._near_candidates(print_.sketch[:INDEXED_SIZE], low, high):
+            if str(candidate.article_id) == exclude:
+                continue
+            if nearly_repeats(print_, candidate, min_similarity):
+                return str(candidate.article_id)
+        return None
+
+    @abstractmethod
+    def _near_candidates(self, indexed: list[int], low: str, high: str) -> Iterable[Candidate]:
+        """Stories published from ``low`` to ``high`` sharing at least ``MIN_SHARED_SKETCH``
+        of the ``indexed`` sketch values: the ``NEAR_CANDIDATES`` sharing most, in order
+        (ties: lower id)."""
+
+    # The rest of ``StateStore`` is storage: each store's own.
+    @abstractmethod
+    def commit(self) -> None: ...
+    @abstractmethod
+    def was_emitted(self, article_id: str) -> bool: ...
+    @abstractmethod
+    def remember_emitted(self, item: Story, print_: StoryPrint) -> None: ...

@@ -1,0 +1,186 @@
+"""A run that goes wrong says so: one exit status per way, in the report and the last log line.
+
+Each case is a real ``scrapy crawl`` against a loopback server the test starts, a port
+nothing listens on, or a ``.invalid`` host (which never resolves). The arguments cases
+must stop before anything is fetched: no crawler, no request.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from newsbot.exitcodes import FINISH_REASONS, ExitCode, describe
+from tests.conftest import CrawlRun, SampleSite, _free_port, run_crawl
+
+pytestmark = pytest.mark.e2e
+
+
+def last_line(run: CrawlRun) -> str:
+    return [line for line in run.log.splitlines() if line.strip()][-1]
+
+
+def report(run: CrawlRun) -> dict:
+    return json.loads((run.cwd / "output" / "urdupoint.report.json").read_text("utf-8"))
+
+
+def assert_exit(run: CrawlRun, code: ExitCode, *, with_report: bool = True) -> None:
+    assert run.returncode == int(code), run.log[-3000:]
+    reason = next((r for r, c in FINISH_REASONS.items() if c == code), code.name.lower())
+    assert last_line(run).endswith(describe(int(code), reason)), last_line(run)
+    closing = run.log.split("Closing spider", 1)[-1]
+    assert "Traceback" not in closing, closing[-3000:]
+    if with_report:
+        written = report(run)
+        assert written["exit_status"] == int(code)
+        assert written["finish_reason"] == reason
+        assert written["problems"], "the report says what went wrong"
+
+
+class _Answers500(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"<html><body>Internal error</body></html>"
+        self.send_response(500)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server_500() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answers500)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_name_that_does_not_resolve_is_nothing_fetched(tmp_path: Path) -> None:
+    run = run_crawl(tmp_path, "-a", "base_url=http://newsbot-test.invalid", "-a", "categories=a")
+    assert_exit(run, ExitCode.NOTHING_FETCHED)
+    assert "none of the 1 start URLs could be fetched" in run.log
+
+
+def test_a_refused_connection_is_nothing_fetched(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    run = run_crawl(tmp_path, "-a", f"base_url={url}", "-a", "categories=a,b")
+    assert_exit(run, ExitCode.NOTHING_FETCHED)
+
+
+def test_every_page_an_http_error_is_http_errors(server_500: str, tmp_path: Path) -> None:
+    run = run_crawl(tmp_path, "-a", f"base_url={server_500}", "-a", "categories=a,b")
+    assert_exit(run, ExitCode.HTTP_ERRORS)
+
+
+def test_robots_txt_denying_the_start_urls_is_robots_denied(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    (sample_site.build.docroot / "robots.txt").write_text("User-agent: *\nDisallow: /\n")
+    run = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}")
+    assert_exit(run, ExitCode.ROBOTS_DENIED)
+    assert run.stat("robotstxt/forbidden")
+
+
+def test_an_unknown_category_is_start_not_found(sample_site: SampleSite, tmp_path: Path) -> None:
+    run = run_crawl(
+        tmp_path, "-a", f"base_url={sample_site.base_url}", "-a", "categories=nonexistent"
+    )
+    assert_exit(run, ExitCode.START_NOT_FOUND)
+    assert "1 of 1 start URLs answered 404" in run.log
+
+
+def test_an_unknown_category_among_known_ones_is_start_not_found_too(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    args = ("-a", f"base_url={sample_site.base_url}", "-a", "categories=world,nonexistent")
+    run = run_crawl(tmp_path, *args)
+    assert_exit(run, ExitCode.START_NOT_FOUND)
+    assert report(run)["stories_emitted"] > 0, "the known category was crawled all the same"
+
+
+def test_an_unreachable_redis_is_one_line_naming_it_before_fetching(tmp_path: Path) -> None:
+    url = f"redis://:hunter2@127.0.0.1:{_free_port()}/0"
+    run = run_crawl(tmp_path, settings={"NEWSBOT_REDIS_URL": url})
+    assert_exit(run, ExitCode.REDIS_UNREACHABLE, with_report=False)
+    assert f"the Redis server at redis://:***@127.0.0.1:{url.rsplit(':', 1)[1]}" in run.log
+    assert "hunter2" not in run.log
+    assert "downloader/request_count" not in run.log
+
+
+def test_a_healthy_run_says_exit_status_0_last(sample_site: SampleSite, tmp_path: Path) -> None:
+    run = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}")
+    assert run.returncode == 0, run.log[-3000:]
+    assert last_line(run).endswith("INFO: exit status 0: the crawl finished")
+    written = report(run)
+    assert written["exit_status"] == 0 and not written["alarms"]
+    baseline = json.loads((tmp_path / "output" / "state" / "urdupoint.baseline.json").read_text())
+    assert baseline["runs"] == 1 and baseline["coverage"]["body"] == 1.0
+
+
+# --- arguments: one line naming the argument, exit 2, nothing fetched --------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("-a", "categoriez=pakistan"),
+            "urdupoint: bad argument categoriez: unknown argument; did you mean categories? "
+            "known: base_url, categories, full, max_pages, recheck_hours",
+        ),
+        (("-a", "max_page=3"), "did you mean max_pages?"),
+        (("-a", "colour=red"), "bad argument colour: unknown argument; known: base_url,"),
+        (("-a", "max_pages=many"), "urdupoint: bad argument max_pages: 'many' is not a number"),
+        (("-a", "max_pages=0"), "bad argument max_pages: must be 1 or more, got 0"),
+        (("-a", "full=maybe"), "bad argument full: 'maybe' is not true/false"),
+        (("-a", "recheck_hours=-1"), "bad argument recheck_hours: must be 0 or more"),
+        (("-a", "base_url=ftp://example.com"), "bad argument base_url: "),
+        (("-a", "categories=a;b"), "bad argument categories: 'a;b' is not a slug"),
+    ],
+    ids=[
+        "misspelt",
+        "misspelt-plural",
+        "unknown",
+        "not-a-number",
+        "zero-pages",
+        "not-a-bool",
+        "negative-hours",
+        "bad-url",
+        "bad-slug",
+    ],
+)
+def test_a_bad_argument_is_one_line_and_exit_2_before_fetching(
+    tmp_path: Path, args: tuple[str, ...], line: str
+) -> None:
+    # A port nothing listens on: were anything fetched, the run would say "Failed".
+    base = f"http://127.0.0.1:{_free_port()}"
+    run = run_crawl(tmp_path, "-a", f"base_url={base}", *args)
+    assert_exit(run, ExitCode.BAD_ARGUMENT, with_report=False)
+    errors = [entry for entry in run.log.splitlines() if "ERROR" in entry]
+    assert len(errors) == 1 and line in errors[0], errors
+    for absent in ("Traceback", "Task exception", "Crawler.stats", "Failed ", "Spider opened"):
+        assert absent not in run.log
+
+
+def test_scrapyd_arguments_are_known(sample_site: SampleSite, tmp_path: Path) -> None:
+    run = run_crawl(
+        tmp_path,
+        "-a", f"base_url={sample_site.base_url}",
+        "-a", "_job=0123abcd",
+        "-a", "_version=1700000000",
+        "-a", "max_pages=1",
+    )  # fmt: skip
+    assert run.returncode == 0, run.log[-3000:]
+    assert "bad argument" not in run.log
