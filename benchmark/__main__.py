@@ -141,7 +141,7 @@ def crawl_all(server: BenchServer, work: Path, concurrency: int) -> dict[str, Cr
 
 
 def scale_out(server: BenchServer, work: Path, concurrency: int) -> dict[str, Any] | None:
-    """Two ``urdupoint`` workers on one crawl through Redis (``scaleout.py``), fresh state."""
+    """Two ``urdupoint`` workers on one crawl through Redis (``newsbot.scaleout``), fresh state."""
     redis = RedisServer(work / "redis").start()
     if redis is None:
         print(

@@ -21,6 +21,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from newsbot.keys import STAGED
+
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
 
@@ -93,7 +95,7 @@ class BenchProbe:
             "cpu": round(cpu_seconds() - self.cpu_at_start, 3),
             "rss_mb": round(rss_mb(), 1),
             "responses": stats.get_value("response_received_count", 0),
-            "staged": stats.get_value("newsbot/staged", 0),
+            "staged": stats.get_value(STAGED, 0),
             "items": stats.get_value("item_scraped_count", 0),
             **(final or {}),
         }

@@ -13,7 +13,7 @@ from typing import Any
 
 from benchmark.server import BenchServer
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 #: Politeness off: the benchmark's server is our own, on loopback.
 FAST_SETTINGS = {
     "DOWNLOAD_DELAY": "0",

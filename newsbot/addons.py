@@ -1,16 +1,29 @@
-"""Scrapy add-ons of the project (enabled in ``ADDONS``)."""
+"""Scrapy add-ons of the project (enabled in ``ADDONS``): the wiring that depends on settings.
+
+- ``DefaultFeed``: always write ``NEWSBOT_FEED``, beside any other feed.
+- ``Identity``: the User-Agent names the operator's contact (``NEWSBOT_CONTACT``).
+- ``BrowserAddon``: scrapy-playwright for challenged pages, when Chromium is installed.
+- ``RedisAddon``: several processes on one crawl, when ``NEWSBOT_REDIS_URL`` is set.
+
+An add-on changes Scrapy's settings (feeds, handlers, scheduler, components) and never
+writes a ``NEWSBOT_*`` one: those are the user's, read by ``newsbot.config``. A
+decision other components need (is the browser ready?) is kept on the add-on, which
+they ask for with ``crawler.get_addon(...)``.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
+from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from newsbot import __version__
-from newsbot.config import NewsbotConfig, project_path
+from newsbot.config import REDIS_STATE_STORE, NewsbotConfig
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +40,28 @@ DEFAULT_FEED_OPTIONS = {
 #: Every local feed (the default one, ``-o``/``-O``, Scrapyd's ``items_dir``) goes through
 #: the project's storage: a feed that cannot be opened or written stops the crawl.
 GUARDED_STORAGE = "newsbot.feeds.GuardedFeedStorage"
+
+#: Chromium flags for a closed network and a container (see the README).
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+#: What a page needs to become the real story: not these.
+ABORTED_RESOURCES = frozenset({"image", "font", "media"})
+PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+
+FRONTIER_MIDDLEWARE = "newsbot.spidermiddlewares.frontier.FrontierMiddleware"
+
+
+def _set_at_least_addon(settings: BaseSettings, name: str, value: Any) -> None:
+    """Set ``name`` at the add-on priority, or at the priority it already has if higher."""
+    priority = max(SETTINGS_PRIORITIES["addon"], settings.getpriority(name) or 0)
+    settings.set(name, value, priority=priority)
 
 
 class DefaultFeed:
@@ -52,14 +87,7 @@ class DefaultFeed:
             return
         feeds = settings.getdict("FEEDS")
         feeds.setdefault(str(path), dict(DEFAULT_FEED_OPTIONS))
-        priority = max(settings.getpriority("FEEDS") or 0, SETTINGS_PRIORITIES["addon"])
-        settings.set("FEEDS", feeds, priority=priority)
-
-
-def default_feed(settings: BaseSettings) -> Path | None:
-    """The default feed's absolute path (its key in ``FEEDS``), or None when it is off."""
-    path = settings.get("NEWSBOT_FEED")
-    return project_path(path) if path else None
+        _set_at_least_addon(settings, "FEEDS", feeds)
 
 
 class Identity:
@@ -85,7 +113,7 @@ class Identity:
         settings.set("USER_AGENT", user_agent(contact), priority="addon")
 
     def spider_opened(self, spider: Spider) -> None:
-        contact = NewsbotConfig.from_settings(self.crawler.settings).contact
+        contact = NewsbotConfig.from_crawler(self.crawler).contact
         # allowed_domains is Scrapy's own attribute: the host the spider crawls.
         domains = getattr(spider, "allowed_domains", None) or []
         if contact is None and any(_is_real_site(domain) for domain in domains):
@@ -103,3 +131,89 @@ def user_agent(contact: str | None) -> str:
 
 def _is_real_site(domain: str) -> bool:
     return domain == REAL_SITE or domain.endswith("." + REAL_SITE)
+
+
+def default_feed(settings: BaseSettings) -> Path | None:
+    """The default feed's absolute path (its key in ``FEEDS``), or None when it is off."""
+    return NewsbotConfig.from_settings(settings).feed_path
+
+
+def should_abort_request(request: Any) -> bool:
+    """``PLAYWRIGHT_ABORT_REQUEST``: no images, fonts or media in the browser."""
+    return request.resource_type in ABORTED_RESOURCES
+
+
+class BrowserAddon:
+    """Use scrapy-playwright for browser requests when Chromium is installed.
+
+    Whether it is (``ready``) is decided here, once, when the settings are applied; the
+    ``ChallengeMiddleware`` and the spider ask this add-on (``crawler.get_addon``), so
+    the three never disagree. Chromium itself starts at the first page that needs it.
+    """
+
+    def __init__(self) -> None:
+        self.ready = False
+        self.chromium_path = ""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        config = NewsbotConfig.from_settings(settings)
+        self.chromium_path = config.chromium_path
+        self.ready = config.browser_enabled and os.access(config.chromium_path, os.X_OK)
+        if not self.ready:
+            return
+        handlers = settings.getdict("DOWNLOAD_HANDLERS")
+        handlers.update({"http": PLAYWRIGHT_HANDLER, "https": PLAYWRIGHT_HANDLER})
+        settings.set("DOWNLOAD_HANDLERS", handlers, priority="addon")
+        args = [*CHROMIUM_ARGS, *(["--no-sandbox"] if os.geteuid() == 0 else [])]
+        launch = {"executable_path": config.chromium_path, "headless": True, "args": args}
+        defaults = {
+            "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+            "PLAYWRIGHT_LAUNCH_OPTIONS": launch,
+            "PLAYWRIGHT_ABORT_REQUEST": f"{__name__}.should_abort_request",
+            "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
+            "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
+        }
+        for key, value in defaults.items():
+            if settings.getpriority(key) in (None, 0):  # the user's own values win
+                settings.set(key, value, priority="addon")
+
+
+class RedisAddon:
+    """With ``NEWSBOT_REDIS_URL`` set, switch the crawl to the shared Redis components.
+
+    scrapy-redis's scheduler and dupefilter (``newsbot.scaleout``), the ``Crew``
+    extension, and no SQLite frontier: the Redis queue is the crawl's frontier. The
+    frontier middleware is taken out of ``SPIDER_MIDDLEWARES`` rather than told to
+    disable itself, so no "Disabled" warning names a setting the user never set.
+    """
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        config = NewsbotConfig.from_settings(settings)
+        if not config.redis_url:
+            return
+        prefix = config.redis_prefix
+        if settings.get("SCHEDULER_PERSIST") is not None and not settings.getbool(
+            "SCHEDULER_PERSIST"
+        ):
+            logger.warning(
+                "SCHEDULER_PERSIST=False ignored: a worker that stops would wipe the queue "
+                "and dupefilter the other workers share (rounds end by themselves here)"
+            )
+        for name, value in {
+            "REDIS_URL": config.redis_url,
+            "SCHEDULER": "newsbot.scaleout.scheduler.SharedScheduler",
+            "DUPEFILTER_CLASS": "newsbot.scaleout.dupefilter.StoryDupeFilter",
+            "SCHEDULER_QUEUE_KEY": f"{prefix}:%(spider)s:requests",
+            "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:%(spider)s:dupefilter",
+            "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+            "SCHEDULER_PERSIST": True,  # never let one worker flush the shared queue
+            "SCHEDULER_FLUSH_ON_START": False,
+            "NEWSBOT_STATE_STORE": REDIS_STATE_STORE,  # the workers share one state
+        }.items():
+            _set_at_least_addon(settings, name, value)
+        middlewares = settings.getdict("SPIDER_MIDDLEWARES")
+        middlewares[FRONTIER_MIDDLEWARE] = None  # the Redis queue is the frontier
+        _set_at_least_addon(settings, "SPIDER_MIDDLEWARES", middlewares)
+        extensions = settings.getdict("EXTENSIONS")
+        extensions.setdefault("newsbot.scaleout.crew.Crew", 400)
+        _set_at_least_addon(settings, "EXTENSIONS", extensions)

@@ -156,9 +156,7 @@ def for_crawler(crawler: Crawler) -> BaselineStore:
     """The baseline store of the crawler's spider: Redis in Redis mode, else a file."""
     assert crawler.spidercls is not None
     name = crawler.spidercls.name
-    settings = crawler.settings
-    if url := settings.get("NEWSBOT_REDIS_URL"):
-        prefix = settings.get("NEWSBOT_REDIS_PREFIX", "newsbot")
-        return RedisBaseline(url, f"{prefix}:{name}:baseline")
-    config = NewsbotConfig.from_settings(settings)
+    config = NewsbotConfig.from_crawler(crawler)
+    if url := config.redis_url:
+        return RedisBaseline(url, f"{config.redis_namespace(name)}:baseline")
     return FileBaseline(config.state_dir / f"{name}.baseline.json")

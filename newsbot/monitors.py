@@ -43,7 +43,7 @@ class AlarmMonitor(Monitor):
         if stats.get("finish_reason") not in JUDGED:
             return []  # stopped by hand or by a limit: not a verdict on the site
         crawler = self.data.crawler
-        config = NewsbotConfig.from_settings(crawler.settings)
+        config = NewsbotConfig.from_crawler(crawler)
         try:
             usual = baselines.for_crawler(crawler).load()
         except Exception:  # the report logs it; the first-run thresholds apply
@@ -85,10 +85,10 @@ class CrawlMonitorSuite(MonitorSuite):
     """Run at spider close (``SPIDERMON_SPIDER_CLOSE_MONITORS``); alerts through the actions
     named in ``NEWSBOT_ALERT_ACTIONS`` when a monitor fails."""
 
-    monitors = [FetchMonitor, FieldMonitor]  # type: ignore[assignment]
+    monitors = [FetchMonitor, FieldMonitor]
 
     def __init__(self, *args: Any, crawler: Any = None, **kwargs: Any):
         super().__init__(*args, crawler=crawler, **kwargs)
         if crawler is not None:
-            for path in crawler.settings.getlist("NEWSBOT_ALERT_ACTIONS"):
+            for path in NewsbotConfig.from_crawler(crawler).alert_actions:
                 self.add_monitors_failed_action(load_object(path))

@@ -34,6 +34,8 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from newsbot.config import NewsbotConfig
+
 logger = logging.getLogger(__name__)
 
 #: Runs kept in the index (``runs.jsonl``) and drawn on the page: about a week of hourly runs.
@@ -78,7 +80,7 @@ def run_id(crawler: Crawler) -> str:
     if not isinstance(started, datetime):
         started = _PROCESS_STARTED
     worker = None
-    if crawler.settings.get("NEWSBOT_REDIS_URL"):
+    if NewsbotConfig.from_crawler(crawler).redis_url:
         worker = f"{socket.gethostname()}-{os.getpid()}"
     return make_run_id(
         job=str(job) if job else None, started=started, pid=os.getpid(), worker=worker

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.downloadermiddlewares.challenge import DEFAULT_CHROMIUM
+from newsbot.config import DEFAULT_CHROMIUM
 from tests.conftest import SampleSite, build_and_serve, read_jsonl, run_crawl
 
 pytestmark = pytest.mark.e2e

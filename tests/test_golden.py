@@ -31,7 +31,7 @@ def _load(html: Path) -> tuple[HtmlResponse, dict]:
 
 
 @pytest.mark.parametrize("html", _cases("article"), ids=lambda p: p.stem)
-def test_article_golden(html: Path) -> None:
+def test_story_golden(html: Path) -> None:
     response, expected = _load(html)
     result = story_or_rejection(response)
     if "rejected" in expected:

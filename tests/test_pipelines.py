@@ -304,8 +304,8 @@ class _Stats:
     def __init__(self) -> None:
         self.values: dict[str, int] = {}
 
-    def inc_value(self, key: str) -> None:
-        self.values[key] = self.values.get(key, 0) + 1
+    def inc_value(self, key: str, count: int = 1) -> None:  # StatsCollector's signature
+        self.values[key] = self.values.get(key, 0) + count
 
     def get_value(self, key: str) -> object:
         return STARTED if key == "start_time" else self.values.get(key)

@@ -10,6 +10,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
+from newsbot.addons import BrowserAddon
 from newsbot.items import Story
 from newsbot.site.pages.story import Rejected
 from newsbot.spiders.urdupoint import DEFAULT_CATEGORIES, UrdupointSpider
@@ -152,7 +153,10 @@ def test_non_html_answer_is_rejected_with_reason() -> None:
 def test_a_story_retried_in_the_browser_carries_only_our_meta() -> None:
     """Scrapy's per-download keys (download_latency...) are not copied to the new request:
     its MetaCopyDetectionMiddleware warned about them in every such crawl."""
-    crawler = get_crawler(UrdupointSpider, {"NEWSBOT_BROWSER_READY": True})
+    crawler = get_crawler(UrdupointSpider)
+    browser = BrowserAddon()
+    browser.ready = True  # what the add-on decides when Chromium is installed
+    crawler.addons.addons.append(browser)
     spider = UrdupointSpider.from_crawler(crawler, base_url=BASE)
     html = (GOLDEN / "article" / "pakistan.html").read_text(encoding="utf-8")
     start = html.index('<div class="detail_txt">')

@@ -3,7 +3,10 @@ closes (after the feed exporters closed their files), never by an idle crawl bef
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy import Request
@@ -14,14 +17,30 @@ from scrapy.utils.test import get_crawler
 import newsbot.state.sqlite
 from newsbot.extensions.state import state_store
 from newsbot.items import Story
+from newsbot.keys import RELEASE
 from newsbot.scaleout import redis_namespace
-from newsbot.spidermiddlewares.staging import RELEASE_META, RELEASE_URL, StagingMiddleware
+from newsbot.spidermiddlewares.staging import RELEASE_URL, StagingMiddleware
 from newsbot.spiders.urdupoint import UrdupointSpider
 from newsbot.state.base import StateStore
 from newsbot.state.redis import RedisStateStore
 from newsbot.state.sqlite import SqliteStateStore
 from newsbot.text.fingerprints import StoryPrint
 from tests.test_state_backends import story
+
+
+def spider_output(
+    middleware: StagingMiddleware, response: TextResponse, result: Iterable[Any]
+) -> list[Any]:
+    """What the middleware passes on for ``result``, driven as Scrapy drives it (async)."""
+
+    async def source() -> AsyncIterator[Any]:
+        for output in result:
+            yield output
+
+    async def collect() -> list[Any]:
+        return [out async for out in middleware.process_spider_output(response, source())]
+
+    return asyncio.run(collect())
 
 
 def crawler_with(tmp_path: Path, redis_url: str | None, prefix: str) -> Crawler:
@@ -55,13 +74,13 @@ def test_a_release_is_settled_only_when_the_store_closes(
     ]
     url = "https://www.urdupoint.com/en/pakistan/x-1.html"
     page = TextResponse(url, body=b"", request=Request(url))
-    assert list(middleware.process_spider_output(page, stories)) == []  # all staged
+    assert spider_output(middleware, page, stories) == []  # all staged
     state.commit()  # what an idle crawl does before its release
 
     release = TextResponse(
-        RELEASE_URL, body=b"", request=Request(RELEASE_URL, meta={RELEASE_META: True})
+        RELEASE_URL, body=b"", request=Request(RELEASE_URL, meta={RELEASE: True})
     )
-    released: list[Story] = list(middleware.process_spider_output(release, []))
+    released: list[Story] = spider_output(middleware, release, [])
     assert [item.article_id for item in released] == ["100", "200", "300"]
     for item in released:  # what the last pipeline does
         state.remember_emitted(item, StoryPrint.of(item.title or "", item.body or ""))

@@ -12,11 +12,11 @@ from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
+from newsbot.addons import RedisAddon
 from newsbot.extensions.drops import DropRecord
 from newsbot.extensions.state import state_store
 from newsbot.pipelines.boilerplate import StripBoilerplate
 from newsbot.pipelines.dedupe import DropDuplicates, RememberEmitted
-from newsbot.scaleout import RedisAddon
 from newsbot.spidermiddlewares.frontier import FrontierMiddleware
 from newsbot.spidermiddlewares.incremental import IncrementalMiddleware
 from newsbot.spidermiddlewares.staging import StagingMiddleware

@@ -6,6 +6,8 @@ Exactly Scrapy's command, plus:
   (``newsbot.exitcodes``: 3 when the site changed its layout, and so on);
 - the log's last line says that status and what it means, after the run summary
   (``extensions/summary.py``);
+- a ``NEWSBOT_*`` setting that does not parse stops the run before anything starts,
+  with one line naming it (exit status 2);
 - one crawl at a time per state file (``newsbot.state.lock``): while a crawl of the
   spider runs on that state, another one logs who holds it and exits with status 4
   without fetching anything;
@@ -31,12 +33,12 @@ from contextlib import ExitStack
 from typing import TextIO
 from urllib.parse import urlsplit, urlunsplit
 
+from scrapy import Spider
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES
 
-from newsbot.addons import default_feed
-from newsbot.config import NewsbotConfig
+from newsbot.config import ConfigError, NewsbotConfig
 from newsbot.exitcodes import ExitCode, describe, exit_code_for
 from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed, lock_worker_feed
 from newsbot.spiders.arguments import ArgumentError
@@ -50,12 +52,19 @@ STATE_IN_USE_EXIT = ExitCode.STATE_IN_USE
 
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if code := self._preflight(args, opts):
+        assert self.settings is not None
+        try:
+            config = NewsbotConfig.from_settings(self.settings)
+        except ConfigError as exc:
+            logger.error("Not crawling: bad setting %s", exc)
+            self._finish(ExitCode.BAD_ARGUMENT, None)
+            return
+        if code := self._preflight(args, opts, config):
             self._finish(code, None)
             return
         with ExitStack() as locks:
             try:
-                if (lock := self._lock_state(args)) is not None:
+                if (lock := self._lock_state(args, config)) is not None:
                     locks.callback(lock.close)
             except StateInUse as exc:
                 logger.error(
@@ -66,7 +75,7 @@ class Command(ScrapyCrawl):
                 )
                 self._finish(STATE_IN_USE_EXIT, None)
                 return
-            if code := self._check_record(args, locks):
+            if code := self._check_record(args, locks, config):
                 self._finish(ExitCode(code), None)
                 return
             self._crawlers: list[Crawler] = []
@@ -86,7 +95,9 @@ class Command(ScrapyCrawl):
         # INFO: the line that stopped the run was the ERROR (one per problem).
         logger.info("%s", describe(self.exitcode, reason))
 
-    def _preflight(self, args: list[str], opts: argparse.Namespace) -> ExitCode | None:
+    def _preflight(
+        self, args: list[str], opts: argparse.Namespace, config: NewsbotConfig
+    ) -> ExitCode | None:
         """Checks that need no fetching: the spider's arguments, and Redis when used."""
         assert self.settings is not None and self.crawler_process is not None
         if len(args) != 1:
@@ -102,7 +113,7 @@ class Command(ScrapyCrawl):
             except ArgumentError as exc:
                 logger.error("%s", exc)
                 return ExitCode.BAD_ARGUMENT
-        redis_url = self.settings.get("NEWSBOT_REDIS_URL")
+        redis_url = config.redis_url
         if redis_url and (problem := redis_problem(redis_url)):
             logger.error(
                 "Not crawling: the Redis server at %s cannot be reached: %s",
@@ -112,14 +123,15 @@ class Command(ScrapyCrawl):
             return ExitCode.REDIS_UNREACHABLE
         return None
 
-    def _lock_state(self, args: list[str]) -> TextIO | None:
+    def _lock_state(self, args: list[str], config: NewsbotConfig) -> TextIO | None:
         """The lock of the spider's state file; None in Redis mode (shared on purpose)."""
-        assert self.settings is not None
-        if len(args) != 1 or self.settings.get("NEWSBOT_REDIS_URL"):
+        if len(args) != 1 or config.redis_url:
             return None  # Scrapy's own usage error for the arguments; Redis: no lock
-        return lock_state(NewsbotConfig.from_settings(self.settings).state_path(args[0]))
+        return lock_state(config.state_path(args[0]))
 
-    def _check_record(self, args: list[str], locks: ExitStack) -> ExitCode | None:
+    def _check_record(
+        self, args: list[str], locks: ExitStack, config: NewsbotConfig
+    ) -> ExitCode | None:
         """Before anything is fetched: the state file is sound, and every feed is ours to write.
 
         Returns the exit status that stops the run, or None. Holds the default feed's
@@ -128,8 +140,8 @@ class Command(ScrapyCrawl):
         assert self.settings is not None
         if len(args) != 1:
             return None
-        if not self.settings.get("NEWSBOT_REDIS_URL"):
-            path = NewsbotConfig.from_settings(self.settings).state_path(args[0])
+        if not config.redis_url:
+            path = config.state_path(args[0])
             if (problem := check_state(path)) is not None:
                 code = ExitCode.STATE_UNUSABLE
                 logger.error(
@@ -139,7 +151,7 @@ class Command(ScrapyCrawl):
                 )
                 return code
         code = ExitCode.FEED_UNWRITABLE
-        if (feed := default_feed(self.settings)) is not None:
+        if (feed := config.feed_path) is not None:
             try:
                 if self._feed_per_worker():
                     lock, path = lock_worker_feed(feed)
@@ -177,7 +189,7 @@ class Command(ScrapyCrawl):
                 int(code),
             )
             return code
-        dropped = NewsbotConfig.from_settings(self.settings).dropped_path(args[0])
+        dropped = config.dropped_path(args[0])
         own = [feed] if feed is not None else []
         for path in [*own, *local_feed_paths(self.settings), *filter(None, [dropped])]:
             if (problem := check_feed(path)) is not None:
@@ -195,11 +207,11 @@ class Command(ScrapyCrawl):
         assert self.settings is not None
         project = SETTINGS_PRIORITIES["project"]
         return (
-            bool(self.settings.get("NEWSBOT_REDIS_URL"))
+            NewsbotConfig.from_settings(self.settings).redis_url is not None
             and (self.settings.getpriority("NEWSBOT_FEED") or 0) <= project
         )
 
-    def _create_crawler(self, spidercls: type | str) -> Crawler:  # type: ignore[override]
+    def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
         crawler = super()._create_crawler(spidercls)
         self._crawlers.append(crawler)
         return crawler

@@ -64,7 +64,7 @@ class Command(BaseRunSpiderCommand):
         parser.add_argument("--port", type=int, default=0, help="loopback port (0: any free)")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        assert self.settings is not None
+        assert self.settings is not None  # set by Scrapy before any option is processed
         self.settings.setdict(self.fast_settings, priority="cmdline")
         # Its own feed, drops, report and state: the real crawl's are never touched.
         self.settings.set("NEWSBOT_STATE_DIR", str(STATE_DIR), priority="cmdline")

@@ -62,9 +62,9 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if len(args) != 1:
             raise UsageError("give the spider's name: scrapy rebuild-state urdupoint")
-        if self.settings.get("NEWSBOT_REDIS_URL"):
-            raise UsageError("NEWSBOT_REDIS_URL is set: the state is in Redis, not in a file")
         config = NewsbotConfig.from_settings(self.settings)
+        if config.redis_url:
+            raise UsageError("NEWSBOT_REDIS_URL is set: the state is in Redis, not in a file")
         path = config.state_path(args[0])
         feed = Path(opts.feed) if opts.feed else default_feed(self.settings)
         if feed is None or not feed.is_file():

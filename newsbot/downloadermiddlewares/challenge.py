@@ -1,6 +1,6 @@
 """A real browser (scrapy-playwright, headless Chromium) exactly where plain HTTP fails.
 
-- ``BrowserAddon`` wires scrapy-playwright in only when Chromium is installed (the
+- ``newsbot.addons.BrowserAddon`` wires scrapy-playwright in only when Chromium is installed (the
   path is ``NEWSBOT_CHROMIUM_PATH``, or the environment variable of that name, by
   default Debian's ``/usr/bin/chromium``). Chromium itself starts at the first page
   that needs it, never before.
@@ -13,7 +13,7 @@
   frames, navigations) to another host is aborted (``newsbot/browser/blocked_offsite``;
   a challenge's own scripts are served from the site's host), popups are closed, and a
   page whose final URL is on another host is refused, never parsed.
-- Requests only carry a JSON flag (``newsbot_browser``); the Playwright options are
+- Requests only carry a JSON flag (``newsbot.keys.BROWSER``); the Playwright options are
   added at download time, so requests stay serializable for JOBDIR and the frontier.
 - Without a browser the crawl goes on: each challenged URL gets one error line, a
   ``newsbot/blocked/challenge`` count and a drop record; the summary gives the total.
@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,49 +30,24 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.settings import BaseSettings
 
-from newsbot.site.pages.story import is_challenge
+from newsbot.addons import BrowserAddon
+from newsbot.keys import (
+    BLOCKED_CHALLENGE,
+    BROWSER,
+    BROWSER_STATS,
+    EMPTY_BODY_RETRY,
+    count,
+)
+from newsbot.site.challenge import PASSED_JS, is_challenge
 
 logger = logging.getLogger(__name__)
 
-BROWSER_FLAG = "newsbot_browser"
-#: Request meta: a story page sent to the browser because its raw HTML had no body.
-EMPTY_BODY_RETRY = "newsbot_empty_body_retry"
 #: Signal (sent by the spider): the browser retry of empty bodies stopped helping; the
 #: retries still queued are not sent to the browser.
 browser_retry_off = object()
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-#: Chromium flags for a closed network and a container (see the README).
-CHROMIUM_ARGS = [
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-#: What a page needs to become the real story: not these.
-ABORTED_RESOURCES = frozenset({"image", "font", "media"})
-#: True once the interstitial was replaced by the page it guarded.
-PASSED_JS = "() => !/just a moment|attention required|checking your browser/i.test(document.title)"
 #: The cookies the page earned; "" on a page that has none to give (Chromium's error page).
 READ_COOKIES_JS = "() => { try { return document.cookie; } catch (e) { return ''; } }"
-PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-
-
-def chromium_path(settings: BaseSettings) -> str:
-    return (
-        settings.get("NEWSBOT_CHROMIUM_PATH")
-        or os.environ.get("NEWSBOT_CHROMIUM_PATH")
-        or DEFAULT_CHROMIUM
-    )
-
-
-def should_abort_request(request: Any) -> bool:
-    """``PLAYWRIGHT_ABORT_REQUEST``: no images, fonts or media in the browser."""
-    return request.resource_type in ABORTED_RESOURCES
 
 
 class BrowserLeftSite(IgnoreRequest):
@@ -82,32 +56,6 @@ class BrowserLeftSite(IgnoreRequest):
 
 class BrowserRetrySkipped(IgnoreRequest):
     """An empty-body retry still queued when the circuit breaker opened: not fetched."""
-
-
-class BrowserAddon:
-    """Use scrapy-playwright for browser requests when Chromium is installed."""
-
-    def update_settings(self, settings: BaseSettings) -> None:
-        path = chromium_path(settings)
-        ready = settings.getbool("NEWSBOT_BROWSER_ENABLED", True) and os.access(path, os.X_OK)
-        settings.set("NEWSBOT_BROWSER_READY", ready, priority="addon")
-        if not ready:
-            return
-        handlers = settings.getdict("DOWNLOAD_HANDLERS")
-        handlers.update({"http": PLAYWRIGHT_HANDLER, "https": PLAYWRIGHT_HANDLER})
-        settings.set("DOWNLOAD_HANDLERS", handlers, priority="addon")
-        args = [*CHROMIUM_ARGS, *(["--no-sandbox"] if os.geteuid() == 0 else [])]
-        launch = {"executable_path": path, "headless": True, "args": args}
-        defaults = {
-            "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-            "PLAYWRIGHT_LAUNCH_OPTIONS": launch,
-            "PLAYWRIGHT_ABORT_REQUEST": f"{__name__}.should_abort_request",
-            "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
-            "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
-        }
-        for key, value in defaults.items():
-            if settings.getpriority(key) in (None, 0):  # the user's own values win
-                settings.set(key, value, priority="addon")
 
 
 class ChallengeMiddleware:
@@ -121,10 +69,10 @@ class ChallengeMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ChallengeMiddleware:
-        settings = crawler.settings
-        middleware = cls(
-            crawler, settings.getbool("NEWSBOT_BROWSER_READY"), chromium_path(settings)
-        )
+        addon = crawler.get_addon(BrowserAddon)
+        ready = addon is not None and addon.ready
+        path = addon.chromium_path if addon is not None else "no BrowserAddon in ADDONS"
+        middleware = cls(crawler, ready, path)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(middleware.retry_off, signal=browser_retry_off)
         return middleware
@@ -134,9 +82,9 @@ class ChallengeMiddleware:
 
     def process_request(self, request: Request) -> None:
         if request.meta.get(EMPTY_BODY_RETRY) and self.empty_body_retry_off:
-            self._inc("newsbot/browser/retry_skipped")
+            count(self.crawler, BROWSER_STATS + "retry_skipped")
             raise BrowserRetrySkipped("the browser retry of empty bodies is off (circuit breaker)")
-        if request.meta.get(BROWSER_FLAG) and self.ready:
+        if request.meta.get(BROWSER) and self.ready:
             from scrapy_playwright.page import PageMethod
 
             request.meta["playwright"] = True
@@ -153,16 +101,16 @@ class ChallengeMiddleware:
             return response
         if not self.ready:
             request.meta["dont_retry"] = True  # one line per URL, not one per retry
-            self._inc("newsbot/blocked/challenge")
+            count(self.crawler, BLOCKED_CHALLENGE)
             logger.error(
                 "Blocked by a challenge, and no browser is installed (%s; see the README): %s",
                 self.path,
                 response.url,
             )
             return response
-        self._inc("newsbot/browser/challenged")
+        count(self.crawler, BROWSER_STATS + "challenged")
         logger.info("Challenge at %s: fetching it with the browser", response.url)
-        return request.replace(meta={**request.meta, BROWSER_FLAG: True}, dont_filter=True)
+        return request.replace(meta={**request.meta, BROWSER: True}, dont_filter=True)
 
     async def confine_page(self, page: Any, request: Request) -> None:
         """``playwright_page_init_callback``: the page loads from the request's host only.
@@ -178,7 +126,7 @@ class ChallengeMiddleware:
             if _origin(url) == home or url.startswith(("data:", "blob:", "about:")):
                 await route.fallback()
                 return
-            self._inc("newsbot/browser/blocked_offsite")
+            count(self.crawler, BROWSER_STATS + "blocked_offsite")
             logger.debug("Browser request to another host blocked: %s (page %s)", url, home)
             # The page stays unloaded: a blocked navigation of the page itself ends on
             # Chromium's error page, which _from_browser refuses (never a hang, never
@@ -190,9 +138,9 @@ class ChallengeMiddleware:
 
     def _from_browser(self, request: Request, response: Response) -> Response:
         """The browser's answer: the real page (status 200) and its cookies, or still blocked."""
-        self._inc("newsbot/browser/pages")
+        count(self.crawler, BROWSER_STATS + "pages")
         if _origin(response.url) != _origin(request.url):
-            self._inc("newsbot/browser/left_site")
+            count(self.crawler, BROWSER_STATS + "left_site")
             raise BrowserLeftSite(
                 f"the page left the crawled host in the browser (it ended on {response.url})"
             )
@@ -200,7 +148,7 @@ class ChallengeMiddleware:
             response.replace(headers={})
         )
         if still_blocked:
-            self._inc("newsbot/blocked/challenge")
+            count(self.crawler, BLOCKED_CHALLENGE)
             logger.error("The browser did not get past the challenge at %s", response.url)
             return response
         headers = response.headers.copy()
@@ -211,13 +159,9 @@ class ChallengeMiddleware:
 
     def spider_closed(self, spider: Spider) -> None:
         stats = self.crawler.stats
-        blocked = stats.get_value("newsbot/blocked/challenge", 0) if stats else 0
+        blocked = stats.get_value(BLOCKED_CHALLENGE, 0) if stats else 0
         if blocked:
             logger.warning("%d pages were blocked by a challenge and not crawled", blocked)
-
-    def _inc(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
 
 
 def _origin(url: str) -> tuple[str, int | None]:

@@ -18,11 +18,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadCancelledError, DownloadFailedError, ResponseDataLossError
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionAborted, ConnectionDone, ConnectionLost
-from twisted.web._newclient import ResponseFailed, _DataLoss
+from twisted.web._newclient import ResponseFailed, _DataLoss  # type: ignore[attr-defined]
 
-#: Request meta: body bytes received by the current download attempt, and why it failed.
-BYTES_RECEIVED = "newsbot_bytes_received"
-FAILURE_REASON = "newsbot_failure"
+from newsbot.keys import BYTES_RECEIVED, FAILURE_REASON
 
 _RESETS = (ConnectionLost, ConnectionDone, ConnectionAborted, _DataLoss, ResponseDataLossError)
 

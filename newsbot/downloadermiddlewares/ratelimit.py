@@ -17,9 +17,10 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-logger = logging.getLogger(__name__)
+from newsbot.config import NewsbotConfig
+from newsbot.keys import RATE_LIMIT_WAITS, RATE_LIMITED, count
 
-WAITS = "newsbot_rate_limit_waits"
+logger = logging.getLogger(__name__)
 
 
 class RetryAfterMiddleware:
@@ -30,28 +31,26 @@ class RetryAfterMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
-        settings = crawler.settings
         return cls(
             crawler,
-            settings.getfloat("NEWSBOT_RETRY_AFTER_MAX", 120),
-            settings.getint("RETRY_TIMES"),
+            NewsbotConfig.from_crawler(crawler).retry_after_max,
+            crawler.settings.getint("RETRY_TIMES"),
         )
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status != 429:
             return response
-        waits = request.meta.get(WAITS, 0)
+        waits = request.meta.get(RATE_LIMIT_WAITS, 0)
         if waits >= self.max_times:
             logger.warning(
                 "Still rate limited (429) after %d waits, giving up: %s", waits, request.url
             )
             return response
         delay = min(_retry_after(response), self.max_wait)
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value("newsbot/rate_limited")
+        count(self.crawler, RATE_LIMITED)
         logger.info("Rate limited (429) at %s: retrying in %.0f s", request.url, delay)
         await asyncio.sleep(delay)
-        return request.replace(meta={**request.meta, WAITS: waits + 1}, dont_filter=True)
+        return request.replace(meta={**request.meta, RATE_LIMIT_WAITS: waits + 1}, dont_filter=True)
 
 
 def _retry_after(response: Response) -> float:

@@ -23,10 +23,9 @@ from twisted.python.failure import Failure
 
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.state import state_store
+from newsbot.keys import DROPPED, count
 from newsbot.runs import run_id
 from newsbot.state.base import StateStore
-
-STATS_PREFIX = "newsbot/dropped"
 
 
 class StoryDropped(DropItem):
@@ -70,8 +69,7 @@ class DropRecord:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropRecord:
-        config = NewsbotConfig.from_settings(crawler.settings)
-        assert crawler.spidercls is not None
+        config = NewsbotConfig.from_crawler(crawler)
         path = config.dropped_path(crawler.spidercls.name)
         record = cls(crawler, path, None)  # the store: at spider_opened (``spider_opened``)
         crawler.signals.connect(record.spider_opened, signal=signals.spider_opened)
@@ -88,8 +86,7 @@ class DropRecord:
         if self.run is None:  # the crawl's start time is set by now
             self.run = run_id(self.crawler)
         reason = exception.reason if isinstance(exception, StoryDropped) else "other"
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"{STATS_PREFIX}/{reason}")
+        count(self.crawler, DROPPED + reason)
         row = {
             "url": adapter.get("url"),
             "article_id": adapter.get("article_id"),

@@ -42,6 +42,7 @@ from newsbot.config import NewsbotConfig
 from newsbot.exitcodes import exit_code_for
 from newsbot.extensions.drops import StoryDropped
 from newsbot.items import Story
+from newsbot.keys import COVERAGE, DROPPED, ERRORS, FEED, FIELDS, PAGES, TOPICS, WINDOW, count
 from newsbot.signals import report_built
 
 logger = logging.getLogger(__name__)
@@ -67,17 +68,17 @@ class ValidationReport:
         self.min_pages = min_pages
         self.emitted = 0
         self.filled = dict.fromkeys((f.name for f in fields(Story)), 0)
-        self.config = NewsbotConfig.from_settings(crawler.settings)
+        self.config = NewsbotConfig.from_crawler(crawler)
         #: ("coverage", field) or ("drop_rate", reason) -> the first few URLs concerned.
         self.examples: dict[tuple[str, str], list[str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidationReport:
-        settings = crawler.settings
+        config = NewsbotConfig.from_crawler(crawler)
         report = cls(
             crawler,
-            settings.getfloat("NEWSBOT_MIN_FIELD_COVERAGE", 0.95),
-            settings.getint("NEWSBOT_REPORT_MIN_PAGES", 10),
+            config.min_field_coverage,
+            config.report_min_pages,
         )
         crawler.signals.connect(report.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(report.item_dropped, signal=signals.item_dropped)
@@ -90,8 +91,7 @@ class ValidationReport:
             for name in self.filled:
                 if getattr(item, name) not in (None, "", []):
                     self.filled[name] += 1
-                    if self.crawler.stats is not None:  # read by the alarms (newsbot.alarms)
-                        self.crawler.stats.inc_value(f"newsbot/coverage/{name}")
+                    count(self.crawler, COVERAGE + name)  # read by the alarms (newsbot.alarms)
                 else:
                     self._example(("coverage", name), item.url)
 
@@ -145,9 +145,9 @@ class ValidationReport:
         self, stats: dict[str, Any], reason: str, alarms: list[Alarm] | None = None
     ) -> dict[str, Any]:
         """The report as a dict; ``problems`` lists what points at a changed site."""
-        drops = _prefixed(stats, "newsbot/dropped/")
-        errors = _prefixed(stats, "newsbot/errors/")
-        story_pages = int(stats.get("newsbot/pages/story", 0))
+        drops = _prefixed(stats, DROPPED)
+        errors = _prefixed(stats, ERRORS)
+        story_pages = int(stats.get(PAGES + "story", 0))
         problems = []
         required = {}
         for name, drop in REQUIRED.items():
@@ -170,7 +170,7 @@ class ValidationReport:
             examples = self.examples.get((alarm.check, alarm.subject), [])
             if alarm.check == "signal":  # pages read from another signal (the spider's),
                 # else stories left without the field
-                fallback = stats.get(f"newsbot/fields/{alarm.subject}/fallback_urls")
+                fallback = stats.get(f"{FIELDS}{alarm.subject}/fallback_urls")
                 examples = list(fallback or self.examples.get(("coverage", alarm.subject), []))
             row["examples"] = examples[:EXAMPLES]
             alarm_rows.append(row)
@@ -188,9 +188,9 @@ class ValidationReport:
             "errors": errors,
             "requests": stats.get("downloader/request_count", 0),
             # The topic policy: budget, plan by reason, priorities, what was left for later.
-            "topics": _prefixed(stats, "newsbot/topics/"),
-            "date_window": _prefixed(stats, "newsbot/window/"),
-            "feed": _prefixed(stats, "newsbot/feed/"),
+            "topics": _prefixed(stats, TOPICS),
+            "date_window": _prefixed(stats, WINDOW),
+            "feed": _prefixed(stats, FEED),
             "elapsed_seconds": round(elapsed, 1),
             "stories_per_minute": round(self.emitted * 60 / elapsed, 1) if elapsed else None,
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -30,7 +30,7 @@ class StateExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StateExtension:
-        path = NewsbotConfig.from_settings(crawler.settings).state_store
+        path = NewsbotConfig.from_crawler(crawler).state_store
         store = build_from_crawler(load_object(path), crawler)
         if not isinstance(store, StateStore):
             raise TypeError(f"NEWSBOT_STATE_STORE {path} does not implement StateStore")

@@ -30,9 +30,9 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from newsbot.addons import default_feed
 from newsbot.config import NewsbotConfig
 from newsbot.exitcodes import describe, exit_code_for
+from newsbot.keys import DROPPED, ERRORS, count
 from newsbot.report_html import render_page
 from newsbot.runs import (
     INDEX,
@@ -82,13 +82,8 @@ class RunSummary:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
-        assert crawler.spidercls is not None
-        summary = cls(
-            crawler,
-            NewsbotConfig.from_settings(crawler.settings),
-            crawler.spidercls.name,
-            default_feed(crawler.settings),
-        )
+        config = NewsbotConfig.from_crawler(crawler)
+        summary = cls(crawler, config, crawler.spidercls.name, config.feed_path)
         crawler.signals.connect(summary.report_built, signal=report_built)
         crawler.signals.connect(summary.engine_started, signal=signals.engine_started)
         return summary
@@ -118,8 +113,7 @@ class RunSummary:
             self.write(record, lines)
         except (OSError, ValueError, TypeError) as exc:  # the summary is logged whatever
             logger.error("Could not write the run's record in %s: %s", self.runs_dir, exc)
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value("newsbot/errors/run_record")
+            count(self.crawler, ERRORS + "run_record")
         for line in lines:
             logger.info("%s", line)
 
@@ -171,8 +165,8 @@ def _report_from_stats(stats: dict[str, Any]) -> dict[str, Any]:
     elapsed = float(stats.get("elapsed_time_seconds", 0) or 0)
     return {
         "stories_emitted": int(stats.get("item_scraped_count", 0)),
-        "dropped": _prefixed(stats, "newsbot/dropped/"),
-        "errors": _prefixed(stats, "newsbot/errors/"),
+        "dropped": _prefixed(stats, DROPPED),
+        "errors": _prefixed(stats, ERRORS),
         "requests": stats.get("downloader/request_count", 0),
         "elapsed_seconds": round(elapsed, 1),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),

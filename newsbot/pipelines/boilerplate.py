@@ -11,11 +11,11 @@ from newsbot.extensions.drops import StoryDropped
 from newsbot.extensions.state import state_store
 from newsbot.items import Story
 from newsbot.pipelines.dedupe import story_print
+from newsbot.site.challenge import is_challenge_title
 from newsbot.state.base import StateStore
 from newsbot.text.fingerprints import paragraph_hash
 
 NOT_FOUND_TITLE_RE = re.compile(r"^(page not found|404\b|not found\b)", re.I)
-CHALLENGE_TITLE_RE = re.compile(r"^(just a moment|attention required|checking your browser)", re.I)
 
 
 class DropNonStories:
@@ -25,7 +25,7 @@ class DropNonStories:
         title = item.title or ""
         if NOT_FOUND_TITLE_RE.match(title):
             raise StoryDropped("not_found")
-        if CHALLENGE_TITLE_RE.match(title):
+        if is_challenge_title(title):
             raise StoryDropped("challenge")
         return item
 
@@ -44,7 +44,7 @@ class StripBoilerplate:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StripBoilerplate:
-        config = NewsbotConfig.from_settings(crawler.settings)
+        config = NewsbotConfig.from_crawler(crawler)
         return cls(state_store(crawler), config.boilerplate_min_stories)
 
     def process_item(self, item: Story) -> Story:
@@ -66,7 +66,7 @@ class DropStubs:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropStubs:
-        return cls(NewsbotConfig.from_settings(crawler.settings).min_words)
+        return cls(NewsbotConfig.from_crawler(crawler).min_words)
 
     def process_item(self, item: Story) -> Story:
         if (item.word_count or 0) < self.min_words:
@@ -87,7 +87,7 @@ class DropTemplates:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropTemplates:
-        config = NewsbotConfig.from_settings(crawler.settings)
+        config = NewsbotConfig.from_crawler(crawler)
         return cls(state_store(crawler), config.drop_templates)
 
     def process_item(self, item: Story) -> Story:

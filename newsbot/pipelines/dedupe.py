@@ -77,7 +77,7 @@ class DropDuplicates:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropDuplicates:
-        pipeline = cls(state_store(crawler), NewsbotConfig.from_settings(crawler.settings))
+        pipeline = cls(state_store(crawler), NewsbotConfig.from_crawler(crawler))
         pipeline.crawler = crawler
         return pipeline
 
@@ -116,7 +116,7 @@ class RememberEmitted:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RememberEmitted:
-        config = NewsbotConfig.from_settings(crawler.settings)
+        config = NewsbotConfig.from_crawler(crawler)
         return cls(state_store(crawler), config.near_duplicate_window_days)
 
     def process_item(self, item: Story) -> Story:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import render
-from .model import Site, build_model
+from .model import SiteModel, build_model
 
 RSS_SIZE = 20
 
@@ -73,7 +73,7 @@ class _Writer:
         target.write_bytes(data)
 
 
-def write_site(site: Site, docroot: Path, base_url: str, variant: str | None = None) -> None:
+def write_site(site: SiteModel, docroot: Path, base_url: str, variant: str | None = None) -> None:
     """Render every page of ``site`` into ``docroot`` (story pages in their ``variant``)."""
     out = _Writer(docroot)
     year = site.stories[-1].published.year
@@ -81,7 +81,7 @@ def write_site(site: Site, docroot: Path, base_url: str, variant: str | None = N
         if story.kind == "not_found":
             out.write(story.path, render.render_not_found(base_url, story.path, year))
         else:
-            out.write(story.path, render.render_article(site, story, base_url, variant))
+            out.write(story.path, render.render_story(site, story, base_url, variant))
     for section in site.categories:
         for path, text in render.category_pages(site, section, base_url, year).items():
             out.write(path, text)

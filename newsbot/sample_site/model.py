@@ -445,7 +445,7 @@ class Story:
 
 
 @dataclass
-class Site:
+class SiteModel:
     """All stories of one edition, oldest first, with the derived listings and teasers."""
 
     seed: int
@@ -845,7 +845,7 @@ def _edition_wire_source(
     return random.Random(f"{seed}:edition-wire:{edition}").choice(candidates)
 
 
-def build_model(stories: int = 150, seed: int = 7, edition: int = 1) -> Site:
+def build_model(stories: int = 150, seed: int = 7, edition: int = 1) -> SiteModel:
     """The whole site of an edition: ``stories`` base stories plus 14 per later edition.
 
     Of a later edition's 14 stories, 12 are items; slot 2 is the next day's gold rate and slot 9
@@ -919,4 +919,4 @@ def build_model(stories: int = 150, seed: int = 7, edition: int = 1) -> Site:
         if story.kind == "story":
             listed_topics.update(story.topics)
         result.append(story)
-    return Site(seed=seed, edition=edition, base_stories=stories, stories=result)
+    return SiteModel(seed=seed, edition=edition, base_stories=stories, stories=result)

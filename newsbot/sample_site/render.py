@@ -15,7 +15,7 @@ from email.utils import format_datetime
 from html import escape
 from typing import Any
 
-from .model import CATEGORIES, OLD_LAYOUT_CATEGORIES, Site, Story, iso_compact, slugify
+from .model import CATEGORIES, OLD_LAYOUT_CATEGORIES, SiteModel, Story, iso_compact, slugify
 
 PER_PAGE = 10
 PAGINATION_WINDOW = 5
@@ -147,12 +147,12 @@ def teaser_title(title: str) -> str:
     return title if len(title) <= 49 else title[:48].rstrip() + " .."
 
 
-# --- article -----------------------------------------------------------------------------
+# --- story -------------------------------------------------------------------------------
 
 
-def _article_jsonld(story: Story, base_url: str) -> list[str]:
+def _story_jsonld(story: Story, base_url: str) -> list[str]:
     url = base_url + story.path
-    scripts = [
+    scripts: list[dict[str, Any]] = [
         {
             "@context": "https://schema.org",
             "@type": "Organization",
@@ -180,24 +180,24 @@ def _article_jsonld(story: Story, base_url: str) -> list[str]:
         },
     ]
     if story.newsarticle_position is not None:
-        article: dict[str, Any] = {
+        story_ld: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "NewsArticle",
             "mainEntityOfPage": url,
         }
         if story.kind != "missing_title":
-            article["headline"] = story.title
+            story_ld["headline"] = story.title
         if story.kind != "missing_published_at":
-            article["datePublished"] = iso_compact(story.published)
+            story_ld["datePublished"] = iso_compact(story.published)
         if story.modified is not None:
-            article["dateModified"] = iso_compact(story.modified)
-        article["image"] = {"@type": "ImageObject", "url": story.image_url}
-        article["publisher"] = {"@type": "Organization", "name": "UrduPoint"}
+            story_ld["dateModified"] = iso_compact(story.modified)
+        story_ld["image"] = {"@type": "ImageObject", "url": story.image_url}
+        story_ld["publisher"] = {"@type": "Organization", "name": "UrduPoint"}
         if story.jsonld_author == "person" and story.author:
-            article["author"] = {"@type": "Person", "name": story.author.name}
+            story_ld["author"] = {"@type": "Person", "name": story.author.name}
         elif story.jsonld_author == "organization":
-            article["author"] = {"@type": "Organization", "name": "APP"}
-        scripts.insert(story.newsarticle_position, article)
+            story_ld["author"] = {"@type": "Organization", "name": "APP"}
+        scripts.insert(story.newsarticle_position, story_ld)
     return [_ld(s) for s in scripts]
 
 
@@ -294,7 +294,7 @@ VARIANTS = {
 }
 
 
-def render_article(site: Site, story: Story, base_url: str, variant: str | None = None) -> str:
+def render_story(site: SiteModel, story: Story, base_url: str, variant: str | None = None) -> str:
     """A story page in the markup of ``article-seed-story.html`` (or its ``variant``)."""
     url = base_url + story.path
     missing_title = story.kind == "missing_title"
@@ -308,7 +308,7 @@ def render_article(site: Site, story: Story, base_url: str, variant: str | None 
     ]
     if variant == "no_og":
         head = []
-    jsonld = [] if variant == "no_jsonld" else _article_jsonld(story, base_url)
+    jsonld = [] if variant == "no_jsonld" else _story_jsonld(story, base_url)
     if variant != "jsonld_in_body":
         head += jsonld
     summary = f'<h2 class="fs16 lh28">{esc(story.summary)}</h2>\n' if story.summary else ""
@@ -430,7 +430,7 @@ def render_listing(
     return _page(f"{heading} - UrduPoint", base_url + listing_path(prefix, page), content, year)
 
 
-def category_pages(site: Site, section: str, base_url: str, year: int) -> dict[str, str]:
+def category_pages(site: SiteModel, section: str, base_url: str, year: int) -> dict[str, str]:
     """Path -> HTML for every page of a category listing."""
     prefix = f"/en/news/{section}"
     pages = pages_of(site.listing(section))
@@ -451,7 +451,7 @@ def category_pages(site: Site, section: str, base_url: str, year: int) -> dict[s
     }
 
 
-def topic_pages(site: Site, topic: str, base_url: str, year: int) -> dict[str, str]:
+def topic_pages(site: SiteModel, topic: str, base_url: str, year: int) -> dict[str, str]:
     """Path -> HTML for every page of a Related Topics listing."""
     prefix = f"/en/topics/{slugify(topic)}"
     pages = pages_of(site.topic_listing(topic))
@@ -467,7 +467,7 @@ HOME_LATEST = 12
 HOME_PER_CATEGORY = 5
 
 
-def render_home(site: Site, base_url: str, year: int) -> str:
+def render_home(site: SiteModel, base_url: str, year: int) -> str:
     """The front page (``/`` and ``/en/``), for a person browsing the sample site.
 
     The latest stories, then each category's newest headlines, and the categories and

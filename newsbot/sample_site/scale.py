@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import render
-from .model import CATEGORIES, OLD_LAYOUT_CATEGORIES, PKT, Site, Story, make_story, slugify
+from .model import CATEGORIES, OLD_LAYOUT_CATEGORIES, PKT, SiteModel, Story, make_story, slugify
 
 RSS_SIZE = 20
 WEEK_START = datetime(2026, 11, 16, 0, 0, tzinfo=PKT)
@@ -168,7 +168,9 @@ class Edition:
     def __init__(self, site: ScaleSite, hour: int, stories: list[Story]):
         self.hour = hour
         self.stories = stories
-        self.view = Site(seed=site.spec.seed, edition=1, base_stories=len(stories), stories=stories)
+        self.view = SiteModel(
+            seed=site.spec.seed, edition=1, base_stories=len(stories), stories=stories
+        )
         self._by_id = {str(s.article_id): s for s in stories}
         self._sections: dict[str, list[Story]] = {c: [] for c in CATEGORIES}
         self._topics: dict[str, list[Story]] = {}
@@ -218,7 +220,7 @@ class Edition:
         story = self._by_id.get(story_match["id"]) if story_match else None
         if story is None or story.path != path:
             return 404, html, NOT_FOUND
-        return 200, html, render.render_article(self.view, story, base_url)
+        return 200, html, render.render_story(self.view, story, base_url)
 
 
 LISTING_RE = re.compile(

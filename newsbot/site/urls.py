@@ -42,7 +42,7 @@ TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|igshid|mc_cid|mc_eid|ref|s
 class PageKind(StrEnum):
     """What a URL points to, judged by its path alone."""
 
-    STORY = "article"
+    STORY = "story"
     CATEGORY = "category"
     AUTHOR = "author"
     FOREIGN = "foreign"
@@ -56,7 +56,7 @@ def bare_host(host: str) -> str:
 
 
 def story_match(url: str) -> re.Match[str] | None:
-    """The article-path match of ``url``, or None when it is not a story URL."""
+    """The story-path match of ``url``, or None when it is not a story URL."""
     path = urlsplit(url).path
     match = STORY_PATH_RE.match(path)
     if match and match["section"].lower() not in NON_STORY_SECTIONS:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +40,9 @@ from scrapy.http import Response
 from scrapy.utils.job import job_dir
 from scrapy.utils.request import request_from_dict
 
-from newsbot.addons import default_feed
-from newsbot.downloadermiddlewares.challenge import BROWSER_FLAG
+from newsbot.config import NewsbotConfig
 from newsbot.extensions.state import state_store
+from newsbot.keys import BROWSER, FRONTIER, count
 from newsbot.state.base import Frontier
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class FrontierMiddleware:
     def __init__(self, crawler: Crawler, state: Frontier):
         self.crawler = crawler
         self.state = state
-        self.fingerprint = crawler.request_fingerprinter.fingerprint  # type: ignore[union-attr]
+        self.fingerprint = crawler.request_fingerprinter.fingerprint
         self.jobdir = job_dir(crawler.settings)
         self.last_run_was_killed = state.crawl_in_progress() and not state.shut_down_cleanly()
         if self.last_run_was_killed and self.jobdir:
@@ -109,13 +109,14 @@ class FrontierMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FrontierMiddleware:
-        if not crawler.settings.getbool("NEWSBOT_FRONTIER_ENABLED", True):
-            raise NotConfigured("NEWSBOT_FRONTIER_ENABLED is off")
+        config = NewsbotConfig.from_crawler(crawler)
+        if not config.frontier_enabled:
+            raise NotConfigured("NEWSBOT_FRONTIER_ENABLED is off")  # the user said so
         state = state_store(crawler)
         if not isinstance(state, Frontier):
             raise NotConfigured(f"{type(state).__name__} keeps no frontier")
         middleware = cls(crawler, state)
-        feed = default_feed(crawler.settings)
+        feed = config.feed_path
         if feed and str(feed) in crawler.settings.getdict("FEEDS"):
             middleware.state.watch_feed(feed)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
@@ -134,7 +135,7 @@ class FrontierMiddleware:
                 return
             pending = self.state.frontier_pending()
             logger.info("Resuming an interrupted crawl: %d pending requests", len(pending))
-            self._inc("newsbot/frontier/resumed", len(pending))
+            count(self.crawler, FRONTIER + "resumed", len(pending))
             for raw in pending:
                 yield load_request(raw, spider)
             return
@@ -147,19 +148,21 @@ class FrontierMiddleware:
         for output in started:
             yield output
 
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        spider = self.crawler.spider
-        for output in result:
-            if not isinstance(output, Request) or self._admit(output, spider):
-                yield output
-        self.state.frontier_done(self.fingerprint(response.request))
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        """Admit new requests; the response's request is done after all its output.
 
-    async def process_spider_output_async(self, response: Response, result: Any) -> Any:
+        One async generator, no sync twin: Scrapy (2.13+) drives the whole chain as
+        async iterables, and a sync method would only be wrapped into one. Nothing here
+        awaits, so it costs no asyncio task of its own.
+        """
         spider = self.crawler.spider
         async for output in result:
             if not isinstance(output, Request) or self._admit(output, spider):
                 yield output
-        self.state.frontier_done(self.fingerprint(response.request))
+        if response.request is not None:  # always, for a response Scrapy downloaded
+            self.state.frontier_done(self.fingerprint(response.request))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if reason == "finished":
@@ -180,15 +183,11 @@ class FrontierMiddleware:
 
     def _admit(self, request: Request, spider: Spider | None) -> bool:
         """Record a new request as pending; False for one this crawl already has."""
-        if request.url.startswith("data:") or request.meta.get(BROWSER_FLAG):
+        if request.url.startswith("data:") or request.meta.get(BROWSER):
             return True  # the release, or a page retried once in the browser
         assert spider is not None
         if self.state.frontier_add(self.fingerprint(request), dump_request(request, spider)):
             return True
-        self._inc("newsbot/frontier/duplicate")
+        count(self.crawler, FRONTIER + "duplicate")
         logger.debug("Already in the frontier: %s", request.url)
         return False
-
-    def _inc(self, key: str, count: int = 1) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key, count)

@@ -22,7 +22,7 @@ the state store's ``seen_stories`` and ``topics``, keyed by spider, not by run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,25 +31,25 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from newsbot.config import NewsbotConfig
 from newsbot.extensions.state import state_store
 from newsbot.items import Story
+from newsbot.keys import (
+    INCREMENTAL,
+    KNOWN_PAGES,
+    PUBLISHED_AT,
+    RECHECK,
+    ROLE,
+    RUN_IS_KNOWN,
+    WINDOW,
+    count,
+)
 from newsbot.site.pages.story import Rejected
 from newsbot.site.urls import story_id
 from newsbot.state.base import StateStore
 from newsbot.text.normalize import SITE_TZ
 
 logger = logging.getLogger(__name__)
-
-#: Request meta keys the spider sets (routing as data).
-ROLE = "newsbot_role"  # "feed", "category", "listing", "story" or "topic"
-PUBLISHED_AT = "newsbot_published_at"  # set on a story's response once parsed
-KNOWN_PAGES = "newsbot_known_pages"  # pages of this listing with nothing new
-#: On a listing request: stories fetched earlier in this very run are known ground too.
-#: Set on the topic policy's visits (made after the fresh sources were read), and kept
-#: along their pagination: a topic page holding only stories this run already found has
-#: nothing new, and its next page is not fetched.
-RUN_IS_KNOWN = "newsbot_run_is_known"
-RECHECK = "newsbot_recheck"
 
 
 @dataclass
@@ -78,52 +78,52 @@ class IncrementalConfig:
 class IncrementalMiddleware:
     """Spider middleware: skip known stories, cut listings at known ground, revisit topics."""
 
-    def __init__(self, crawler: Crawler, state: StateStore):
+    def __init__(self, crawler: Crawler, state: StateStore, config: NewsbotConfig):
         self.crawler = crawler
         self.state = state
+        self.project_config = config
         self._config: IncrementalConfig | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
-        return cls(crawler, state_store(crawler))
+        return cls(crawler, state_store(crawler), NewsbotConfig.from_crawler(crawler))
 
     @property
     def config(self) -> IncrementalConfig:
         """Read once, when the spider (and its arguments) exists."""
         if self._config is None:
             spider = self.crawler.spider
-            settings = self.crawler.settings
             self._config = IncrementalConfig(
                 enabled=not getattr(spider, "full_crawl", False),
-                pages_past=settings.getint("NEWSBOT_INCREMENTAL_PAGES_PAST", 0),
+                pages_past=self.project_config.incremental_pages_past,
                 recheck_hours=float(getattr(spider, "recheck_hours", 0) or 0),
                 since=getattr(spider, "since", None),
                 until=getattr(spider, "until", None),
             )
         return self._config
 
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        page = _Page()
-        for output in result:
-            passed = self._sort(response, output, page)
-            if passed is not None:
-                yield passed
-        yield from self._pagination(response, page)
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        """Pass or skip each output; the listing's pagination last, once its page is judged.
 
-    async def process_spider_output_async(self, response: Response, result: Any) -> Any:
+        One async generator, no sync twin: Scrapy (2.13+) drives the whole chain as
+        async iterables, and a sync method would only be wrapped into one. Nothing here
+        awaits, so it costs no asyncio task of its own.
+        """
         page = _Page()
         async for output in result:
-            passed = self._sort(response, output, page)
+            passed = self._classify(response, output, page)
             if passed is not None:
                 yield passed
         for request in self._pagination(response, page):
             yield request
 
     # --- decisions ------------------------------------------------------------------------
-    def _sort(self, response: Response, output: Any, page: _Page) -> Any:
+    def _classify(self, response: Response, output: Any, page: _Page) -> Any:
         """Pass, hold (pagination) or skip one output of a response, noting what it was."""
         if isinstance(output, Story) and not self._in_window(output.published_at):
-            self._inc("newsbot/window/outside")
+            count(self.crawler, WINDOW + "outside")
             logger.debug("Outside the date window, not emitted: %s", response.url)
             response.meta[PUBLISHED_AT] = output.published_at
             return None
@@ -155,11 +155,11 @@ class IncrementalMiddleware:
         # that the listing reached known ground.
         known_before = run_is_known or fetched_at < self.state.crawl_started_at()
         if known_before and self._within_recheck(published_at):
-            self._inc("newsbot/incremental/rechecked")
+            count(self.crawler, INCREMENTAL + "rechecked")
             request.meta[RECHECK] = True
             # Not known ground for this run: its listing is walked on to the older stories.
             return request, False
-        self._inc("newsbot/incremental/known_story_skipped")
+        count(self.crawler, INCREMENTAL + "known_story_skipped")
         logger.debug("Known story, not fetched again: %s", request.url)
         return None, known_before
 
@@ -168,7 +168,7 @@ class IncrementalMiddleware:
         known_pages = response.meta.get(KNOWN_PAGES, 0) + int(page.all_known)
         if self.config.enabled and known_pages > self.config.pages_past:
             if page.pagination:
-                self._inc("newsbot/incremental/listing_stopped")
+                count(self.crawler, INCREMENTAL + "listing_stopped")
                 logger.debug("Listing reached known stories, stopped at %s", response.url)
             return
         for request in page.pagination:
@@ -203,7 +203,3 @@ class IncrementalMiddleware:
         if sid:
             self.state.remember_story_seen(sid, published_at)
         response.meta[PUBLISHED_AT] = published_at
-
-    def _inc(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)

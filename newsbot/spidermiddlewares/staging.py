@@ -17,7 +17,7 @@ pipelines, feed exports (``-o``/``-O``, Scrapyd's ``items_dir``) all see them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -27,21 +27,24 @@ from scrapy.http import Response
 
 from newsbot.extensions.state import state_store
 from newsbot.items import Story
+from newsbot.keys import LOCAL, RELEASE, STAGED, count
+from newsbot.scaleout.crew import Crew
 from newsbot.signals import record_broken
 from newsbot.state.base import StateStore
 
 logger = logging.getLogger(__name__)
 
 RELEASE_URL = "data:,newsbot-release-staged-stories"
-RELEASE_META = "newsbot_release"
 
 
 class StagingMiddleware:
     """Spider middleware: stage ``Story`` output; release it when the crawl is idle."""
 
-    def __init__(self, crawler: Crawler, state: StateStore):
+    def __init__(self, crawler: Crawler, state: StateStore, crew: Crew | None = None):
         self.crawler = crawler
         self.state = state
+        #: This worker among others (Redis mode); None for a crawl in one process.
+        self.crew = crew
         self._released_at: int | None = None
         #: From the first release on, the store holds its writes until it closes, after the
         #: feed exporters closed their files: committing earlier could record as written a
@@ -52,31 +55,28 @@ class StagingMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StagingMiddleware:
-        middleware = cls(crawler, state_store(crawler))
+        middleware = cls(crawler, state_store(crawler), _crew(crawler))
         crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(middleware.record_broken, signal=record_broken)
         return middleware
 
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        if response.meta.get(RELEASE_META):
-            yield from self._release()
-            return
-        for output in result:
-            if isinstance(output, Story):
-                if self.state.stage(output):
-                    self._inc("newsbot/staged")
-            else:
-                yield output
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        """Stage stories, pass the rest; answer the release request with the staged stories.
 
-    async def process_spider_output_async(self, response: Response, result: Any) -> Any:
-        if response.meta.get(RELEASE_META):
+        One async generator, no sync twin: Scrapy (2.13+) drives the whole chain as
+        async iterables, and a sync method would only be wrapped into one. Nothing here
+        awaits, so it costs no asyncio task of its own.
+        """
+        if response.meta.get(RELEASE):
             for item in self._release():
                 yield item
             return
         async for output in result:
             if isinstance(output, Story):
                 if self.state.stage(output):
-                    self._inc("newsbot/staged")
+                    count(self.crawler, STAGED)
             else:
                 yield output
 
@@ -101,8 +101,8 @@ class StagingMiddleware:
     def spider_idle(self, spider: Spider) -> None:
         """Schedule one release while stories wait; stop if a release settled nothing.
 
-        With several workers (``scaleout.py``), only when the whole crawl is idle, and
-        only by the one worker that took the release.
+        With several workers (``newsbot.scaleout``), only when the whole crawl is idle,
+        and only by the one worker that took the release.
         """
         if self._halted:
             return
@@ -113,9 +113,8 @@ class StagingMiddleware:
             # Another component scheduled more work at this idle (the topic plan): the
             # release waits for the next one, so its stories are in publication order too.
             raise DontCloseSpider
-        crew = getattr(self.crawler, "newsbot_crew", None)
-        if crew is not None:
-            verdict = crew.on_idle()
+        if self.crew is not None:
+            verdict = self.crew.on_idle()
             if verdict == "busy":
                 raise DontCloseSpider  # other workers may still yield requests for us
             if verdict == "done":
@@ -133,7 +132,7 @@ class StagingMiddleware:
             RELEASE_URL,
             callback=self._released,
             # Answered here, by this process: never put in a shared (Redis) queue.
-            meta={RELEASE_META: True, "allow_offsite": True, "newsbot_local": True},
+            meta={RELEASE: True, "allow_offsite": True, LOCAL: True},
             dont_filter=True,
         )
         assert self.crawler.engine is not None
@@ -145,6 +144,10 @@ class StagingMiddleware:
         """The release response's callback: the middleware supplies the output."""
         return ()
 
-    def _inc(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
+
+def _crew(crawler: Crawler) -> Crew | None:
+    """The ``Crew`` extension in Redis mode; None in one process, or before extensions exist."""
+    try:
+        return crawler.get_extension(Crew)
+    except RuntimeError:  # a crawler built by hand (tests): no extensions, no crew
+        return None

@@ -34,18 +34,18 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
-from newsbot.config import TopicPolicyConfig
+from newsbot.config import NewsbotConfig, TopicPolicyConfig
 from newsbot.extensions.state import state_store
+from newsbot.keys import LOCAL, PUBLISHED_AT, ROLE, RUN_IS_KNOWN, TOPIC_PLAN, TOPICS, count
 from newsbot.site.urls import listing_stem
-from newsbot.spidermiddlewares.incremental import PUBLISHED_AT, ROLE, RUN_IS_KNOWN
 from newsbot.state.base import StateStore
 from newsbot.topic_policy import plan_topics
 
 logger = logging.getLogger(__name__)
 
 PLAN_URL = "data:,newsbot-topic-plan"
-PLAN_META = "newsbot_topic_plan"
-STATS = "newsbot/topics"
+PLAN_META = TOPIC_PLAN
+STATS = TOPICS.rstrip("/")
 
 
 class TopicPolicyMiddleware:
@@ -68,7 +68,7 @@ class TopicPolicyMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TopicPolicyMiddleware:
-        config = TopicPolicyConfig.from_settings(crawler.settings)
+        config = NewsbotConfig.from_crawler(crawler).topic_policy()
         middleware = cls(crawler, state_store(crawler), config)
         crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
@@ -157,7 +157,7 @@ class TopicPolicyMiddleware:
         request = Request(
             PLAN_URL,
             callback=self._answered,
-            meta={PLAN_META: True, "allow_offsite": True, "newsbot_local": True},
+            meta={PLAN_META: True, "allow_offsite": True, LOCAL: True},
             dont_filter=True,
         )
         assert self.crawler.engine is not None
@@ -209,9 +209,8 @@ class TopicPolicyMiddleware:
         """The plan response's callback: this middleware supplies the output."""
         return ()
 
-    def _inc(self, key: str, count: int = 1) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"{STATS}/{key}", count)
+    def _inc(self, key: str, by: int = 1) -> None:
+        count(self.crawler, f"{STATS}/{key}", by)
 
     def _set(self, key: str, value: Any) -> None:
         if self.crawler.stats is not None:

@@ -18,28 +18,31 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newsbot.addons import BrowserAddon
 from newsbot.config import NewsbotConfig
 from newsbot.downloadermiddlewares.challenge import (
-    BROWSER_FLAG,
-    EMPTY_BODY_RETRY,
     BrowserLeftSite,
     BrowserRetrySkipped,
     browser_retry_off,
 )
-from newsbot.downloadermiddlewares.failures import FAILURE_REASON, failure_reason
+from newsbot.downloadermiddlewares.failures import failure_reason
 from newsbot.downloadermiddlewares.robotstxt import ForbiddenByRobots
 from newsbot.items import Story
+from newsbot.keys import (
+    BROWSER,
+    EMPTY_BODY_RETRY,
+    FAILURE_REASON,
+    FIELDS,
+    OWN_META_PREFIX,
+    ROLE,
+    STATS,
+    count,
+)
+from newsbot.site.challenge import is_challenge
 from newsbot.site.pages.listing import parse_listing
 from newsbot.site.pages.rss import MalformedFeed, parse_feed
-from newsbot.site.pages.story import (
-    SIGNAL_ORDER,
-    FieldReport,
-    Rejected,
-    is_challenge,
-    parse_story,
-)
+from newsbot.site.pages.story import SIGNAL_ORDER, FieldReport, Rejected, parse_story
 from newsbot.site.urls import Site, bare_host, story_id, story_section
-from newsbot.spidermiddlewares.incremental import ROLE
 from newsbot.spiders import arguments as spider_arguments
 from newsbot.spiders.arguments import DEFAULT_CATEGORIES as DEFAULT_CATEGORIES
 
@@ -47,11 +50,8 @@ logger = logging.getLogger(__name__)
 
 #: The site's feed of its latest stories (REAL), read first by every run.
 FEED_PATH = "/en/sitemap/news.rss"
-STATS_PREFIX = "newsbot"
 #: Example URLs kept per field whose signals disagreed (for the end-of-crawl report).
 DISAGREE_SAMPLES = 5
-#: Request meta keys the project sets all start with this (``newsbot_role``, ...).
-OWN_META_PREFIX = "newsbot_"
 #: Above the listings' and stories' own: a browser retry is fetched soon after its page,
 #: so few are queued when the circuit breaker opens.
 BROWSER_RETRY_PRIORITY = 100
@@ -80,7 +80,7 @@ class UrdupointSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> UrdupointSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.config = NewsbotConfig.from_settings(crawler.settings)
+        spider.config = NewsbotConfig.from_crawler(crawler)
         return spider
 
     def __init__(self, **kwargs: Any):
@@ -128,15 +128,15 @@ class UrdupointSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         """The RSS feed: its entries routed like listing cards; a broken feed is one warning."""
-        self._inc("pages/feed")
+        count(self.crawler, STATS + "pages/feed")
         try:
             links = parse_feed(response, self.site)
         except MalformedFeed as exc:
-            self._inc("feed/malformed")
+            count(self.crawler, STATS + "feed/malformed")
             logger.warning("Malformed feed %s: %s; going on with the listings", response.url, exc)
             return
         if links.ignored:
-            self._inc("feed/ignored_entries")
+            count(self.crawler, STATS + "feed/ignored_entries")
             logger.info(
                 "Feed %s: %d entries not stories of this site, ignored", response.url, links.ignored
             )
@@ -156,19 +156,19 @@ class UrdupointSpider(scrapy.Spider):
         Page 1 links many page numbers; only the next one is followed, and the incremental
         middleware follows it only while this page held something new.
         """
-        self._inc(f"pages/{kind}")
+        count(self.crawler, STATS + f"pages/{kind}")
         if response.meta.get(ROLE) == "category":
-            self._inc("start/ok")
+            count(self.crawler, STATS + "start/ok")
         links = parse_listing(response, self.site)
         if not links.stories:
-            self._inc(f"empty_listing/{kind}")
+            count(self.crawler, STATS + f"empty_listing/{kind}")
             logger.info("Listing without stories: %s", response.url)
         for url in self._bounded(
             links.stories, self.config.max_links_per_listing, "listing_links", response.url
         ):
             yield self.story_request(url)
         if self.since and links.newest and links.newest < self.since:
-            self._inc("window/listing_stopped")
+            count(self.crawler, STATS + "window/listing_stopped")
             logger.debug("Listing older than since=%s, stopped at %s", self.since, response.url)
             return
         link = links.next_page(page)
@@ -177,11 +177,11 @@ class UrdupointSpider(scrapy.Spider):
 
     def parse_story(self, response: Response) -> Iterator[Story | Rejected | scrapy.Request]:
         """A story page: its item (or the reason it has none), then its Related Topics."""
-        self._inc("pages/story")
+        count(self.crawler, STATS + "pages/story")
         try:
             result = parse_story(response, self.site)
         except Exception as exc:  # parse_story never raises for a page; a bug, then
-            self._inc("errors/parse")
+            count(self.crawler, STATS + "errors/parse")
             logger.error("Could not parse %s: %s: %s", response.url, type(exc).__name__, exc)
             yield Rejected("parse_error", response.url)
             return
@@ -194,12 +194,14 @@ class UrdupointSpider(scrapy.Spider):
             request = response.request
             assert request is not None
             yield request.replace(
-                meta={**own, BROWSER_FLAG: True, EMPTY_BODY_RETRY: True},
+                meta={**own, BROWSER: True, EMPTY_BODY_RETRY: True},
                 priority=request.priority + BROWSER_RETRY_PRIORITY,
             )
             return
         # A rejection goes to the pipelines too, so it is logged and recorded like any drop.
-        yield result.rejected or result.item
+        outcome = result.rejected or result.item
+        if outcome is not None:
+            yield outcome
         topics = self._bounded(
             result.topic_urls, self.config.max_topics_per_story, "story_topics", response.url
         )
@@ -210,42 +212,48 @@ class UrdupointSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[Rejected]:
         """One clear line and a counter for a story URL that could not be fetched."""
-        request = failure.request  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy, not Twisted
+        error = failure.value
         start = request.meta.get(ROLE) == "category"
-        if failure.check(HttpError) and is_challenge(failure.value.response):
+        if isinstance(error, HttpError) and is_challenge(error.response):
             # Blocked (ChallengeMiddleware logged it): on record like any other drop.
             if start:
-                self._inc("start/http_error")
+                count(self.crawler, STATS + "start/http_error")
             yield Rejected("challenge", request.url)
             return
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            self._inc(f"errors/http_{status}")
+        if isinstance(error, HttpError):
+            status = error.response.status
+            count(self.crawler, STATS + f"errors/http_{status}")
             if start:  # the fate of a start URL decides the run's exit status
-                self._inc("start/not_found" if status == 404 else "start/http_error")
+                count(
+                    self.crawler,
+                    STATS + ("start/not_found" if status == 404 else "start/http_error"),
+                )
             logger.warning("HTTP %s for %s", status, request.url)
             if status in DEAD_STATUSES and request.meta.get(ROLE) == "story":
                 # A dead story link, on record; the incremental middleware remembers the
                 # story as seen, so later runs do not fetch it again.
                 yield Rejected("not_found", request.url)
-        elif failure.check(BrowserRetrySkipped):
+        elif isinstance(error, BrowserRetrySkipped):
             # Queued for the browser when the breaker opened: its raw HTML had no body.
             yield Rejected("stub", request.url, article_id=story_id(request.url))
             return
-        elif failure.check(BrowserLeftSite):
-            self._inc("errors/browser_left_site")
+        elif isinstance(error, BrowserLeftSite):
+            count(self.crawler, STATS + "errors/browser_left_site")
             logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
             yield Rejected("offsite", request.url)  # a hostile page: on record
-        elif failure.check(ForbiddenByRobots):
+        elif isinstance(error, ForbiddenByRobots):
             if start:
-                self._inc("start/ignored")
+                count(self.crawler, STATS + "start/ignored")
             return  # the robots.txt middleware logged and counted it
         else:
-            self._inc(f"errors/{type(failure.value).__name__}")
+            count(self.crawler, STATS + f"errors/{type(error).__name__}")
             if start:  # the fate of a start URL decides the run's exit status
-                ignored = failure.check(IgnoreRequest)
-                self._inc("start/ignored" if ignored else "start/failed")
-            reason = request.meta.get(FAILURE_REASON) or failure_reason(failure.value, 0, 0)
+                ignored = isinstance(error, IgnoreRequest)
+                count(self.crawler, STATS + ("start/ignored" if ignored else "start/failed"))
+            reason = request.meta.get(FAILURE_REASON) or (
+                failure_reason(error, 0, 0) if error is not None else "unknown"
+            )
             logger.warning("Failed %s: %s", request.url, reason)
         if request.meta.get(EMPTY_BODY_RETRY):
             self._browser_missed(request.url)  # a browser that fails does not help either
@@ -263,8 +271,8 @@ class UrdupointSpider(scrapy.Spider):
         return (
             not has_body
             and not self._browser_retry_off
-            and not response.meta.get(BROWSER_FLAG)
-            and self.settings.getbool("NEWSBOT_BROWSER_READY")
+            and not response.meta.get(BROWSER)
+            and self._browser_ready()
         )
 
     def _browser_missed(self, url: str) -> None:
@@ -272,10 +280,10 @@ class UrdupointSpider(scrapy.Spider):
         if self._browser_retry_off:
             return
         self._browser_misses += 1
-        self._inc("browser/empty_body_misses")
+        count(self.crawler, STATS + "browser/empty_body_misses")
         if self._browser_misses >= self.config.browser_retry_breaker:
             self._browser_retry_off = True
-            self._inc("browser/retry_breaker_open")
+            count(self.crawler, STATS + "browser/retry_breaker_open")
             self.crawler.signals.send_catch_log(signal=browser_retry_off)
             logger.warning(
                 "The browser found no body on %d story pages in a row (the last %s): "
@@ -288,7 +296,7 @@ class UrdupointSpider(scrapy.Spider):
         """At most ``limit`` links from one page: a hostile page costs no more than that."""
         if len(urls) <= limit:
             return urls
-        self._inc(f"limits/{what}")
+        count(self.crawler, STATS + f"limits/{what}")
         logger.warning(
             "%s links on %s, more than the %d taken (%s); the rest are not followed",
             len(urls),
@@ -333,25 +341,26 @@ class UrdupointSpider(scrapy.Spider):
         if stats is None:
             return
         for name, signal in report.sources.items():
-            stats.inc_value(f"{STATS_PREFIX}/fields/{name}/{signal}")
+            stats.inc_value(f"{FIELDS}{name}/{signal}")
             if signal != SIGNAL_ORDER.get(name, (signal,))[0]:
-                key = f"{STATS_PREFIX}/fields/{name}/fallback_urls"
+                key = f"{FIELDS}{name}/fallback_urls"
                 samples = stats.get_value(key) or []
                 if len(samples) < DISAGREE_SAMPLES:
                     stats.set_value(key, [*samples, url])
         for name, signals in report.disagreements.items():
-            stats.inc_value(f"{STATS_PREFIX}/fields/{name}/disagree")
-            samples = stats.get_value(f"{STATS_PREFIX}/fields/{name}/disagree_urls") or []
+            stats.inc_value(f"{FIELDS}{name}/disagree")
+            samples = stats.get_value(f"{FIELDS}{name}/disagree_urls") or []
             if len(samples) < DISAGREE_SAMPLES:
                 sample = f"{url} ({', '.join(signals)} differ from {report.sources[name]})"
-                stats.set_value(f"{STATS_PREFIX}/fields/{name}/disagree_urls", [*samples, sample])
+                stats.set_value(f"{FIELDS}{name}/disagree_urls", [*samples, sample])
         for problem in report.problems:
-            stats.inc_value(f"{STATS_PREFIX}/{problem.key}")
+            stats.inc_value(STATS + problem.key)
             if problem.key == "errors/parse":
                 logger.error("%s", problem.message)
             else:
                 logger.warning("%s", problem.message)
 
-    def _inc(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"{STATS_PREFIX}/{key}")
+    def _browser_ready(self) -> bool:
+        """Whether pages can go to the browser: the ``BrowserAddon`` decided it, once."""
+        addon = self.crawler.get_addon(BrowserAddon)
+        return addon is not None and addon.ready

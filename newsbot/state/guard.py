@@ -101,13 +101,13 @@ class GuardedConnection(sqlite3.Connection):
         self.failure: str | None = None
         self.on_failure: Callable[[str], None] | None = None
 
-    def execute(self, sql: str, parameters: Any = (), /) -> Any:  # type: ignore[override]
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
         return self._guard(super().execute, sql, parameters)
 
-    def executemany(self, sql: str, parameters: Any, /) -> Any:  # type: ignore[override]
+    def executemany(self, sql: str, parameters: Any, /) -> Any:
         return self._guard(super().executemany, sql, parameters)
 
-    def executescript(self, script: str, /) -> Any:  # type: ignore[override]
+    def executescript(self, script: str, /) -> Any:
         return self._guard(super().executescript, script)
 
     def commit(self) -> None:

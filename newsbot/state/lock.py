@@ -7,7 +7,7 @@ this lock for the whole process; a second crawl on the same state does not start
 
 The lock is ``flock`` on ``<state file>.lock``: the kernel drops it when the process
 ends, however it ends (even ``kill -9``), so a dead crawl never leaves it stuck. In
-Redis mode (``scaleout.py``) the workers share the state on purpose and take no lock.
+Redis mode (``newsbot.scaleout``) the workers share the state on purpose and take no lock.
 """
 
 from __future__ import annotations

@@ -61,8 +61,8 @@ from typing import cast
 import redis
 from redis.client import Pipeline
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
 
+from newsbot.config import NewsbotConfig
 from newsbot.items import Story
 from newsbot.state.base import (
     MIN_SHARED_SKETCH,
@@ -336,11 +336,6 @@ def _unpack_recent(record: bytes) -> tuple[str, bytes, bytes]:
     return published_at, record[date_end + 1 : sketch_end], record[sketch_end:]
 
 
-def redis_namespace(settings: BaseSettings, spider_name: str) -> str:
-    """``<NEWSBOT_REDIS_PREFIX>:<spider>``: every key of one spider's crawl starts with it."""
-    return f"{settings.get('NEWSBOT_REDIS_PREFIX') or 'newsbot'}:{spider_name}"
-
-
 class _Keys:
     """The namespace's key names (see the module docstring)."""
 
@@ -481,15 +476,16 @@ class RedisStateStore(BaseStateStore):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisStateStore:
-        """The store at ``NEWSBOT_REDIS_URL``, in the spider's namespace (``redis_namespace``)."""
+        """The store at ``NEWSBOT_REDIS_URL``, in the spider's ``redis_namespace``."""
         assert crawler.spidercls is not None
-        url = crawler.settings.get("NEWSBOT_REDIS_URL")
+        config = NewsbotConfig.from_crawler(crawler)
+        url = config.redis_url
         if not url:
             raise ValueError(
                 "NEWSBOT_STATE_STORE is newsbot.state.redis.RedisStateStore, "
                 "but NEWSBOT_REDIS_URL is not set"
             )
-        return cls(url, redis_namespace(crawler.settings, crawler.spidercls.name))
+        return cls(url, config.redis_namespace(crawler.spidercls.name))
 
     @property
     def client(self) -> redis.Redis:

@@ -160,7 +160,7 @@ class SqliteStateStore(BaseStateStore):
     def from_crawler(cls, crawler: Crawler) -> SqliteStateStore:
         """``<NEWSBOT_STATE_DIR>/<spider>.sqlite3``: one file per spider, across its runs."""
         assert crawler.spidercls is not None
-        config = NewsbotConfig.from_settings(crawler.settings)
+        config = NewsbotConfig.from_crawler(crawler)
         return cls(config.state_path(crawler.spidercls.name))
 
     @property

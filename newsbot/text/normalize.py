@@ -91,14 +91,17 @@ def _parse_text(text: str) -> datetime | None:
             )  # fmt: skip
         except ValueError:
             return None
+    parsed: datetime | None
     try:
-        return dateparser.isoparse(text)
+        parsed = dateparser.isoparse(text)
+        return parsed
     except (ValueError, OverflowError):
         pass
     try:
-        return dateparser.parse(text)
+        parsed = dateparser.parse(text)
     except (ValueError, OverflowError, TypeError):
         return None
+    return parsed
 
 
 def site_datetime_iso(value: str | datetime | None) -> str | None:

@@ -1,6 +1,6 @@
 """Generic markup helpers: paragraph blocks, headings found by their text, JSON-LD.
 
-These know nothing of urdupoint's class names; ``article.py`` and ``listing.py`` hold
+These know nothing of urdupoint's class names; ``story.py`` and ``listing.py`` hold
 the site's selectors and use these to stay robust when the markup shifts.
 """
 

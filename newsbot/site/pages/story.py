@@ -1,4 +1,4 @@
-"""The story page: a response in, an ``Story`` (or the reason there is none) out.
+"""The story page: a response in, a ``Story`` (or the reason there is none) out.
 
 ``StoryPage`` is a page object in the web-poet manner: one method per field, each
 testable on stored HTML without a network. Selectors are named constants; blocks
@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -20,6 +20,7 @@ from scrapy.http import Response, TextResponse
 
 from newsbot.items import Story
 from newsbot.loaders import StoryLoader, normalize_field
+from newsbot.site.challenge import is_challenge
 from newsbot.site.pages.html import (
     candidate_texts,
     css,
@@ -121,9 +122,6 @@ PLACE_DATE_RE = re.compile(
     r"(?:,?\s+\d{4})?\s*$"
 )
 NOT_FOUND_RE = re.compile(r"\b(page not found|404|not found)\b", re.I)
-CHALLENGE_TITLE_RE = re.compile(r"just a moment|attention required|checking your browser", re.I)
-PAGE_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-CHALLENGE_MARKERS = ("challenge-running", "challenge-form", "cf-challenge", "cf_chl_")
 
 
 @dataclass(frozen=True)
@@ -134,19 +132,6 @@ class Rejected:
     url: str
     title: str | None = None
     article_id: str | None = None
-
-
-def is_challenge(response: Response) -> bool:
-    """A bot-protection interstitial ("Just a moment..."), never a story."""
-    if response.headers.get(b"cf-mitigated", b"").lower() == b"challenge":
-        return True
-    if not isinstance(response, TextResponse):
-        return False
-    head = response.text[:20000]  # plain text search: works on any text answer (JSON too)
-    title = PAGE_TITLE_RE.search(head)
-    if title and CHALLENGE_TITLE_RE.search(title.group(1)):
-        return True
-    return any(marker in head for marker in CHALLENGE_MARKERS) and "<h1" not in head
 
 
 #: Who wins when a field's signals disagree: the first signal of its list that gave a value.
@@ -499,6 +484,10 @@ class StoryPage:
         return None
 
     # --- fields -----------------------------------------------------------------------
+    def _resolve_text(self, name: str) -> str | None:
+        """``_resolve`` for a text field: its normalizers give text or None."""
+        return cast(str | None, self._resolve(name))
+
     def _resolve(self, name: str) -> Any:
         """The field's value: the first signal's that normalizes, by ``SIGNAL_ORDER``.
 
@@ -538,31 +527,31 @@ class StoryPage:
         return self.story_url
 
     def title(self) -> str | None:
-        return self._resolve("title")
+        return self._resolve_text("title")
 
     def summary(self) -> str | None:
-        return self._resolve("summary")
+        return self._resolve_text("summary")
 
     def author(self) -> str | None:
-        return self._resolve("author")
+        return self._resolve_text("author")
 
     def author_handle(self) -> str | None:
-        return self._resolve("author_handle")
+        return self._resolve_text("author_handle")
 
     def published_at(self) -> str | None:
-        return self._resolve("published_at")
+        return self._resolve_text("published_at")
 
     def modified_at(self) -> str | None:
-        return self._resolve("modified_at")
+        return self._resolve_text("modified_at")
 
     def category(self) -> str | None:
-        return self._resolve("category")
+        return self._resolve_text("category")
 
     def dateline_place(self) -> str | None:
-        return self._resolve("dateline_place")
+        return self._resolve_text("dateline_place")
 
     def source_agency(self) -> str | None:
-        return self._resolve("source_agency")
+        return self._resolve_text("source_agency")
 
     def _dateline_place_signals(self) -> list[tuple[str, Any]]:
         return [("dateline", self._dateline_part("place"))]
@@ -621,7 +610,7 @@ class StoryPage:
         return names
 
     def image_url(self) -> str | None:
-        return self._resolve("image_url")
+        return self._resolve_text("image_url")
 
     # --- checks ----------------------------------------------------------------------
     def rejection(self) -> Rejected | None:
@@ -751,9 +740,12 @@ def _flattened_if_too_deep(page: StoryPage, site: Site | None) -> StoryPage:
 
 
 def story_or_rejection(response: Response, site: Site | None = None) -> Story | Rejected:
-    """An ``Story`` for a story page, or ``Rejected`` with the reason it is not one."""
+    """A ``Story`` for a story page, or ``Rejected`` with the reason it is not one."""
     result = parse_story(response, site)
-    return result.item if result.item is not None else result.rejected  # type: ignore[return-value]
+    if result.item is not None:
+        return result.item
+    assert result.rejected is not None  # parse_story gives one or the other
+    return result.rejected
 
 
 def _same(name: str, a: Any, b: Any) -> bool:
@@ -762,7 +754,7 @@ def _same(name: str, a: Any, b: Any) -> bool:
         return str(a)[:16] == str(b)[:16] and str(a)[19:] == str(b)[19:]
     if name in CASELESS:
         return str(a).casefold() == str(b).casefold()
-    return a == b
+    return bool(a == b)
 
 
 def _follows(element: etree._Element, other: etree._Element) -> bool:
@@ -799,7 +791,7 @@ def _byline_handle(line: str) -> str | None:
 
 def _declared_html(response: Response) -> bool:
     """False when the server says the body is something else (PDF, image, JSON...)."""
-    declared = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+    declared = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
     return not declared or declared.startswith(b"text/") or b"html" in declared
 
 

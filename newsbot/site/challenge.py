@@ -1,0 +1,38 @@
+"""Bot-protection interstitials ("Just a moment..."): how to tell one from a page.
+
+Pure site knowledge, shared by the story parser (a challenge is never a story), the
+downloader middleware that sends a challenged URL to the browser, the spider's errback
+and the pipeline that catches one that slipped through. No Scrapy component lives here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scrapy.http import Response, TextResponse
+
+#: The titles such interstitials carry, as a regular expression's alternatives.
+CHALLENGE_TITLES = r"just a moment|attention required|checking your browser"
+CHALLENGE_TITLE_RE = re.compile(CHALLENGE_TITLES, re.I)
+#: In the browser: true once the interstitial was replaced by the page it guarded.
+PASSED_JS = f"() => !/{CHALLENGE_TITLES}/i.test(document.title)"
+PAGE_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+CHALLENGE_MARKERS = ("challenge-running", "challenge-form", "cf-challenge", "cf_chl_")
+
+
+def is_challenge(response: Response) -> bool:
+    """A bot-protection interstitial ("Just a moment..."), never a story."""
+    if (response.headers.get(b"cf-mitigated") or b"").lower() == b"challenge":
+        return True
+    if not isinstance(response, TextResponse):
+        return False
+    head = response.text[:20000]  # plain text search: works on any text answer (JSON too)
+    title = PAGE_TITLE_RE.search(head)
+    if title and CHALLENGE_TITLE_RE.search(title.group(1)):
+        return True
+    return any(marker in head for marker in CHALLENGE_MARKERS) and "<h1" not in head
+
+
+def is_challenge_title(title: str) -> bool:
+    """A story title that is in fact an interstitial's (a challenge that slipped through)."""
+    return CHALLENGE_TITLE_RE.match(title) is not None
