@@ -184,8 +184,8 @@ def fetch_alarms(stats: Mapping[str, Any]) -> list[Alarm]:
                 f"{start['not_found']} of {total} start URLs answered 404 (unknown category?)",
             )
         )
+    story_errors = int(stats.get("newsbot/pages/story_http_error", 0) or 0)
     if start["ok"] and not int(stats.get("newsbot/pages/story", 0) or 0) and http_errors:
-        story_errors = http_errors - start["http_error"] - start["not_found"]
         if story_errors > 0:
             alarms.append(
                 Alarm(

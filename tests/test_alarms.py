@@ -62,7 +62,14 @@ def test_the_fate_of_the_start_urls_gives_the_finish_reason(
 
 def test_story_pages_that_all_answer_errors_are_http_errors() -> None:
     stats = {"newsbot/start/ok": 5, "newsbot/errors/http_403": 40}
+    stats["newsbot/pages/story_http_error"] = 40
     assert [a.reason for a in fetch_alarms(stats)] == ["http_errors"]
+
+
+def test_a_missing_feed_on_a_run_with_nothing_new_is_no_http_error() -> None:
+    """The RSS feed's 404 on an hourly run that found nothing new: no story page failed."""
+    stats = {"newsbot/start/ok": 2, "newsbot/errors/http_404": 1}
+    assert fetch_alarms(stats) == []
 
 
 def test_category_pages_without_any_story_link_are_a_layout_change() -> None:

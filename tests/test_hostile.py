@@ -118,8 +118,10 @@ def test_robots_disallow_all_is_obeyed_for_every_start_url(tmp_path: Path) -> No
             settings={"ROBOTSTXT_OBEY": "True"},
         )  # fmt: skip
     assert server.requests and set(server.requests) == {"/robots.txt"}, server.requests
-    assert run.stat("robotstxt/forbidden") == len(CATEGORIES)
-    assert run.stat("newsbot/robots/forbidden") == len(CATEGORIES)
+    # The categories and the RSS feed (a start URL since the crawl reads it first).
+    assert run.stat("robotstxt/forbidden") == len(CATEGORIES) + 1
+    assert run.stat("newsbot/robots/forbidden") == len(CATEGORIES) + 1
+    assert run.returncode == 10, "robots_denied"
     for slug in CATEGORIES:
         assert f"Forbidden by robots.txt, not fetched: {server.base_url}/en/news/{slug}.html" in (
             run.log
@@ -264,7 +266,7 @@ def test_a_page_costs_a_bounded_number_of_requests_and_dead_links_once(tmp_path:
 
 # --- case 13: the browser never leaves the host; its retry of empty bodies is bounded -------
 
-EMPTY_PAGES = 10
+EMPTY_PAGES = 20
 BREAKER = 3
 EVIL_ID = "2199300"
 
@@ -339,7 +341,9 @@ def test_the_browser_stays_on_the_host_and_its_empty_body_retry_is_bounded(
     for path in empty:
         assert first_requests.count(path) <= 2, path
     retried = sum(first_requests.count(path) - 1 for path in empty)
-    assert retried <= BREAKER + 4, retried  # the breaker, plus those already in flight
+    # The breaker, plus those already past the middleware when it opened: up to the
+    # downloader's 4 and as many responses waiting for the spider (8 seen on a busy CI).
+    assert retried <= BREAKER + 2 * 4, retried
     assert retried < EMPTY_PAGES
     assert first.stat("newsbot/browser/retry_breaker_open") == 1
     assert first.log.count("empty bodies are no longer retried in the browser") == 1

@@ -229,6 +229,8 @@ class UrdupointSpider(scrapy.Spider):
                     self.crawler,
                     STATS + ("start/not_found" if status == 404 else "start/http_error"),
                 )
+            if request.meta.get(ROLE) == "story":  # judged apart: the feed's 404 is no story's
+                count(self.crawler, STATS + "pages/story_http_error")
             logger.warning("HTTP %s for %s", status, request.url)
             if status in DEAD_STATUSES and request.meta.get(ROLE) == "story":
                 # A dead story link, on record; the incremental middleware remembers the
