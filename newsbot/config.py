@@ -20,6 +20,7 @@ fetched, with one ``ConfigError`` naming it (``scrapy crawl`` exits with status 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import os
 import re
@@ -457,3 +458,30 @@ class TopicPolicyConfig:
         if self.budget <= 1:
             return self.budget
         return max(1, int(self.budget * (1 - self.pages_share)))
+
+
+#: ``NEWSBOT_*`` names that are no field of the config: read by others (the benchmark's probe).
+OTHER_SETTINGS_PREFIXES = ("NEWSBOT_BENCH_",)
+
+
+def unknown_settings(settings: BaseSettings) -> list[str]:
+    """``NEWSBOT_*`` settings that nothing reads, each with the closest known name.
+
+    A misspelt setting (``-s NEWSBOT_FED=...``) was silently ignored, and the run wrote
+    into the default feed the operator meant to keep apart.
+    """
+    known = {
+        spec.metadata["setting"]
+        for spec in dataclasses.fields(NewsbotConfig)
+        if "setting" in spec.metadata
+    }
+    problems = []
+    for name in sorted(str(key) for key in settings.attributes):
+        if not name.startswith("NEWSBOT_") or name in known:
+            continue
+        if name.startswith(OTHER_SETTINGS_PREFIXES):
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        problems.append(f"{name} is no setting of newsbot{hint}")
+    return problems

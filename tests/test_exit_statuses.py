@@ -184,3 +184,17 @@ def test_scrapyd_arguments_are_known(sample_site: SampleSite, tmp_path: Path) ->
     )  # fmt: skip
     assert run.returncode == 0, run.log[-3000:]
     assert "bad argument" not in run.log
+
+
+def test_a_misspelt_setting_is_refused_with_the_closest_name(tmp_path: Path) -> None:
+    """Found by an adversary: ``-s NEWSBOT_FED=...`` was ignored, and the run wrote into the
+    default feed the operator meant to keep apart."""
+    run = run_crawl(
+        tmp_path, "-a", "base_url=http://127.0.0.1:9", settings={"NEWSBOT_FED": "x.jsonl"}
+    )
+    assert run.returncode == 2, run.log[-3000:]
+    assert "unknown setting NEWSBOT_FED is no setting of newsbot; did you mean NEWSBOT_FEED?" in (
+        run.log
+    )
+    assert "Traceback" not in run.log
+    assert not (tmp_path / "output" / "urdupoint.jsonl").exists()

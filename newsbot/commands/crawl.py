@@ -38,7 +38,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES
 
-from newsbot.config import ConfigError, NewsbotConfig
+from newsbot.config import ConfigError, NewsbotConfig, unknown_settings
 from newsbot.exitcodes import ExitCode, describe, exit_code_for
 from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed, lock_worker_feed
 from newsbot.spiders.arguments import ArgumentError
@@ -57,6 +57,10 @@ class Command(ScrapyCrawl):
             config = NewsbotConfig.from_settings(self.settings)
         except ConfigError as exc:
             logger.error("Not crawling: bad setting %s", exc)
+            self._finish(ExitCode.BAD_ARGUMENT, None)
+            return
+        if unknown := unknown_settings(self.settings):
+            logger.error("Not crawling: unknown setting %s", "; ".join(unknown))
             self._finish(ExitCode.BAD_ARGUMENT, None)
             return
         if code := self._preflight(args, opts, config):
