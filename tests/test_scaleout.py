@@ -128,3 +128,71 @@ def test_two_workers_share_the_crawl_and_write_every_story_once(
     added = feed_ids(dirs[0])[before[0] :] + feed_ids(dirs[1])[before[1] :]
     assert sorted(added) == sorted(grown - truth)
     assert len(grown - truth) == 12
+
+
+def test_a_redis_that_dies_mid_crawl_stops_the_worker_loudly_and_the_rerun_loses_nothing(
+    slow_site: SampleSite, tmp_path: Path
+) -> None:
+    """Issue: with Redis killed mid-crawl the heartbeat died in a traceback and the worker
+    left the round with exit 0 and nothing written. Now: exit 12 with one line naming the
+    server; after it restarts empty, one rerun writes every story exactly once."""
+    from tests.conftest import REDIS_SERVER, _free_port, _redis_answers
+
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def start_redis() -> subprocess.Popen[bytes]:
+        server = subprocess.Popen(
+            [str(REDIS_SERVER), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+             "--appendonly", "no", "--dir", str(tmp_path)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while not _redis_answers(url):
+            assert server.poll() is None and time.monotonic() < deadline, "redis did not start"
+            time.sleep(0.05)
+        return server
+
+    workdir = tmp_path / "worker"
+    workdir.mkdir()
+    command = crawl_command(
+        "-a", f"base_url={slow_site.base_url}",
+        settings={"NEWSBOT_REDIS_URL": url, "CONCURRENT_REQUESTS": "2",
+                  "CONCURRENT_REQUESTS_PER_DOMAIN": "2"},
+    )  # fmt: skip
+    server = start_redis()
+    try:
+        worker = subprocess.Popen(
+            command, cwd=workdir, env=crawl_env(), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        feed = workdir / "output" / "urdupoint.jsonl"
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 120
+        while not client.hlen("newsbot:urdupoint:workers"):  # signed in: crawling
+            assert worker.poll() is None and time.monotonic() < deadline, "worker never joined"
+            time.sleep(0.1)
+        time.sleep(2)  # some pages fetched, some stories staged
+        server.kill()
+        server.wait()
+        out, _ = worker.communicate(timeout=300)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert worker.returncode == 12, out[-3000:]
+    assert f"the Redis server {url} stopped answering" in out
+    assert "exit status 12" in out
+
+    server = start_redis()  # back, and empty (no persistence, as in the README)
+    try:
+        again = subprocess.run(
+            command, cwd=workdir, env=crawl_env(), capture_output=True, text=True, timeout=600,
+            check=False,
+        )  # fmt: skip
+    finally:
+        server.kill()
+        server.wait()
+    assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
+    ids = [row["article_id"] for row in read_jsonl(feed)]
+    assert len(ids) == len(set(ids)), "a story written twice"
+    assert set(ids) == {row["article_id"] for row in slow_site.ground_truth()}

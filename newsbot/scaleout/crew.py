@@ -9,7 +9,9 @@ import logging
 import os
 import socket
 from typing import Any
+from urllib.parse import urlsplit
 
+import redis
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -19,6 +21,7 @@ from twisted.internet import task
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.state import state_store
 from newsbot.keys import SCALEOUT, count
+from newsbot.signals import record_broken
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +30,8 @@ HEARTBEAT_TTL = 30
 HEARTBEAT_EVERY = 5
 #: The release lock outlives a dead releaser by this many seconds at most.
 RELEASE_LOCK_TTL = 60
+#: The finish reason of a crawl whose Redis server stopped answering (exit status 12).
+REDIS_UNREACHABLE = "redis_unreachable"
 
 
 class Crew:
@@ -46,6 +51,8 @@ class Crew:
             "spider": crawler.spidercls.name
         }
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.redis_url = ""
+        self.lost = False
         self._heartbeat: task.LoopingCall | None = None
         self.releasing = False
         self.round = ""  # the start time of the round this worker joined
@@ -68,6 +75,7 @@ class Crew:
             config.redis_namespace(name),
             settings.get("SCHEDULER_QUEUE_KEY") % {"spider": name},
         )
+        crew.redis_url = config.redis_url
         crawler.signals.connect(crew.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(crew.spider_closed, signal=signals.spider_closed)
         return crew
@@ -106,16 +114,46 @@ class Crew:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._heartbeat is not None and self._heartbeat.running:
             self._heartbeat.stop()
-        if self.releasing and reason == "finished":
-            self._finish_round()
-        self.server.hdel(self._workers, self.worker)
-        self.server.delete(self._alive(self.worker))
+        if self.lost:
+            return  # nothing to tell a server that does not answer
+        try:
+            if self.releasing and reason == "finished":
+                self._finish_round()
+            self.server.hdel(self._workers, self.worker)
+            self.server.delete(self._alive(self.worker))
+        except redis.RedisError as exc:
+            self.redis_failed(exc)
+            return
         logger.info("Worker %s left the crawl %s (%s)", self.worker, self.namespace, reason)
 
+    def redis_failed(self, exc: Exception) -> None:
+        """The Redis server stopped answering: stop this worker, loudly, losing nothing.
+
+        Going on (as scrapy-redis does) gave a traceback a request, a dead heartbeat, and
+        a round left with exit status 0 and nothing written. Stopping is safe: what this
+        run released is in its feed (the next run reads it back), what it had staged is
+        fetched again by the next round, and a story in the feed is never written twice.
+        """
+        if self.lost:
+            return
+        self.lost = True
+        if self._heartbeat is not None and self._heartbeat.running:
+            self._heartbeat.stop()
+        message = (
+            f"the Redis server {_redacted(self.redis_url)} stopped answering "
+            f"({type(exc).__name__}: {exc}); run again once it is back"
+        )
+        self.crawler.signals.send_catch_log(
+            record_broken, reason=REDIS_UNREACHABLE, message=message
+        )
+
     def _beat(self) -> None:
-        self.server.set(self._alive(self.worker), 1, ex=HEARTBEAT_TTL)
-        if self.releasing:
-            self.server.expire(self._release, RELEASE_LOCK_TTL)
+        try:
+            self.server.set(self._alive(self.worker), 1, ex=HEARTBEAT_TTL)
+            if self.releasing:
+                self.server.expire(self._release, RELEASE_LOCK_TTL)
+        except redis.RedisError as exc:
+            self.redis_failed(exc)
 
     # --- counting requests --------------------------------------------------------------
     def taking(self) -> None:
@@ -161,3 +199,11 @@ class Crew:
         self.server.delete(self.dupefilter_key, self._release)
         self.releasing = False
         logger.info("Round finished by worker %s", self.worker)
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, fit for a log line."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)

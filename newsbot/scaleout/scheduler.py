@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
@@ -48,18 +49,36 @@ class SharedScheduler(Scheduler):
         if request.meta.get(LOCAL):
             self._local.append(request)
             return True
-        return bool(super().enqueue_request(request))
+        try:
+            return bool(super().enqueue_request(request))
+        except redis.RedisError as exc:  # the crawl stops; the next round finds it again
+            self.crew.redis_failed(exc)
+            return False
 
     def has_pending_requests(self) -> bool:
-        return bool(self._local) or bool(super().has_pending_requests())
+        if self._local:
+            return True
+        if self.crew.lost:
+            return False
+        try:
+            return bool(super().has_pending_requests())
+        except redis.RedisError as exc:
+            self.crew.redis_failed(exc)
+            return False
 
     def next_request(self) -> Request | None:
         if self._local:
             return self._local.pop(0)
-        self.crew.taking()
-        request: Request | None = super().next_request()
-        if request is None:
-            self.crew.took_nothing()
+        if self.crew.lost:
+            return None
+        try:
+            self.crew.taking()
+            request: Request | None = super().next_request()
+            if request is None:
+                self.crew.took_nothing()
+        except redis.RedisError as exc:
+            self.crew.redis_failed(exc)
+            return None
         return request
 
 
