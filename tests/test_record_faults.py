@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -234,11 +235,14 @@ def test_the_demo_never_touches_the_real_crawl(tmp_path: Path) -> None:
 
 
 def _damage_one_page(path: Path) -> None:
-    """Overwrite one page in the middle of the SQLite file (a bad sector, a stray write)."""
-    size = path.stat().st_size
-    page = 4096
+    """Overwrite one page of the SQLite file (a bad sector, a stray write): the root page of
+    the emitted stories' table, a page in use whatever the file's layout (a page in the
+    middle of the file was sometimes a free one, which no check can call damaged)."""
+    with closing(sqlite3.connect(path)) as db:
+        (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'emitted'").fetchone()
+        (page,) = db.execute("PRAGMA page_size").fetchone()
     with path.open("r+b") as handle:
-        handle.seek((size // page // 2) * page)
+        handle.seek((root - 1) * page)
         handle.write(os.urandom(page))
 
 
