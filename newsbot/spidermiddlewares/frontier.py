@@ -153,9 +153,7 @@ class FrontierMiddleware:
     ) -> AsyncIterator[Any]:
         """Admit new requests; the response's request is done after all its output.
 
-        One async generator, no sync twin: Scrapy (2.13+) drives the whole chain as
-        async iterables, and a sync method would only be wrapped into one. Nothing here
-        awaits, so it costs no asyncio task of its own.
+        Async, no sync twin: see ``newsbot.spidermiddlewares``.
         """
         spider = self.crawler.spider
         async for output in result:

@@ -107,9 +107,7 @@ class IncrementalMiddleware:
     ) -> AsyncIterator[Any]:
         """Pass or skip each output; the listing's pagination last, once its page is judged.
 
-        One async generator, no sync twin: Scrapy (2.13+) drives the whole chain as
-        async iterables, and a sync method would only be wrapped into one. Nothing here
-        awaits, so it costs no asyncio task of its own.
+        Async, no sync twin: see ``newsbot.spidermiddlewares``.
         """
         page = _Page()
         async for output in result:

@@ -65,9 +65,7 @@ class StagingMiddleware:
     ) -> AsyncIterator[Any]:
         """Stage stories, pass the rest; answer the release request with the staged stories.
 
-        One async generator, no sync twin: Scrapy (2.13+) drives the whole chain as
-        async iterables, and a sync method would only be wrapped into one. Nothing here
-        awaits, so it costs no asyncio task of its own.
+        Async, no sync twin: see ``newsbot.spidermiddlewares``.
         """
         if response.meta.get(RELEASE):
             for item in self._release():
