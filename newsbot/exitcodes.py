@@ -60,6 +60,21 @@ def exit_code_for(finish_reason: str | None) -> ExitCode:
     return FINISH_REASONS.get(finish_reason or "", ExitCode.OK)
 
 
+#: The finish reason recorded for a run refused before its crawl started (the runs index
+#: and page list refused runs too: an operator looking there would otherwise not see them).
+REFUSED: dict[ExitCode, str] = {
+    ExitCode.ERROR: "error",
+    ExitCode.BAD_ARGUMENT: "bad_argument",
+    ExitCode.STATE_IN_USE: "state_in_use",
+    ExitCode.STATE_UNUSABLE: "state_unusable",
+    ExitCode.FEED_UNWRITABLE: "feed_unwritable",
+    ExitCode.REDIS_UNREACHABLE: "redis_unreachable",
+}
+
+#: Finish reasons of a crawl stopped before its end by a person or a job's cancel: it exits
+#: 0 (nothing went wrong) but is not complete; the next run resumes it.
+INTERRUPTED = frozenset({"shutdown", "cancelled"})
+
 #: What each exit status tells the person who reads the log (the run summary's last line).
 MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "the crawl finished",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from newsbot.exitcodes import describe
+from newsbot.exitcodes import INTERRUPTED, describe
 
 WIDTH = 960
 PALETTE = (
@@ -26,15 +26,21 @@ CORPUS_DAYS = 90
 CORPUS_CATEGORIES = 25
 RUNS_LISTED = 30
 
+#: The page fits its width (1200 px windows and narrower): charts scale down, and the
+#: table's text columns wrap (long run ids and paths anywhere) instead of scrolling sideways.
 CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-width: 1000px; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
-pre { background: #f6f6f6; padding: 10px; white-space: pre-wrap; }
-table { border-collapse: collapse; font-size: 13px; }
-td, th { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: right; }
+pre { background: #f6f6f6; padding: 10px; white-space: pre-wrap; overflow-wrap: anywhere; }
+svg { max-width: 100%; height: auto; }
+table { border-collapse: collapse; font-size: 13px; width: 100%; }
+td, th { border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: right; vertical-align: top; }
 td:first-child, th:first-child, td.l, th.l { text-align: left; }
 td { white-space: nowrap; }
+td.l { white-space: normal; overflow-wrap: anywhere; }
+td small { color: #555; }
 .ok { color: #2e7d32; } .warn { color: #b26a00; } .bad { color: #c62828; font-weight: bold; }
+.stopped { color: #1f5fa8; } .skipped { color: #666; }
 .legend span { display: inline-block; margin-right: 12px; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
 svg text { font: 11px system-ui, sans-serif; fill: #555; }
@@ -50,12 +56,35 @@ def _attr(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def status_class(code: int) -> str:
-    return "ok" if code == 0 else "warn" if code == 7 else "bad"
+#: A run's kind on the page: (label, CSS class, colour), by ``status_class``.
+KINDS = {
+    "ok": ("finished", "#59a14f"),
+    "stopped": ("interrupted", "#4e79a7"),
+    "warn": ("degraded", "#edc948"),
+    "skipped": ("refused: another crawl runs", "#bab0ac"),
+    "bad": ("failed", "#e15759"),
+}
 
 
-def _status_color(code: int) -> str:
-    return {"ok": "#59a14f", "warn": "#edc948", "bad": "#e15759"}[status_class(code)]
+def status_class(code: int, reason: str | None = None) -> str:
+    """How a run went, at a glance: finished, interrupted (Ctrl-C, a cancelled job: exit 0
+    but not complete), degraded (7), refused because another crawl holds the state (4:
+    nothing wrong, the next run goes ahead), or failed."""
+    if code == 0:
+        return "stopped" if reason in INTERRUPTED else "ok"
+    return "warn" if code == 7 else "skipped" if code == 4 else "bad"
+
+
+def run_class(run: dict[str, Any]) -> str:
+    return status_class(int(run.get("exit_status") or 0), run.get("finish_reason"))
+
+
+def run_label(run: dict[str, Any]) -> str:
+    """``finished``, ``interrupted``, ``degraded``, ``failed``; ``refused`` before a crawl."""
+    kind = run_class(run)
+    if run.get("refused") and kind != "skipped":
+        return "refused"
+    return KINDS[kind][0]
 
 
 def _svg(chart_id: str, height: int, body: list[str], label: str) -> str:
@@ -73,14 +102,9 @@ def run_bars(
     height, top, bottom, left = 150, 14, 20, 40
     plot_h, plot_w = height - top - bottom, WIDTH - left - 10
     values = [int(run.get(key) or 0) for run in runs]
-    peak = max(values, default=0) or 1
+    peak = nice_peak(max(values, default=0))
     step = plot_w / max(len(runs), 1)
-    body = [
-        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{peak}</text>',
-        f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{WIDTH - 10}" y2="{top + plot_h}" '
-        'stroke="#999"/>',
-    ]
+    body = value_axis(peak, left, top, plot_h)
     for index, (run, value) in enumerate(zip(runs, values, strict=True)):
         bar_h = plot_h * value / peak
         x = left + index * step
@@ -94,14 +118,68 @@ def run_bars(
     return _svg(chart_id, height, body, label)
 
 
+#: Labels on a chart's axis of runs or days at most: one every ~100 px, so none overlap.
+X_TICKS = 9
+Y_TICKS = 4
+
+
+def nice_peak(value: int) -> int:
+    """The top of a value axis: ``value`` rounded up so that ``Y_TICKS`` steps are round."""
+    if value <= 0:
+        return 1
+    raw = value / Y_TICKS
+    magnitude = 10 ** (len(str(int(raw))) - 1) if raw >= 1 else 1
+    for factor in (1, 2, 2.5, 5, 10):
+        step = factor * magnitude
+        if step >= raw and float(step).is_integer():
+            return int(step * Y_TICKS)
+    return int(10 * magnitude * Y_TICKS)
+
+
+def value_axis(peak: int, left: int, top: int, plot_h: int) -> list[str]:
+    """The value axis: ``Y_TICKS`` + 1 labelled ticks from 0 to ``peak``, with grid lines."""
+    body = []
+    for tick in range(Y_TICKS + 1):
+        value = peak * tick / Y_TICKS
+        y = top + plot_h - plot_h * tick / Y_TICKS
+        shown = f"{value:g}"
+        body.append(
+            f'<text class="ytick" data-value="{shown}" x="{left - 4}" y="{y + 4:.1f}" '
+            f'text-anchor="end">{shown}</text>'
+            f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - 10}" y2="{y:.1f}" '
+            f'stroke="{"#999" if tick == 0 else "#eee"}"/>'
+        )
+    return body
+
+
+def _short_time(value: object) -> str:
+    """``2026-11-29T15:37:31+00:00`` as ``11-29 15:37``; a day stays as it is."""
+    text = str(value or "")
+    if len(text) >= 16 and text[10] == "T":
+        return f"{text[5:10]} {text[11:16]}"
+    return text
+
+
 def _run_axis(runs: Sequence[dict[str, Any]], left: int, y: int) -> list[str]:
+    """Labels under the bars: every k-th run's time (or day), the first and last included."""
     if not runs:
         return [f'<text x="{left}" y="{y}">no runs yet</text>']
-    first, last = runs[0].get("finished_at", ""), runs[-1].get("finished_at", "")
-    return [
-        f'<text x="{left}" y="{y}">{escape(str(first))}</text>',
-        f'<text x="{WIDTH - 10}" y="{y}" text-anchor="end">{escape(str(last))}</text>',
-    ]
+    step = (WIDTH - left - 10) / len(runs)
+    count = min(len(runs), X_TICKS)
+    picks = sorted({round(i * (len(runs) - 1) / max(count - 1, 1)) for i in range(count)})
+    body = []
+    for index in picks:  # the ends flush with the plot, the others under their bar
+        if index == 0:
+            x, anchor = float(left), "start"
+        elif index == len(runs) - 1:
+            x, anchor = float(WIDTH - 10), "end"
+        else:
+            x, anchor = left + (index + 0.5) * step, "middle"
+        body.append(
+            f'<text class="xtick" x="{x:.1f}" y="{y}" text-anchor="{anchor}">'
+            f"{escape(_short_time(runs[index].get('finished_at', '')))}</text>"
+        )
+    return body
 
 
 def drop_bars(runs: Sequence[dict[str, Any]]) -> tuple[str, str]:
@@ -111,14 +189,9 @@ def drop_bars(runs: Sequence[dict[str, Any]]) -> tuple[str, str]:
     reasons = sorted({reason for run in runs for reason in (run.get("dropped") or {})})
     colors = {reason: PALETTE[i % len(PALETTE)] for i, reason in enumerate(reasons)}
     totals = [sum((run.get("dropped") or {}).values()) for run in runs]
-    peak = max(totals, default=0) or 1
+    peak = nice_peak(max(totals, default=0))
     step = plot_w / max(len(runs), 1)
-    body = [
-        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{peak}</text>',
-        f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{WIDTH - 10}" y2="{top + plot_h}" '
-        'stroke="#999"/>',
-    ]
+    body = value_axis(peak, left, top, plot_h)
     for index, run in enumerate(runs):
         base = float(top + plot_h)
         for reason in reasons:
@@ -177,21 +250,31 @@ def coverage_cells(runs: Sequence[dict[str, Any]]) -> str:
     return _svg("coverage", max(height, 20), body, "field coverage of emitted stories")
 
 
-def status_strip(runs: Sequence[dict[str, Any]]) -> str:
-    """Exit status per run: green 0, amber 7 (degraded), red otherwise."""
+def status_strip(runs: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    """Exit status per run, coloured by kind (``status_class``); and the colours' legend."""
     left, height = 40, 30
     step = (WIDTH - left - 10) / max(len(runs), 1)
     body = []
     for index, run in enumerate(runs):
         code = int(run.get("exit_status") or 0)
+        kind = run_class(run)
         body.append(
-            f'<rect class="status" data-run="{_attr(run.get("run", ""))}" data-value="{code}" '
-            f'data-reason="{_attr(run.get("finish_reason", ""))}" '
+            f'<rect class="status {kind}" data-run="{_attr(run.get("run", ""))}" '
+            f'data-value="{code}" data-reason="{_attr(run.get("finish_reason", ""))}" '
+            f'data-label="{_attr(run_label(run))}" '
             f'x="{left + index * step:.1f}" y="4" width="{max(step - 1, 1):.1f}" height="18" '
-            f'fill="{_status_color(code)}"><title>{escape(str(run.get("run", "")))}: '
-            f"{escape(outcome(run))}</title></rect>"
+            f'fill="{KINDS[kind][1]}"><title>{escape(str(run.get("run", "")))}: '
+            f"{escape(run_label(run))}, {escape(outcome(run))}</title></rect>"
         )
-    return _svg("exit-status", height, body, "exit status per run")
+    shown = dict.fromkeys(run_class(run) for run in runs)
+    legend = "".join(
+        f'<span><i style="background:{KINDS[kind][1]}"></i>{escape(KINDS[kind][0])}</span>'
+        for kind in KINDS
+        if kind in shown
+    )
+    return _svg("exit-status", height, body, "exit status per run"), (
+        f'<p class="legend">{legend}</p>'
+    )
 
 
 def corpus_by_day(by_day: dict[str, int]) -> str:
@@ -231,7 +314,6 @@ def runs_table(runs: Sequence[dict[str, Any]]) -> str:
     )
     rows = []
     for run in reversed(runs[-RUNS_LISTED:]):
-        code = int(run.get("exit_status") or 0)
         name = str(run.get("run", ""))
         link = (
             f'<a href="{_attr(run["report"])}">{escape(name)}</a>'
@@ -240,7 +322,8 @@ def runs_table(runs: Sequence[dict[str, Any]]) -> str:
         )
         rows.append(
             f"<tr><td>{escape(str(run.get('finished_at', '')))}</td><td class='l'>{link}</td>"
-            f"<td class='{status_class(code)} l'>{escape(outcome(run))}</td>"
+            f"<td class='{run_class(run)} l'><b>{escape(run_label(run))}</b>: "
+            f"{escape(outcome(run))}{_reason(run)}</td>"
             f"<td>{int(run.get('stories_emitted') or 0)}</td>"
             f"<td>{int(run.get('requests') or 0)}</td>"
             f"<td>{sum((run.get('dropped') or {}).values())}</td>"
@@ -248,6 +331,14 @@ def runs_table(runs: Sequence[dict[str, Any]]) -> str:
             f"<td>{escape(str(run.get('elapsed_seconds', '')))}</td></tr>"
         )
     return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _reason(run: dict[str, Any]) -> str:
+    """A refused run's one line (why it did not start), under its status."""
+    problems = run.get("problems") or []
+    if not run.get("refused") or not problems:
+        return ""
+    return f"<br><small>{escape(str(problems[0]))}</small>"
 
 
 def render_page(
@@ -259,6 +350,7 @@ def render_page(
     """The whole page: the latest run's summary, charts over ``runs``, the corpus."""
     latest = runs[-1] if runs else {}
     code = int(latest.get("exit_status") or 0)
+    status_svg, status_legend = status_strip(runs)
     drops_svg, drops_legend = drop_bars(runs)
     if tally and tally.get("stories"):
         corpus = (
@@ -275,10 +367,11 @@ def render_page(
 <style>{CSS}</style></head>
 <body>
 <h1>newsbot: the last {len(runs)} runs of <code>{escape(spider)}</code></h1>
-<p id="latest-status" class="{status_class(code)}" data-value="{code}">
-Latest run {escape(str(latest.get("run", "")))}: {escape(outcome(latest))}</p>
+<p id="latest-status" class="{run_class(latest)}" data-value="{code}">
+Latest run {escape(str(latest.get("run", "")))} ({escape(run_label(latest))}):
+{escape(outcome(latest))}</p>
 <pre id="summary">{escape(chr(10).join(summary))}</pre>
-<h2>Exit status</h2>{status_strip(runs)}
+<h2>Exit status</h2>{status_svg}{status_legend}
 <h2>New stories per run</h2>{run_bars("stories", "stories", runs, "stories_emitted")}
 <h2>Requests per run</h2>{run_bars("requests", "requests", runs, "requests")}
 <h2>Drops by reason</h2>{drops_svg}{drops_legend}

@@ -8,6 +8,7 @@ checked in Debian's headless Chromium: its charts must hold the reports' figures
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import re
@@ -316,28 +317,47 @@ PAGE_FIGURES = """() => {
     categories: rects('svg#corpus-by-category rect'),
     latest: document.querySelector('#latest-status').textContent.trim(),
     summary: document.querySelector('#summary').textContent,
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+    tableRight: Math.max(...[...document.querySelectorAll('table')].map(
+      (t) => t.getBoundingClientRect().right)),
+    xticks: [...document.querySelectorAll('svg#stories text.xtick')].map((t) => {
+      const box = t.getBoundingClientRect();
+      return {text: t.textContent, left: box.left, right: box.right};
+    }),
+    yticks: [...document.querySelectorAll('svg#stories text.ytick')].map((t) => t.dataset.value),
+    statusFill: [...document.querySelectorAll('svg#exit-status rect')].map((r) => ({
+      run: r.dataset.run, label: r.dataset.label, fill: r.getAttribute('fill')})),
+    rows: [...document.querySelectorAll('table tr')].slice(1).map((tr) => tr.textContent),
   };
 }"""
 
 
-@pytest.mark.e2e
-def test_the_runs_page_renders_the_reports_figures_in_chromium(two_runs: TwoRuns) -> None:
+def page_figures(path: Path, screenshot: Path | None = None) -> dict:
+    """The runs page at ``path`` read back in headless Chromium, 1200 px wide."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
-    page_path = two_runs.reports / "runs.html"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
         )
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 1600})
-            page.goto(page_path.as_uri())
+            page.goto(path.as_uri())
             figures = page.evaluate(PAGE_FIGURES)
-            page.screenshot(path=str(two_runs.reports / "runs.png"), full_page=True)
+            if screenshot is not None:
+                page.screenshot(path=str(screenshot), full_page=True)
         finally:
             browser.close()
+    return figures
+
+
+@pytest.mark.e2e
+def test_the_runs_page_renders_the_reports_figures_in_chromium(two_runs: TwoRuns) -> None:
+    page_path = two_runs.reports / "runs.html"
+    figures = page_figures(page_path, two_runs.reports / "runs.png")
 
     reports = [two_runs.report(run) for run in run_ids(two_runs)]
     for chart, key in (("stories", "stories_emitted"), ("requests", "requests")):
@@ -366,6 +386,9 @@ def test_the_runs_page_renders_the_reports_figures_in_chromium(two_runs: TwoRuns
     assert {bar["day"]: int(bar["value"]) for bar in figures["days"]} == dict(by_day)
     assert figures["latest"].endswith("exit status 0: the crawl finished")
     assert f"stories written: {second['stories_emitted']}" in figures["summary"]
+    assert figures["scrollWidth"] <= figures["clientWidth"], "the page scrolls sideways"
+    assert figures["tableRight"] <= figures["clientWidth"]
+    assert len(figures["yticks"]) >= 3, "the value axis is labelled"
 
 
 @pytest.mark.e2e
@@ -393,3 +416,144 @@ def test_two_redis_workers_on_one_machine_keep_a_report_each(
     for run in runs:  # each worker's summary gives its own figures
         entry = next(e for e in index if f"Run summary: urdupoint run {e['run']}," in run.log)
         assert f"stories written: {entry['stories_emitted']}, to " in run.log
+
+
+def _runs_of_a_week(count: int) -> list[dict]:
+    """``count`` hourly runs as the index keeps them; Scrapyd job ids with a worker (long)."""
+    runs = []
+    for hour in range(count):
+        runs.append(
+            {
+                "run": f"{JOB}{hour:04d}-crawler-node-{hour}.example.internal-{40000 + hour}",
+                "finished_at": f"2026-11-{1 + hour // 24:02d}T{hour % 24:02d}:05:00+00:00",
+                "finish_reason": "finished",
+                "exit_status": 0,
+                "stories_emitted": 10 + hour % 7,
+                "requests": 100 + hour,
+                "dropped": {"stub": 1, "template": hour % 3},
+                "errors": {},
+                "coverage_of_emitted": {"body": 1.0, "author": 0.5},
+                "elapsed_seconds": 120.5,
+                "report": f"r{hour}.json",
+            }
+        )
+    runs[-4].update(finish_reason="shutdown")  # Ctrl-C: exit 0, not complete
+    runs[-3].update(finish_reason="degraded", exit_status=7)
+    long_path = "/srv/newsbot-data/" + "a-very-long-directory-name/" * 6 + "urdupoint.dropped.jsonl"
+    runs[-2].update(
+        finish_reason="feed_unwritable",
+        exit_status=6,
+        refused=True,
+        stories_emitted=0,
+        requests=0,
+        dropped={},
+        problems=[f"Not crawling: cannot open the feed {long_path}: Is a directory"],
+    )
+    runs[-1].update(
+        finish_reason="state_in_use",
+        exit_status=4,
+        refused=True,
+        stories_emitted=0,
+        requests=0,
+        dropped={},
+        problems=["Not crawling: another crawl (pid 4242) is using the state ..."],
+    )
+    return runs
+
+
+@pytest.mark.e2e
+def test_the_runs_page_fits_1200px_labels_its_axes_and_tells_interrupted_and_refused_runs(
+    tmp_path: Path,
+) -> None:
+    runs = _runs_of_a_week(60)
+    tally = {"feed": "f", "stories": 3, "by_day": {"2026-11-01": 3}, "by_category": {"W": 3}}
+    path = tmp_path / "runs.html"
+    path.write_text(render_page("urdupoint", runs, tally, ["summary"]), encoding="utf-8")
+    figures = page_figures(path, tmp_path / "runs.png")
+
+    assert figures["scrollWidth"] <= figures["clientWidth"], "the page scrolls sideways"
+    assert figures["tableRight"] <= figures["clientWidth"], "the table is wider than the window"
+    # Enough labelled ticks to read a bar's run and value, and none on top of another.
+    assert len(figures["xticks"]) >= 6, figures["xticks"]
+    ticks = sorted(figures["xticks"], key=lambda tick: tick["left"])
+    assert all(a["right"] <= b["left"] for a, b in itertools.pairwise(ticks)), "labels overlap"
+    assert ticks[0]["text"] == "11-01 00:05" and ticks[-1]["text"] == "11-03 11:05"
+    assert len(figures["yticks"]) >= 3 and figures["yticks"][0] == "0"
+    # Each kind of run has its own label and colour; refused runs are on the page.
+    by_run = {bar["run"]: bar for bar in figures["statusFill"]}
+    assert len(by_run) == len(runs)
+    labels = [by_run[run["run"]]["label"] for run in runs[-5:]]
+    assert labels == [
+        "finished",
+        "interrupted",
+        "degraded",
+        "refused",
+        "refused: another crawl runs",
+    ]
+    fills = {by_run[run["run"]]["fill"] for run in runs[-5:]}
+    assert len(fills) == 5, "two kinds of run share a colour"
+    assert "refused: Not crawling: cannot open the feed /srv/" not in figures["rows"][1]
+    assert figures["rows"][1].startswith("2026-11-03T10:05:00+00:00")
+    assert "refused" in figures["rows"][1] and "exit status 6" in figures["rows"][1]
+    assert "cannot open the feed /srv/newsbot-data/" in figures["rows"][1], "its reason"
+    assert "interrupted" in figures["rows"][3] and "the crawl was stopped" in figures["rows"][3]
+
+
+def _refused(cwd: Path, *args: str, settings: dict[str, str] | None = None) -> CrawlRun:
+    run = run_crawl(cwd, "-a", "base_url=http://127.0.0.1:9", *args, settings=settings)
+    assert "Spider opened" not in run.log, "the crawl started"
+    return run
+
+
+@pytest.mark.e2e
+def test_refused_runs_are_on_record_beside_an_existing_state_and_create_no_state(
+    tmp_path: Path,
+) -> None:
+    from newsbot.state.lock import lock_state
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "scrapy.cfg").write_text("[settings]\ndefault = newsbot.settings\n")
+    (project / "drops-dir").mkdir()
+    # A first run refused on a fresh project leaves no state directory (nor output/) behind.
+    for args, settings, code in (
+        (("-a", "max_pages=many"), None, 2),
+        ((), {"NEWSBOT_DROPPED_FEED": "drops-dir"}, 6),
+    ):
+        run = _refused(project, *args, settings=settings)
+        assert run.returncode == code, run.log[-2000:]
+        assert not (project / "output").exists(), f"exit {code} left {list(project.rglob('*'))}"
+
+    state_dir = project / "output" / "state"
+    state_dir.mkdir(parents=True)
+    (state_dir / "urdupoint.sqlite3").write_bytes(b"not a database" * 100)
+    damaged = _refused(project)
+    (state_dir / "urdupoint.sqlite3").unlink()
+    bad = _refused(project, "-a", "max_pages=many", "-a", f"_job={JOB}")
+    unwritable = _refused(project, settings={"NEWSBOT_DROPPED_FEED": "drops-dir"})
+    held = lock_state(state_dir / "urdupoint.sqlite3")  # a crawl in progress on the state
+    try:
+        in_use = _refused(project)
+    finally:
+        held.close()
+    assert [r.returncode for r in (damaged, bad, unwritable, in_use)] == [5, 2, 6, 4]
+    assert "its own NEWSBOT_STATE_DIR and its own NEWSBOT_FEED" in in_use.log
+    assert str(project / "output" / "urdupoint.jsonl") in in_use.log.split("Not crawling")[1]
+
+    reports = state_dir / "reports" / "urdupoint"
+    index = read_runs(reports / "runs.jsonl")
+    assert [(e["exit_status"], e["finish_reason"]) for e in index] == [
+        (5, "state_unusable"),
+        (2, "bad_argument"),
+        (6, "feed_unwritable"),
+        (4, "state_in_use"),
+    ]
+    assert index[1]["run"] == JOB
+    for entry, run in zip(index, (damaged, bad, unwritable, in_use), strict=True):
+        assert entry["refused"] is True and entry["requests"] == 0
+        (reason,) = entry["problems"]
+        assert reason in run.log, "the record holds the run's one ERROR line"
+        assert (reports / f"{entry['run']}.json").exists()
+    page = (reports / "runs.html").read_text(encoding="utf-8")
+    assert "max_pages: &#x27;many&#x27; is not a number" in page
+    assert "refused" in page

@@ -29,7 +29,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,8 +42,10 @@ from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from newsbot.config import ConfigError, NewsbotConfig, unknown_settings
-from newsbot.exitcodes import ExitCode, describe, exit_code_for
+from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
+from newsbot.extensions.summary import record_refused
 from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed, lock_worker_feed
+from newsbot.runs import make_run_id
 from newsbot.spiders.arguments import ArgumentError
 from newsbot.state.guard import check_state, describe_failure
 from newsbot.state.lock import StateInUse, lock_state
@@ -49,38 +54,48 @@ logger = logging.getLogger(__name__)
 
 STATE_IN_USE_EXIT = ExitCode.STATE_IN_USE
 
+#: Why a run is refused before its crawl starts: its exit status and its one log line.
+Refusal = tuple[ExitCode, str]
+
 
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
+        self._created_locks: list[Path] = []
+        self._spider_name = args[0] if len(args) == 1 else None
         try:
             config = NewsbotConfig.from_settings(self.settings)
         except ConfigError as exc:
-            logger.error("Not crawling: bad setting %s", exc)
-            self._finish(ExitCode.BAD_ARGUMENT, None)
+            self._refuse(ExitCode.BAD_ARGUMENT, f"Not crawling: bad setting {exc}", opts, None)
             return
         if unknown := unknown_settings(self.settings):
-            logger.error("Not crawling: unknown setting %s", "; ".join(unknown))
-            self._finish(ExitCode.BAD_ARGUMENT, None)
+            message = f"Not crawling: unknown setting {'; '.join(unknown)}"
+            self._refuse(ExitCode.BAD_ARGUMENT, message, opts, config)
             return
-        if code := self._preflight(args, opts, config):
-            self._finish(code, None)
+        if refusal := self._preflight(args, opts, config):
+            self._refuse(*refusal, opts, config)
             return
+        # Directories this run would create: a run refused before its crawl leaves none.
+        own_files = [config.feed_path, config.dropped_path(args[0]) if len(args) == 1 else None]
+        created = [
+            directory
+            for base in [config.state_dir, *(path.parent for path in own_files if path)]
+            for directory in missing_dirs(base)
+        ]
         with ExitStack() as locks:
+            refusal = None
             try:
                 if (lock := self._lock_state(args, config)) is not None:
                     locks.callback(lock.close)
             except StateInUse as exc:
-                logger.error(
-                    "Not crawling: %s. Wait for it to end, or give this run its own "
-                    "NEWSBOT_STATE_DIR (exit status %d)",
-                    exc,
-                    int(STATE_IN_USE_EXIT),
-                )
-                self._finish(STATE_IN_USE_EXIT, None)
-                return
-            if code := self._check_record(args, locks, config):
-                self._finish(ExitCode(code), None)
+                refusal = ExitCode.STATE_IN_USE, self._state_in_use(exc, config)
+            if refusal is None:
+                refusal = self._check_record(args, locks, config)
+            if refusal is not None:
+                for path in self._created_locks:  # held by this process: no one else's
+                    path.unlink(missing_ok=True)
+                remove_empty(created)
+                self._refuse(*refusal, opts, config)
                 return
             self._crawlers: list[Crawler] = []
             super().run(args, opts)
@@ -92,6 +107,45 @@ class Command(ScrapyCrawl):
                 code, last_reason = found, reason
         self._finish(code, last_reason)
 
+    def _state_in_use(self, exc: StateInUse, config: NewsbotConfig) -> str:
+        """Exit 4's line: the way around it needs a state and a feed of this run's own."""
+        feed = config.feed_path
+        feed_note = (
+            f" and its own NEWSBOT_FEED (a feed has one writer: that crawl holds {feed})"
+            if feed is not None and not config.redis_url
+            else ""
+        )
+        return (
+            f"Not crawling: {exc}. Wait for it to end, or give this run its own "
+            f"NEWSBOT_STATE_DIR{feed_note} (exit status {int(ExitCode.STATE_IN_USE)})"
+        )
+
+    def _refuse(
+        self,
+        code: ExitCode,
+        message: str,
+        opts: argparse.Namespace,
+        config: NewsbotConfig | None,
+    ) -> None:
+        """A run refused before its crawl started: its one ERROR line, its record, its status.
+
+        The record (runs index and page) is kept where the state directory already
+        exists; when it does not (or the settings that name it do not parse), the log
+        line is the only record, as the README says.
+        """
+        logger.error("%s", message)
+        spider = self._spider_name
+        if config is not None and spider is not None:
+            job = (opts.spargs or {}).get("_job") or os.environ.get("SCRAPY_JOB")
+            run = make_run_id(
+                job=str(job) if job else None,
+                started=datetime.now(UTC),
+                pid=os.getpid(),
+                worker=None,
+            )
+            record_refused(config, spider, run, code, message)
+        self._finish(code, REFUSED.get(code))
+
     def _finish(self, code: ExitCode, reason: str | None) -> None:
         """Set the exit status and say it as the log's last line, after the run summary:
         Scrapyd shows the status nowhere else."""
@@ -101,7 +155,7 @@ class Command(ScrapyCrawl):
 
     def _preflight(
         self, args: list[str], opts: argparse.Namespace, config: NewsbotConfig
-    ) -> ExitCode | None:
+    ) -> Refusal | None:
         """Checks that need no fetching: the spider's arguments, and Redis when used."""
         assert self.settings is not None and self.crawler_process is not None
         if len(args) != 1:
@@ -115,31 +169,34 @@ class Command(ScrapyCrawl):
             try:
                 check(opts.spargs)
             except ArgumentError as exc:
-                logger.error("%s", exc)
-                return ExitCode.BAD_ARGUMENT
+                return ExitCode.BAD_ARGUMENT, str(exc)
         redis_url = config.redis_url
         if redis_url and (problem := redis_problem(redis_url)):
-            logger.error(
-                "Not crawling: the Redis server at %s cannot be reached: %s",
-                redacted(redis_url),
-                problem,
+            return ExitCode.REDIS_UNREACHABLE, (
+                f"Not crawling: the Redis server at {redacted(redis_url)} cannot be reached: "
+                f"{problem}"
             )
-            return ExitCode.REDIS_UNREACHABLE
         return None
 
     def _lock_state(self, args: list[str], config: NewsbotConfig) -> TextIO | None:
         """The lock of the spider's state file; None in Redis mode (shared on purpose)."""
         if len(args) != 1 or config.redis_url:
             return None  # Scrapy's own usage error for the arguments; Redis: no lock
-        return lock_state(config.state_path(args[0]))
+        path = config.state_path(args[0])
+        lock_file = path.with_name(path.name + ".lock")
+        new = not lock_file.exists()
+        handle = lock_state(path)
+        if new:
+            self._created_locks.append(lock_file)
+        return handle
 
     def _check_record(
         self, args: list[str], locks: ExitStack, config: NewsbotConfig
-    ) -> ExitCode | None:
+    ) -> Refusal | None:
         """Before anything is fetched: the state file is sound, and every feed is ours to write.
 
-        Returns the exit status that stops the run, or None. Holds the default feed's
-        lock in ``locks`` for the whole run.
+        Returns the exit status that stops the run and its line, or None. Holds the
+        default feed's lock in ``locks`` for the whole run.
         """
         assert self.settings is not None
         if len(args) != 1:
@@ -148,12 +205,9 @@ class Command(ScrapyCrawl):
             path = config.state_path(args[0])
             if (problem := check_state(path)) is not None:
                 code = ExitCode.STATE_UNUSABLE
-                logger.error(
-                    "Not crawling: %s (exit status %d)",
-                    describe_failure(path, problem),
-                    int(code),
+                return code, (
+                    f"Not crawling: {describe_failure(path, problem)} (exit status {int(code)})"
                 )
-                return code
         code = ExitCode.FEED_UNWRITABLE
         if (feed := config.feed_path) is not None:
             try:
@@ -168,42 +222,35 @@ class Command(ScrapyCrawl):
                         )
                         self.settings.set("NEWSBOT_FEED", str(path), priority="cmdline")
                 else:
+                    lock_file = feed.with_name(feed.name + ".lock")
+                    new = not lock_file.exists()
                     locks.enter_context(lock_feed(feed))
+                    if new:
+                        self._created_locks.append(lock_file)
             except FeedInUse as exc:
-                logger.error(
-                    "Not crawling: %s. A feed has one writer: give each process its own "
-                    "NEWSBOT_FEED (exit status %d)",
-                    exc,
-                    int(code),
+                return code, (
+                    f"Not crawling: {exc}. A feed has one writer: give each process its own "
+                    f"NEWSBOT_FEED (exit status {int(code)})"
                 )
-                return code
             except OSError as exc:
-                logger.error(
-                    "Not crawling: cannot open the feed %s: %s (exit status %d)",
-                    feed,
-                    exc.strerror or exc,
-                    int(code),
+                return code, (
+                    f"Not crawling: cannot open the feed {feed}: {exc.strerror or exc} "
+                    f"(exit status {int(code)})"
                 )
-                return code
         if feed is None and not self.settings.getdict("FEEDS"):
-            logger.error(
+            return code, (
                 "Not crawling: no feed to write the stories to (NEWSBOT_FEED is empty and no "
                 "-o/-O or FEEDS is given); they would be remembered as written and lost "
-                "(exit status %d)",
-                int(code),
+                f"(exit status {int(code)})"
             )
-            return code
         dropped = config.dropped_path(args[0])
         own = [feed] if feed is not None else []
         for path in [*own, *local_feed_paths(self.settings), *filter(None, [dropped])]:
             if (problem := check_feed(path)) is not None:
-                logger.error(
-                    "Not crawling: cannot open the feed %s: %s (exit status %d)",
-                    path,
-                    problem,
-                    int(code),
+                return code, (
+                    f"Not crawling: cannot open the feed {path}: {problem} "
+                    f"(exit status {int(code)})"
                 )
-                return code
         return None
 
     def _feed_per_worker(self) -> bool:
@@ -219,6 +266,24 @@ class Command(ScrapyCrawl):
         crawler = super()._create_crawler(spidercls)
         self._crawlers.append(crawler)
         return crawler
+
+
+def missing_dirs(directory: Path) -> list[Path]:
+    """``directory`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not directory.exists() and directory != directory.parent:
+        missing.append(directory)
+        directory = directory.parent
+    return missing
+
+
+def remove_empty(directories: list[Path]) -> None:
+    """Remove each of ``directories`` that is empty, deepest first; leave the others."""
+    for directory in sorted(set(directories), key=lambda path: len(path.parts), reverse=True):
+        try:
+            directory.rmdir()
+        except OSError:
+            continue  # not empty (another process's files), or already gone
 
 
 def redis_problem(url: str, timeout: float = 5.0) -> str | None:

@@ -31,7 +31,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
-from newsbot.exitcodes import describe, exit_code_for
+from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
 from newsbot.keys import DROPPED, ERRORS, count
 from newsbot.report_html import render_page
 from newsbot.runs import (
@@ -65,6 +65,7 @@ INDEX_FIELDS = (
     "coverage_of_emitted",
     "problems",
     "report",
+    "refused",
 )
 
 
@@ -135,21 +136,7 @@ class RunSummary:
         }
 
     def write(self, record: dict[str, Any], lines: list[str]) -> None:
-        write_json(self.runs_dir / record["report"], record)
-        if self.latest is not None:
-            write_json(self.latest, record)
-        with locked(self.runs_dir):
-            runs = append_run(self.runs_dir / INDEX, {k: record.get(k) for k in INDEX_FIELDS})
-            tally = None
-            if self.feed is not None:
-                tally = CorpusTally.load(self.runs_dir / TALLY, self.feed)
-                counted = tally.count(self.feed)
-                if counted > 1000:
-                    logger.info("Counted %d stories of the corpus in %s", counted, self.feed)
-                tally.save(self.runs_dir / TALLY)
-            outcome = describe(record["exit_status"], record["finish_reason"])
-            page = render_page(self.spider, runs, vars(tally) if tally else None, [*lines, outcome])
-            write_atomic(self.runs_dir / PAGE, page)
+        write_record(self.runs_dir, self.spider, record, lines, feed=self.feed, latest=self.latest)
 
     def _feeds(self) -> list[str]:
         """Where this run's stories went: the default feed first, then -o/-O, Scrapyd's."""
@@ -158,6 +145,80 @@ class RunSummary:
             feeds.remove(str(self.feed))
             feeds.insert(0, str(self.feed))
         return feeds
+
+
+def write_record(
+    runs_dir: Path,
+    spider: str,
+    record: dict[str, Any],
+    lines: list[str],
+    *,
+    feed: Path | None,
+    latest: Path | None,
+    count_feed: bool = True,
+) -> None:
+    """The run's report, its line in the index, the corpus tally and the page, in ``runs_dir``.
+
+    ``count_feed`` off (a run refused before it wrote anything) keeps the tally as it is
+    and only shows it.
+    """
+    write_json(runs_dir / record["report"], record)
+    if latest is not None:
+        write_json(latest, record)
+    with locked(runs_dir):
+        runs = append_run(runs_dir / INDEX, {k: record.get(k) for k in INDEX_FIELDS})
+        tally = None
+        if feed is not None:
+            tally = CorpusTally.load(runs_dir / TALLY, feed)
+            if count_feed:
+                counted = tally.count(feed)
+                if counted > 1000:
+                    logger.info("Counted %d stories of the corpus in %s", counted, feed)
+                tally.save(runs_dir / TALLY)
+        outcome = describe(record["exit_status"], record["finish_reason"])
+        page = render_page(spider, runs, vars(tally) if tally else None, [*lines, outcome])
+        write_atomic(runs_dir / PAGE, page)
+
+
+def record_refused(
+    config: NewsbotConfig, spider: str, run: str, code: ExitCode, reason: str
+) -> Path | None:
+    """Put a run refused before its crawl started in the runs index and page.
+
+    Only where the state directory already exists: a refused run creates nothing (an
+    operator's first run with a typo must not leave a state behind), so without one the
+    log is the only record. ``reason`` is the line that refused it. Returns the page
+    written, or None.
+    """
+    runs_dir = config.runs_dir(spider)
+    if not config.state_dir.is_dir():
+        return None
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    finish_reason = REFUSED.get(code, "error")
+    record = {
+        "run": run,
+        "spider": spider,
+        "started_at": now,
+        "finished_at": now,
+        "refused": True,
+        "finish_reason": finish_reason,
+        "exit_status": int(code),
+        "stories_emitted": 0,
+        "requests": 0,
+        "elapsed_seconds": 0.0,
+        "dropped": {},
+        "errors": {},
+        "problems": [reason],
+        "report": f"{run}.json",
+    }
+    try:
+        write_record(
+            runs_dir, spider, record, [reason], feed=config.feed_path, latest=None, count_feed=False
+        )
+    except (OSError, ValueError, TypeError) as exc:
+        logger.error("Could not write the run's record in %s: %s", runs_dir, exc)
+        return None
+    return runs_dir / PAGE
 
 
 def _report_from_stats(stats: dict[str, Any]) -> dict[str, Any]:
