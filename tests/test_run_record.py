@@ -536,7 +536,8 @@ def test_refused_runs_are_on_record_beside_an_existing_state_and_create_no_state
         in_use = _refused(project)
     finally:
         held.close()
-    assert [r.returncode for r in (damaged, bad, unwritable, in_use)] == [5, 2, 6, 4]
+    broken = _refused(project, settings={"NEWSBOT_STATE_STORE": "builtins.dict"})
+    assert [r.returncode for r in (damaged, bad, unwritable, in_use, broken)] == [5, 2, 6, 4, 1]
     assert "its own NEWSBOT_STATE_DIR and its own NEWSBOT_FEED" in in_use.log
     assert str(project / "output" / "urdupoint.jsonl") in in_use.log.split("Not crawling")[1]
 
@@ -547,9 +548,10 @@ def test_refused_runs_are_on_record_beside_an_existing_state_and_create_no_state
         (2, "bad_argument"),
         (6, "feed_unwritable"),
         (4, "state_in_use"),
+        (1, "error"),
     ]
     assert index[1]["run"] == JOB
-    for entry, run in zip(index, (damaged, bad, unwritable, in_use), strict=True):
+    for entry, run in zip(index, (damaged, bad, unwritable, in_use, broken), strict=True):
         assert entry["refused"] is True and entry["requests"] == 0
         (reason,) = entry["problems"]
         assert reason in run.log, "the record holds the run's one ERROR line"

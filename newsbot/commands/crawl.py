@@ -91,14 +91,26 @@ class Command(ScrapyCrawl):
                 refusal = ExitCode.STATE_IN_USE, self._state_in_use(exc, config)
             if refusal is None:
                 refusal = self._check_record(args, locks, config)
+            if refusal is None:
+                self._crawlers: list[Crawler] = []
+                super().run(args, opts)
+                if self.exitcode and not any(
+                    crawler.stats and crawler.stats.get_value("start_time")
+                    for crawler in self._crawlers
+                ):  # Scrapy failed before the spider opened (a class that does not load...)
+                    refusal = (
+                        ExitCode.ERROR,
+                        (
+                            "Not crawling: the crawler failed before the crawl started "
+                            "(the traceback is above)"
+                        ),
+                    )
             if refusal is not None:
                 for path in self._created_locks:  # held by this process: no one else's
                     path.unlink(missing_ok=True)
                 remove_empty(created)
                 self._refuse(*refusal, opts, config)
                 return
-            self._crawlers: list[Crawler] = []
-            super().run(args, opts)
         code, last_reason = ExitCode(self.exitcode) if self.exitcode else ExitCode.OK, None
         for crawler in self._crawlers:
             reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
