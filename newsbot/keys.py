@@ -51,6 +51,9 @@ ERRORS = STATS + "errors/"  # parse, http_<status>, <exception class>
 FIELDS = STATS + "fields/"  # <field>/<signal it came from>, <field>/disagree
 DROPPED = STATS + "dropped/"  # <reason>: every story not written
 STAGED = STATS + "staged"
+#: Stories fetched again (full=1, a lost state) that the feed already holds: not written,
+#: and no drop either (nothing of the corpus is missing).
+UNCHANGED = STATS + "stories/unchanged"
 BLOCKED_CHALLENGE = STATS + "blocked/challenge"
 BROWSER_STATS = STATS + "browser/"  # challenged, pages
 RATE_LIMITED = STATS + "rate_limited"

@@ -106,7 +106,11 @@ def test_feed_appends_across_runs_and_is_not_created_empty(
 
     again = run_crawl(tmp_path, *base, "-a", "categories=sports,world", "-a", "full=1")
     assert len(read_jsonl(feed)) == both, "a second crawl of the same pages emits nothing new"
-    assert again.stat("newsbot/dropped/duplicate_id") == both, "full=1 fetched them all again"
+    assert again.stat("newsbot/stories/unchanged") == both, "full=1 fetched them all again"
+    assert again.stat("newsbot/dropped/duplicate_id") is None, "a story in the feed is no drop"
+    drops = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
+    assert not [row for row in drops if row["reason"] == "duplicate_id"]
+    assert f"stories written: 0, to {feed}; {both} fetched again were there already" in again.log
 
     fresh = {"NEWSBOT_STATE_DIR": str(tmp_path / "other-state"), "NEWSBOT_FEED": ""}
     run_crawl(tmp_path, *base, "-a", "categories=sports", "-O", "other.jsonl", settings=fresh)

@@ -14,7 +14,7 @@ from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
 from newsbot.config import NewsbotConfig
-from newsbot.extensions.drops import DropRecord, StoryDropped
+from newsbot.extensions.drops import AlreadyEmitted, DropRecord, StoryDropped
 from newsbot.items import Story
 from newsbot.pipelines.boilerplate import DropNonStories, DropStubs, DropTemplates, StripBoilerplate
 from newsbot.pipelines.dedupe import DropDuplicates, RememberEmitted
@@ -90,9 +90,17 @@ def drop_reason(state: StateStore, item: Story) -> tuple[str, str | None]:
 # --- dedupe ---------------------------------------------------------------------------
 
 
-def test_same_id_from_another_url_is_dropped(state: StateStore) -> None:
+def test_a_story_emitted_before_and_fetched_again_is_not_written_and_no_drop(
+    state: StateStore,
+) -> None:
+    """full=1, a lost state: the story is in the feed already, so nothing of it is missing."""
     emit(state, story())
-    assert drop_reason(state, story()) == ("duplicate_id", "2190111")
+    with pytest.raises(AlreadyEmitted) as raised:
+        emit(state, story())
+    assert not isinstance(raised.value, StoryDropped)
+    # Its body differs by the boilerplate a fresh state has not learned: still the same story.
+    with pytest.raises(AlreadyEmitted):
+        emit(state, story(edit={"the official added.": "the official added. Follow us."}))
 
 
 def test_wire_story_under_another_id_is_dropped_as_same_body(state: StateStore) -> None:
@@ -356,6 +364,21 @@ def test_every_drop_is_counted_and_written_with_its_reason(
         "newsbot/dropped/not_found": 1,
     }
     assert state.staged_count() == 0, "a dropped story is settled"
+
+
+def test_a_story_already_emitted_is_counted_and_settled_but_not_on_record(
+    state: StateStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "urdupoint.dropped.jsonl"
+    crawler = _Crawler()
+    record = DropRecord(crawler, path, state)  # type: ignore[arg-type]
+    item = story("2190555")
+    state.stage(item)
+    record.item_dropped(item, AlreadyEmitted("2190555"))
+    record.spider_closed(None)  # type: ignore[arg-type]
+    assert not path.exists(), "a story in the feed is no dropped story"
+    assert crawler.stats.values == {"newsbot/stories/unchanged": 1}
+    assert state.staged_count() == 0, "it is settled"
 
 
 # --- staging order --------------------------------------------------------------------

@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.state import state_store
-from newsbot.keys import DROPPED, count
+from newsbot.keys import DROPPED, UNCHANGED, count
 from newsbot.runs import run_id
 from newsbot.state.base import StateStore
 
@@ -38,6 +38,19 @@ class StoryDropped(DropItem):
         self.duplicate_of = duplicate_of
 
 
+class AlreadyEmitted(DropItem):
+    """A story an earlier run emitted, fetched again and not changed: not written again.
+
+    Not a drop: the story is in the feed, so it is neither a drop record nor a
+    ``newsbot/dropped/`` count (a full re-crawl filled the drops file with every known
+    story as ``duplicate_id``); it is counted as ``newsbot/stories/unchanged``.
+    """
+
+    def __init__(self, article_id: str):
+        super().__init__(f"already emitted, unchanged ({article_id})", log_level="DEBUG")
+        self.article_id = article_id
+
+
 class DropLogFormatter(LogFormatter):
     """One short INFO line per dropped story: ``Dropped <url>: <reason>``."""
 
@@ -48,6 +61,12 @@ class DropLogFormatter(LogFormatter):
         response: Response | Failure | None,
         spider: Spider,
     ) -> LogFormatterResult:
+        if isinstance(exception, AlreadyEmitted):
+            return {
+                "level": logging.DEBUG,
+                "msg": "Unchanged %(url)s: already emitted",
+                "args": {"url": ItemAdapter(item).get("url")},
+            }
         if not isinstance(exception, StoryDropped):
             return super().dropped(item, exception, response, spider)
         return {
@@ -58,7 +77,10 @@ class DropLogFormatter(LogFormatter):
 
 
 class DropRecord:
-    """Extension: counts each drop and appends it to the drops file; settles its story."""
+    """Extension: counts each drop and appends it to the drops file; settles its story.
+
+    A story already emitted (``AlreadyEmitted``) is only counted and settled.
+    """
 
     def __init__(self, crawler: Crawler, path: Path | None, state: StateStore | None):
         self.crawler = crawler
@@ -83,6 +105,11 @@ class DropRecord:
 
     def item_dropped(self, item: Any, exception: BaseException, **kwargs: Any) -> None:
         adapter = ItemAdapter(item)
+        assert self.state is not None, "a story dropped before the spider opened"
+        if isinstance(exception, AlreadyEmitted):
+            count(self.crawler, UNCHANGED)
+            self.state.unstage(adapter.get("article_id"))
+            return
         if self.run is None:  # the crawl's start time is set by now
             self.run = run_id(self.crawler)
         reason = exception.reason if isinstance(exception, StoryDropped) else "other"
@@ -97,7 +124,6 @@ class DropRecord:
             "run": self.run,
         }
         self._write(row)
-        assert self.state is not None, "a story dropped before the spider opened"
         self.state.unstage(row["article_id"])
 
     def _write(self, row: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
 from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
-from newsbot.keys import DROPPED, ERRORS, count
+from newsbot.keys import DROPPED, ERRORS, UNCHANGED, count
 from newsbot.report_html import render_page
 from newsbot.runs import (
     INDEX,
@@ -132,6 +132,7 @@ class RunSummary:
             **report,
             "finish_reason": finish_reason,
             "exit_status": int(exit_code_for(finish_reason)),
+            "stories_unchanged": int(stats.get(UNCHANGED, 0) or 0),
             "report": f"{run}.json",
         }
 
@@ -261,6 +262,8 @@ def summary_lines(
     stories = int(record.get("stories_emitted") or 0)
     where = feeds[0] if feeds else "no feed (NEWSBOT_FEED is off and no -o)"
     also = f" (also {', '.join(feeds[1:])})" if len(feeds) > 1 else ""
+    if unchanged := int(record.get("stories_unchanged") or 0):  # full=1, a lost state
+        also += f"; {unchanged} fetched again were there already, unchanged"
     drops = record.get("dropped") or {}
     drops_where = f", on record in {dropped_feed}" if drops and dropped_feed else ""
     errors = _counts(record.get("errors") or {})

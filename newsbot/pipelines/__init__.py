@@ -9,5 +9,6 @@
 7. ``dedupe.RememberEmitted``      what passed is remembered for later runs
 
 Every drop raises ``drops.StoryDropped``; ``drops.DropRecord`` logs it, counts it and
-writes it to ``output/urdupoint.dropped.jsonl``.
+writes it to ``output/urdupoint.dropped.jsonl``. A story emitted by an earlier run and
+fetched again (``full=1``) raises ``drops.AlreadyEmitted``: not written, and no drop.
 """

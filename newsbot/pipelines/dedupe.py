@@ -13,7 +13,7 @@ from functools import lru_cache
 from scrapy.crawler import Crawler
 
 from newsbot.config import NewsbotConfig
-from newsbot.extensions.drops import StoryDropped
+from newsbot.extensions.drops import AlreadyEmitted, StoryDropped
 from newsbot.extensions.state import state_store
 from newsbot.items import Story
 from newsbot.state.base import StateStore
@@ -49,9 +49,12 @@ class DropDuplicates:
     version, with the same ``article_id`` and ``modified_at`` set. A story emitted before
     and fetched again for any other reason (``full=1``, a state deleted or rebuilt from the
     feed, a Redis that restarted empty, a backfill on a new state beside the old feed) is
-    a ``duplicate_id``, whatever its body: such a run has not learned the site's
+    not written again, whatever its body: such a run has not learned the site's
     boilerplate yet, so its body differs from the feed's by the promo lines the first run
-    stripped, and judging "changed" from it would write the story again.
+    stripped, and judging "changed" from it would write the story again. Nor is it a
+    drop (``AlreadyEmitted``: the story is in the feed), so a full re-crawl does not
+    fill the drops file. Staging holds one story per id, so the same id never comes
+    twice in one release.
     """
 
     def __init__(self, state: StateStore, config: NewsbotConfig):
@@ -88,7 +91,7 @@ class DropDuplicates:
         if emitted_hash == fingerprint.body_hash or (
             emitted_hash is not None and not self._rechecked(item)
         ):
-            raise StoryDropped("duplicate_id", duplicate_of=item.article_id)
+            raise AlreadyEmitted(item.article_id)
         if emitted_hash is not None:  # fetched again (recheck_hours) and edited since
             item.modified_at = item.modified_at or _now_on_site_clock()
             self.state.retire_body(item.article_id)
