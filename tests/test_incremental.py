@@ -167,3 +167,11 @@ def test_a_lost_state_beside_its_feed_writes_no_story_twice(
     assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} stories written twice"
     assert after == before
     assert not any("WhatsApp" in row["body"] for row in after)
+    # Said for what happened: a new state took the feed's stories as written; none was
+    # written by an interrupted run, nor is any a drop.
+    assert "interrupted run" not in again.log
+    assert f"New state: {len(before)} stories already in the feed {feed} were taken as written" in (
+        again.log
+    )
+    assert again.stat("newsbot/stories/unchanged") == len(before)
+    assert again.stat("newsbot/dropped/duplicate_id") is None

@@ -22,6 +22,7 @@ from newsbot.config import NewsbotConfig
 from newsbot.extensions.state import state_store
 from newsbot.keys import SCALEOUT, count
 from newsbot.signals import record_broken
+from newsbot.state.base import reconciled
 
 logger = logging.getLogger(__name__)
 
@@ -98,9 +99,10 @@ class Crew:
         feed = NewsbotConfig.from_crawler(self.crawler).feed_path
         if feed and str(feed) in self.crawler.settings.getdict("FEEDS"):
             state.watch_feed(feed)  # this machine's feed: settle what a kill left
+            new = state.feed_is_new()
             settled = state.reconcile_feed()
             if settled:
-                logger.info("Feed reconciled: %d stories written by an interrupted run", settled)
+                logger.info("%s", reconciled(settled, feed, new))
         state.begin_crawl()  # a new round, unless one is in progress: then join it
         self.state = state
         self.round = state.crawl_started_at()

@@ -43,7 +43,7 @@ from scrapy.utils.request import request_from_dict
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.state import state_store
 from newsbot.keys import BROWSER, FRONTIER, count
-from newsbot.state.base import Frontier
+from newsbot.state.base import Frontier, reconciled
 
 logger = logging.getLogger(__name__)
 
@@ -123,9 +123,11 @@ class FrontierMiddleware:
         return middleware
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        new = self.state.feed_is_new()
         settled = self.state.reconcile_feed()
         if settled:
-            logger.info("Feed reconciled: %d stories written by an interrupted run", settled)
+            feed = NewsbotConfig.from_crawler(self.crawler).feed_path
+            logger.info("%s", reconciled(settled, feed, new))
         spider = self.crawler.spider
         assert spider is not None
         if self.state.crawl_in_progress():

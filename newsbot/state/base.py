@@ -82,6 +82,12 @@ class StateStore(Protocol):
         """Settle the stories a killed release wrote to the feed; how many there were."""
         ...
 
+    def feed_is_new(self) -> bool:
+        """Whether this state has never accounted for the watched feed (a new state beside
+        a feed that already holds stories): what ``reconcile_feed`` settles then was not
+        written by an interrupted run, and the log must not say it was."""
+        ...
+
     # the crawl (with several workers, a round they all join)
     def crawl_in_progress(self) -> bool: ...
     def begin_crawl(self) -> None: ...
@@ -336,6 +342,16 @@ def synced_size(path: Path) -> int:
 # --- the rules over storage -------------------------------------------------------------
 
 
+def reconciled(settled: int, feed: Path | None, new: bool) -> str:
+    """The log line for ``settled`` stories found in the feed and taken as written."""
+    if new:
+        return (
+            f"New state: {settled} stories already in the feed {feed} were taken as written "
+            "(they will not be written again)"
+        )
+    return f"Feed reconciled: {settled} stories written by an interrupted run"
+
+
 class BaseStateStore(ABC):
     """The parts of ``StateStore`` that are rules, over storage hooks each store supplies."""
 
@@ -376,6 +392,9 @@ class BaseStateStore(ABC):
         self._set_feed_offset(path, offset + len(complete))
         self.commit()
         return settled
+
+    def feed_is_new(self) -> bool:
+        return self.feed_path is not None and self._feed_offset(self.feed_path) == 0
 
     def _settle_written(self, line: bytes) -> int:
         try:
