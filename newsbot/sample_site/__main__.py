@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 import threading
 from pathlib import Path
 
@@ -31,7 +32,40 @@ same site.
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """The description as written; every option with its default."""
+    """The description as written; every option with its default (none shown when None)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _overview(subparsers: dict[str, argparse.ArgumentParser]) -> str:
+    """What each command does and its options with their defaults, from the parsers
+    themselves (so the top-level help cannot drift from the commands')."""
+    lines = ["commands (each with --help for the options in full):"]
+    for name, sub in subparsers.items():
+        usage = " ".join(a.dest.upper() for a in sub._actions if not a.option_strings)
+        lines += ["", f"  {name} {usage} [options]: {sub.description}"]
+        for action in sub._actions:
+            if not action.option_strings or action.dest == "help":
+                continue
+            option = max(action.option_strings, key=len)
+            default = "" if action.default is None else f" (default: {action.default})"
+            if action.required:
+                default = " (required)"
+            elif action.choices and action.default is None:
+                default = " (default: none)"
+            brief = action.help or ""
+            if action.choices and len(brief) > 120:  # explained in full in the command's help
+                brief = f"{brief.split(':')[0]}: {', '.join(map(str, action.choices))}"
+            lines += textwrap.wrap(
+                f"{brief}{default}",
+                width=88,
+                initial_indent=f"      {option:<12} ",
+                subsequent_indent=" " * 19,
+            )
+    return "\n".join(lines)
 
 
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
@@ -59,9 +93,12 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
         "--scale",
         choices=("small", "real"),
         default="small",
-        help="real: 450 stories a day, 10,000 topics, hourly editions (--hour)",
+        help="small: the site of --stories stories; real: the real site's scale (450 stories "
+        "a day, 10,000 topics) at --hour",
     )
-    parser.add_argument("--hour", type=int, default=0, help="with --scale real: hour 0-168")
+    parser.add_argument(
+        "--hour", type=int, default=0, help="the hour of the simulated week, 0-168 (--scale real)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         help="prefix of absolute URLs (canonical, JSON-LD, RSS), e.g. http://127.0.0.1:8000",
     )
+    parser.epilog = _overview({"serve": serve, "build": build})
     args = parser.parse_args(argv)
     if args.stories < 1:
         parser.error("--stories must be 1 or more")
