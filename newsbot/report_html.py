@@ -33,12 +33,12 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-widt
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
 pre { background: #f6f6f6; padding: 10px; white-space: pre-wrap; overflow-wrap: anywhere; }
 svg { max-width: 100%; height: auto; }
-table { border-collapse: collapse; font-size: 13px; width: 100%; }
+table { border-collapse: collapse; font-size: 13px; width: 100%; table-layout: fixed; }
 td, th { border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: right; vertical-align: top; }
 td:first-child, th:first-child, td.l, th.l { text-align: left; }
 td { white-space: nowrap; }
 td.l { white-space: normal; overflow-wrap: anywhere; }
-td small { color: #555; }
+td small { color: #555; font-weight: normal; }
 .ok { color: #2e7d32; } .warn { color: #b26a00; } .bad { color: #c62828; font-weight: bold; }
 .stopped { color: #1f5fa8; } .skipped { color: #666; }
 .legend span { display: inline-block; margin-right: 12px; }
@@ -307,8 +307,17 @@ def corpus_by_category(by_category: dict[str, int]) -> str:
     return _svg("corpus-by-category", 8 + row_h * len(ranked), body, "stories by category")
 
 
+def _table_time(value: object) -> str:
+    """``2026-11-29T15:37:31+00:00`` as ``2026-11-29 15:37`` (the full time is its tooltip)."""
+    text = str(value or "")
+    return f"{text[:10]} {text[11:16]}" if len(text) >= 16 and text[10] == "T" else text
+
+
 def runs_table(runs: Sequence[dict[str, Any]]) -> str:
     head = (
+        "<colgroup><col style='width:10.5em'><col style='width:26%'><col>"
+        + "<col style='width:5.2em'>" * 5
+        + "</colgroup>"
         "<tr><th>finished (UTC)</th><th class='l'>run</th><th class='l'>exit status</th>"
         "<th>stories</th><th>requests</th><th>drops</th><th>errors</th><th>seconds</th></tr>"
     )
@@ -321,7 +330,8 @@ def runs_table(runs: Sequence[dict[str, Any]]) -> str:
             else escape(name)
         )
         rows.append(
-            f"<tr><td>{escape(str(run.get('finished_at', '')))}</td><td class='l'>{link}</td>"
+            f"<tr><td title='{_attr(run.get('finished_at', ''))}'>"
+            f"{escape(_table_time(run.get('finished_at', '')))}</td><td class='l'>{link}</td>"
             f"<td class='{run_class(run)} l'><b>{escape(run_label(run))}</b>: "
             f"{escape(outcome(run))}{_reason(run)}</td>"
             f"<td>{int(run.get('stories_emitted') or 0)}</td>"
