@@ -22,7 +22,11 @@ Exactly Scrapy's command, plus:
 - the spider's arguments checked before the crawler starts (``check_arguments`` on the
   spider class): an unknown or bad one is one line naming it and exit status 2, where
   Scrapy would print it inside an asyncio traceback, or keep a misspelt one silently;
-- in Redis mode, the server reached before anything is fetched (exit status 12).
+- in Redis mode, the server reached before anything is fetched (exit status 12);
+- a run refused before its crawl started (exit 1, 2, 4, 5, 6, 12) is one ERROR line, is
+  recorded in the runs index and page beside an existing state directory
+  (``extensions.summary.record_refused``: an operator who looks there would otherwise
+  see nothing of the hours it refused), and leaves no directory or lock file it created.
 """
 
 from __future__ import annotations
