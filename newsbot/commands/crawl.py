@@ -127,7 +127,8 @@ class Command(ScrapyCrawl):
         """Exit 4's line: the way around it needs a state and a feed of this run's own."""
         feed = config.feed_path
         feed_note = (
-            f" and its own NEWSBOT_FEED (a feed has one writer: that crawl holds {feed})"
+            f" and its own NEWSBOT_FEED (a feed has one writer, and this run's, {feed}, "
+            "is most likely that crawl's too)"
             if feed is not None and not config.redis_url
             else ""
         )
