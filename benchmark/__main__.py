@@ -36,9 +36,9 @@ from benchmark.redis_server import RedisServer
 from benchmark.replay import load_pages, replay
 from benchmark.runs import (
     CrawlResult,
-    bare_command,
+    run_bare,
     run_parallel,
-    run_process,
+    run_urdupoint,
     urdupoint_command,
 )
 from benchmark.server import BenchServer
@@ -129,14 +129,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def crawl_all(server: BenchServer, work: Path, concurrency: int) -> dict[str, CrawlResult]:
     runs: dict[str, CrawlResult] = {}
-    command, probe = bare_command(server.base_url, work, concurrency)
-    runs["bare"] = run_process("bare", command, work, server, probe)
+    runs["bare"] = run_bare("bare", server.base_url, work, server, concurrency)
     for name in ("urdupoint", "incremental"):
-        command, probe = urdupoint_command(server.base_url, work, name, concurrency)
-        runs[name] = run_process(name, command, work, server, probe)
-        report_file = work / f"{name}.report.json"
-        if report_file.exists():
-            runs[name].stories = json.loads(report_file.read_text()).get("stories_emitted", 0)
+        runs[name] = run_urdupoint(name, server.base_url, work, server, concurrency)
     return runs
 
 

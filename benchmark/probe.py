@@ -2,9 +2,9 @@
 
 Enabled by ``NEWSBOT_BENCH_PROBE=<path>`` (the benchmark sets it; off otherwise). Every
 ``NEWSBOT_BENCH_PROBE_INTERVAL`` seconds it appends one JSON line: seconds since the
-spider opened, process CPU seconds, resident memory (MB), responses received, stories
-staged and items scraped. The last line, at ``spider_closed``, adds the peak RSS.
-Measured inside the crawler process, so the figures are the crawler's alone.
+spider opened, process CPU seconds, resident memory (MB), responses received, story
+pages among them, stories staged and items scraped. The last line, at ``spider_closed``,
+adds the peak RSS. Measured inside the crawler process, so the figures are the crawler's alone.
 """
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from newsbot.keys import STAGED
+from newsbot.keys import PAGES, STAGED
+
+#: Story pages fetched, as ``urdupoint`` counts them and as the bare spider does (``bare.py``):
+#: the two crawls' page sets are compared on this.
+STORY_PAGES_STATS = (PAGES + "story", "bare/pages/story")
 
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
@@ -95,6 +99,7 @@ class BenchProbe:
             "cpu": round(cpu_seconds() - self.cpu_at_start, 3),
             "rss_mb": round(rss_mb(), 1),
             "responses": stats.get_value("response_received_count", 0),
+            "story_pages": sum(stats.get_value(key, 0) for key in STORY_PAGES_STATS),
             "staged": stats.get_value(STAGED, 0),
             "items": stats.get_value("item_scraped_count", 0),
             **(final or {}),

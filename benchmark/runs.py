@@ -45,6 +45,11 @@ class CrawlResult:
         return int(self.final.get("responses", 0))
 
     @property
+    def story_pages(self) -> int:
+        """Story pages among ``pages`` (see ``probe.STORY_PAGES_STATS``)."""
+        return int(self.final.get("story_pages", 0))
+
+    @property
     def cpu_s(self) -> float:
         return float(self.final.get("cpu", 0.0))
 
@@ -73,6 +78,7 @@ class CrawlResult:
             "name": self.name,
             "returncode": self.returncode,
             "pages": self.pages,
+            "story_pages": self.story_pages,
             "stories": self.stories,
             "seconds": round(self.seconds, 2),
             "pages_per_s": round(self.pages_per_s, 1),
@@ -131,8 +137,31 @@ def urdupoint_command(
     return command, probe
 
 
-def bare_command(base_url: str, work: Path, concurrency: int) -> tuple[list[str], Path]:
-    probe = work / "bare.probe.jsonl"
+def run_urdupoint(
+    name: str, base_url: str, work: Path, server: BenchServer, concurrency: int
+) -> CrawlResult:
+    """One ``urdupoint`` crawl (``urdupoint_command``), its stories read from its report."""
+    command, probe = urdupoint_command(base_url, work, name, concurrency)
+    result = run_process(name, command, work, server, probe)
+    report_file = work / f"{name}.report.json"
+    if report_file.exists():
+        result.stories = json.loads(report_file.read_text()).get("stories_emitted", 0)
+    return result
+
+
+def run_bare(
+    name: str, base_url: str, work: Path, server: BenchServer, concurrency: int
+) -> CrawlResult:
+    """One crawl of the bare Scrapy spider (``bare_command``)."""
+    command, probe = bare_command(base_url, work, concurrency, name)
+    return run_process(name, command, work, server, probe)
+
+
+def bare_command(
+    base_url: str, work: Path, concurrency: int, run: str = "bare"
+) -> tuple[list[str], Path]:
+    """The bare Scrapy spider (``bare.py``) as its own process, probed into ``work``."""
+    probe = work / f"{run}.probe.jsonl"
     command = [
         sys.executable, "-m", "benchmark.bare", base_url, str(probe), str(concurrency),
     ]  # fmt: skip
