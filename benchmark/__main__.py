@@ -16,7 +16,8 @@ server's figures mean little) and redis-server for the two-worker run. The READM
 quotes the results kept in ``docs/benchmark/``: ``--out docs/benchmark`` replaces them.
 
 ``python -m benchmark freshness`` replays a simulated week of hourly runs instead
-(``freshness.py``).
+(``freshness.py``); ``python -m benchmark speed`` measures urdupoint against bare Scrapy
+on two sites, as ratios in one run (``speed.py``, about 8 minutes).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmark import quality, report
+from benchmark import HelpFormatter, quality, report
 from benchmark.redis_server import RedisServer
 from benchmark.replay import load_pages, replay
 from benchmark.runs import (
@@ -44,16 +45,6 @@ from benchmark.runs import (
 from benchmark.server import BenchServer
 from newsbot.sample_site import build_site
 
-
-class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """The description as written (its numbered steps); each option with its default."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None:  # the help says what happens then
-            return action.help
-        return super()._get_help_string(action)
-
-
 #: ``--help``'s text: the docstring without its reST markup.
 DESCRIPTION = (__doc__ or "").replace("``", "")
 
@@ -64,10 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         from benchmark import freshness
 
         return freshness.main(argv[1:])
+    if argv[:1] == ["speed"]:  # its own subcommand: urdupoint vs bare Scrapy, as ratios
+        from benchmark import speed
+
+        return speed.main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m benchmark",
         description=DESCRIPTION,
-        formatter_class=_HelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--stories", type=int, default=20_000, help="sample site size (stories)")
     parser.add_argument(

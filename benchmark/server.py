@@ -138,3 +138,6 @@ class BenchServer:
                 self._proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
+                self._proc.wait()
+            if self._proc.stderr is not None:
+                self._proc.stderr.close()
