@@ -7,8 +7,12 @@
    its own process, sampled by ``probe.py``; the server's CPU is measured around it.
 3. Score the feed against the ground truth (body F1 on every story), and extract a
    sample of the same pages with our parser, trafilatura and newspaper4k.
-4. Replay every story page through our parser and pipelines in-process (``replay.py``).
-5. Write ``results.md``, ``results.json`` and ``bench.png`` to ``--out``.
+4. Replay every story page through our parser and pipelines in-process (``replay.py``),
+   and compare its CPU on the sample with ``lxml.html.fromstring`` and trafilatura on the
+   same pages (interleaved, best of 3): the CPU targets are these ratios.
+5. Time a fixed reference loop before and after (``ratios.py``): the machine's speed in
+   this run, beside the absolute figures. Throughput is stated as urdupoint / bare.
+6. Write ``results.md``, ``results.json`` and ``bench.png`` to ``--out``.
 
 It takes about 20 minutes (18 to 23 on a 2-core machine at 20,000 stories) and needs
 nginx (``apt-get install nginx-light``; without it a Python server is used and the
@@ -32,9 +36,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmark import HelpFormatter, quality, report
+from benchmark import HelpFormatter, quality, ratios, report
 from benchmark.redis_server import RedisServer
-from benchmark.replay import load_pages, replay
+from benchmark.replay import compare_cpu, load_pages, replay
 from benchmark.runs import (
     CrawlResult,
     run_bare,
@@ -104,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             "costs far more CPU (apt-get install -y nginx-light)",
             file=sys.stderr,
         )
+    reference_before = ratios.reference_loop_ms()
     try:
         print(f"benchmark: building {args.stories} stories into {work / 'site'}", flush=True)
         site = build_site(work / "site", server.base_url, stories=args.stories)
@@ -112,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         two = scale_out(server, work, args.concurrency)
         results = summarize(runs, site, server, work, args)
         results["scale_out"] = two
+        results["reference_loop_ms"] = {
+            "before": reference_before,
+            "after": ratios.reference_loop_ms(),
+        }
         if two:
             results["scale_out"]["speedup"] = round(runs["urdupoint"].wall_s / two["wall_s"], 2)
     finally:
@@ -212,6 +221,9 @@ def summarize(
         f"benchmark: replaying {len(story_urls)} story pages through parse + pipelines", flush=True
     )
     replayed = replay(load_pages(site.docroot, story_urls), server.base_url, work / "replay")
+    print(f"benchmark: CPU of {len(sample)} pages: ours, lxml, trafilatura (x3)", flush=True)
+    cpu = compare_cpu([(url, html) for url, html, _ in sample], server.base_url, work / "cpu")
+    throughput = ratios.ratio(ours.pages_per_s, bare.pages_per_s)
 
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -221,7 +233,7 @@ def summarize(
         "stories": site.story_count,
         "story_pages": len(story_urls),
         "crawls": {name: run.summary() for name, run in runs.items()},
-        "throughput_ratio": ours.pages_per_s / bare.pages_per_s if bare.pages_per_s else 0.0,
+        "throughput_ratio": throughput,
         "incremental_share": again.pages / ours.pages if ours.pages else 0.0,
         "server_cpu_share": ours.server_cpu_s / ours.seconds if ours.seconds else 0.0,
         "rss_growth_mb": _rss_growth(ours),
@@ -231,6 +243,12 @@ def summarize(
             "pipelines_ms": round(replayed.pipelines_ms_per_page, 2),
             "total_ms": round(replayed.total_ms_per_page, 2),
         },
+        "cpu": cpu.summary(),
+        "targets": [
+            ratios.THROUGHPUT_BENCH.row(throughput),
+            ratios.CPU_VS_TRAFILATURA.row(cpu.vs_trafilatura),
+            ratios.CPU_VS_LXML.row(cpu.vs_lxml),
+        ],
         "quality_pages": len(sample),
         "quality": report.quality_rows(scores),
         "emitted_quality": {

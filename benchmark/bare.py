@@ -33,7 +33,7 @@ from typing import Any
 import scrapy
 from lxml import etree
 from scrapy.crawler import CrawlerProcess
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from benchmark.probe import STORY_PAGES_STATS
 from benchmark.runs import FAST_SETTINGS
@@ -64,9 +64,10 @@ class BareSpider(scrapy.Spider):
         base = self.base_url
         cut = len(base)
         if STORY_PATH_RE.match(response.url, cut):  # counted for the page-set comparison
-            self.crawler.stats.inc_value(STORY_PAGES_STATS[1])  # type: ignore[union-attr]
+            self.crawler.stats.inc_value(STORY_PAGES_STATS[1])
         match = FOLLOWED_PATH_RE.match
         seen: set[str] = set()
+        assert isinstance(response, TextResponse)  # the site's pages are HTML
         for href in HREFS(response.selector.root):
             if href.startswith("/"):
                 path = href

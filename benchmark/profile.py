@@ -147,10 +147,11 @@ def area_of(filename: str, function: str) -> str:
 
 def by_area(stats: pstats.Stats) -> dict[str, float]:
     raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
-    areas: Counter[str] = Counter()
+    areas: dict[str, float] = {}
     for (filename, _, function), row in raw.items():
-        areas[area_of(filename, function)] += row[2]
-    return dict(areas)
+        area = area_of(filename, function)
+        areas[area] = areas.get(area, 0.0) + row[2]
+    return areas
 
 
 def summary(profiler: cProfile.Profile, records: RecordCounter, requests: int, what: str) -> str:

@@ -50,6 +50,20 @@ def test_benchmark_command_measures_every_part(tmp_path: Path) -> None:
     assert two["stories"] == expected  # two workers, every story once between them
     assert two["speedup"] > 0
 
+    # Speed as same-run ratios (issue 18), the machine's speed beside them (issue 17).
+    assert results["reference_loop_ms"]["before"] > 0 and results["reference_loop_ms"]["after"] > 0
+    cpu = results["cpu"]
+    assert cpu["pages"] == 20 and cpu["ours_ms"] > 0
+    assert cpu["ours_vs_lxml"] > 0 and cpu["ours_vs_trafilatura"] > 0
+    targets = {row["key"]: row["ratio"] for row in results["targets"]}
+    assert targets == {
+        "throughput_bench_site": results["throughput_ratio"],
+        "cpu_vs_trafilatura": cpu["ours_vs_trafilatura"],
+        "cpu_vs_lxml": cpu["ours_vs_lxml"],
+    }
+    assert results["throughput_ratio"] > 0
+
     table = (out / "results.md").read_text()
     assert "| bare |" in table and "| urdupoint |" in table and "## Targets" in table
+    assert "reference loop" in table and f"{cpu['ours_vs_lxml']:.2f}x" in table
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
