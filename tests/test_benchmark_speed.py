@@ -111,6 +111,9 @@ def test_speed_command_reports_every_ratio(tmp_path: Path) -> None:
         assert [run["name"] for run in site["runs"]] == ["bare-1", "urdupoint-1"]
         assert bare["pages_per_s"] > 0 and ours["pages_per_s"] > 0
         assert site["ratio"] == pytest.approx(ours["pages_per_s"] / bare["pages_per_s"], abs=0.01)
+        assert site["cpu_ratio"] == pytest.approx(
+            bare["cpu_ms_per_page"] / ours["cpu_ms_per_page"], rel=0.01
+        )
         assert bare["story_pages"] >= ours["story_pages"] > 0
         assert ours["pages"] - 2 <= bare["pages"] <= ours["pages"]
         assert bare["cpu_s"] > 0 and ours["cpu_s"] > 0 and ours["stories"] > 0
