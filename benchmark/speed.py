@@ -22,7 +22,7 @@ figures here are ratios of things measured together, with the machine's speed be
    ``--profile`` adds ``profile.txt``: one more urdupoint crawl of the benchmark site under
    cProfile (``profile.py``).
 
-It takes about 8 minutes at the defaults on a 2-core machine (more on a loaded one) and
+It takes 7 to 11 minutes at the defaults on a 2-core machine (the more loaded, the longer) and
 needs nginx (apt-get install nginx-light): the Python fallback server costs far more
 CPU than the crawlers and blurs the ratios. Exit status 1 when a crawl failed or
 fetched nothing (the figures would mean nothing), 0 otherwise, targets met or not.
