@@ -42,7 +42,7 @@ from scrapy.spiders import Spider
 from w3lib.url import file_uri_to_path
 
 from newsbot.signals import record_broken
-from newsbot.state.lock import LockHeld, hold_lock
+from newsbot.state.lock import LockHeld, hold_lock, path_problem
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def check_feed(path: Path) -> str | None:
         with path.open("ab"):
             pass
     except OSError as exc:
-        return exc.strerror or str(exc)
+        return path_problem(path, exc)
     if not existed:
         path.unlink(missing_ok=True)
     return None
@@ -139,7 +139,7 @@ class GuardedFile(io.RawIOBase):
             self._raw = io.FileIO(path, mode.replace("b", ""))
             self._good = os.fstat(self._raw.fileno()).st_size
         except OSError as exc:
-            self._fail(f"cannot open the feed {path}: {exc.strerror or exc}")
+            self._fail(f"cannot open the feed {path}: {path_problem(path, exc)}")
 
     def writable(self) -> bool:
         return True

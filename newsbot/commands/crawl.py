@@ -22,6 +22,7 @@ Exactly Scrapy's command, plus:
 - the spider's arguments checked before the crawler starts (``check_arguments`` on the
   spider class): an unknown or bad one is one line naming it and exit status 2, where
   Scrapy would print it inside an asyncio traceback, or keep a misspelt one silently;
+  so is a spider name the project does not have (Scrapy: a ``KeyError`` traceback);
 - in Redis mode, the server reached before anything is fetched (exit status 12);
 - a run refused before its crawl started (exit 1, 2, 4, 5, 6, 12) is one ERROR line, is
   recorded in the runs index and page beside an existing state directory
@@ -32,8 +33,10 @@ Exactly Scrapy's command, plus:
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
+import re
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy import Spider
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
-from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from newsbot.config import ConfigError, NewsbotConfig, unknown_settings
 from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
@@ -52,7 +55,7 @@ from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed, lo
 from newsbot.runs import make_run_id
 from newsbot.spiders.arguments import ArgumentError
 from newsbot.state.guard import check_state, describe_failure
-from newsbot.state.lock import StateInUse, lock_state
+from newsbot.state.lock import StateInUse, lock_state, path_problem
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +73,8 @@ class Command(ScrapyCrawl):
         try:
             config = NewsbotConfig.from_settings(self.settings)
         except ConfigError as exc:
-            self._refuse(ExitCode.BAD_ARGUMENT, f"Not crawling: bad setting {exc}", opts, None)
+            message = f"Not crawling: bad setting {exc}"
+            self._refuse(ExitCode.BAD_ARGUMENT, message, opts, config_despite(self.settings, exc))
             return
         if unknown := unknown_settings(self.settings):
             message = f"Not crawling: unknown setting {'; '.join(unknown)}"
@@ -93,6 +97,15 @@ class Command(ScrapyCrawl):
                     locks.callback(lock.close)
             except StateInUse as exc:
                 refusal = ExitCode.STATE_IN_USE, self._state_in_use(exc, config)
+            except OSError as exc:  # the directory cannot be made (under a file, read-only)
+                code = ExitCode.STATE_UNUSABLE
+                refusal = (
+                    code,
+                    (
+                        f"Not crawling: cannot use the state directory {config.state_dir}: "
+                        f"{path_problem(config.state_dir, exc)} (exit status {int(code)})"
+                    ),
+                )
             if refusal is None:
                 refusal = self._check_record(args, locks, config)
             if refusal is None:
@@ -179,8 +192,11 @@ class Command(ScrapyCrawl):
             return None  # Scrapy's own usage error
         try:
             spidercls = self.crawler_process.spider_loader.load(args[0])
-        except KeyError:
-            return None  # Scrapy's own "Spider not found"
+        except KeyError:  # Scrapy's own answer is a 40-line traceback
+            self._spider_name = None  # no runs page of a spider that does not exist
+            return ExitCode.BAD_ARGUMENT, unknown_spider(
+                args[0], self.crawler_process.spider_loader.list()
+            )
         check = getattr(spidercls, "check_arguments", None)
         if check is not None:
             try:
@@ -251,7 +267,7 @@ class Command(ScrapyCrawl):
                 )
             except OSError as exc:
                 return code, (
-                    f"Not crawling: cannot open the feed {feed}: {exc.strerror or exc} "
+                    f"Not crawling: cannot open the feed {feed}: {path_problem(feed, exc)} "
                     f"(exit status {int(code)})"
                 )
         if feed is None and not self.settings.getdict("FEEDS"):
@@ -283,6 +299,33 @@ class Command(ScrapyCrawl):
         crawler = super()._create_crawler(spidercls)
         self._crawlers.append(crawler)
         return crawler
+
+
+def config_despite(settings: BaseSettings, error: ConfigError) -> NewsbotConfig | None:
+    """The config with each bad setting at its default, to put the refused run on record.
+
+    Why: a bad value (``NEWSBOT_MIN_WORDS=many``) refuses the run like a misspelt name,
+    and the runs page must show both; the record needs the state directory, which is
+    known unless it is itself among the bad settings (then None: the log is the record).
+    """
+    patched = settings.copy()
+    for _ in range(len(NewsbotConfig.__dataclass_fields__)):
+        bad = re.match(r"NEWSBOT_[A-Z_]+", str(error))
+        if bad is None or bad.group() in ("NEWSBOT_STATE_DIR", "NEWSBOT_STATE_STORE"):
+            return None
+        patched.set(bad.group(), None, priority=max(SETTINGS_PRIORITIES.values()))
+        try:
+            return NewsbotConfig.from_settings(patched)
+        except ConfigError as exc:
+            error = exc
+    return None
+
+
+def unknown_spider(name: str, known: list[str]) -> str:
+    """The one line for a spider name the project does not have, with the closest one."""
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"Not crawling: no spider named {name!r}{hint} known: {', '.join(sorted(known))}"
 
 
 def missing_dirs(directory: Path) -> list[Path]:

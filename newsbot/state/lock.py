@@ -30,6 +30,19 @@ class LockHeld(Exception):
         self.holder = holder
 
 
+def path_problem(path: Path, exc: OSError) -> str:
+    """Why ``path`` cannot be created or opened, for one log line naming the culprit.
+
+    Why: ``mkdir(parents=True)`` under a regular file fails with ``EEXIST`` ("File
+    exists") or ``ENOTDIR`` depending on where the file sits, and neither names it; an
+    operator who mistyped a directory needs to be told which part of the path is a file.
+    """
+    for parent in [path, *path.parents]:
+        if parent.is_file() and parent != path:
+            return f"Not a directory: {parent} is a file"
+    return exc.strerror or str(exc)
+
+
 def hold_lock(path: Path) -> TextIO:
     """Take the ``flock`` of ``path`` (created if missing) for this process and note our pid.
 

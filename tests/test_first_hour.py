@@ -1,0 +1,86 @@
+"""What a newcomer met in the first hour, following the README word for word (issue 17).
+
+Each case is a real ``scrapy crawl`` (or ``python -m newsbot.sample_site``) process, as a
+user runs it; none fetches anything but from loopback servers the test starts.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CrawlRun, crawl_command, crawl_env, run_crawl
+
+pytestmark = pytest.mark.e2e
+
+NOWHERE = "base_url=http://127.0.0.1:9"  # nothing listens there: a fetch would say "Failed"
+
+
+def last_lines(run: CrawlRun, count: int = 2) -> list[str]:
+    return [line for line in run.log.splitlines() if line.strip()][-count:]
+
+
+def errors(run: CrawlRun) -> list[str]:
+    return [line for line in run.log.splitlines() if " ERROR: " in line]
+
+
+def test_a_state_dir_under_a_file_is_one_line_and_exit_5(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("a file\n")
+    run = run_crawl(tmp_path, "-a", NOWHERE, settings={"NEWSBOT_STATE_DIR": "README.md/state"})
+    assert run.returncode == 5, run.log[-3000:]
+    assert "Traceback" not in run.log
+    (line,) = errors(run)
+    assert "README.md/state" in line and f"{tmp_path / 'README.md'} is a file" in line
+    assert last_lines(run)[-1].endswith(
+        "exit status 5: the state store is corrupt or cannot be written"
+    )
+
+
+def test_a_feed_under_a_file_names_the_file_not_file_exists(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("a file\n")
+    run = run_crawl(tmp_path, "-a", NOWHERE, "-O", "README.md/x.jsonl")
+    assert run.returncode == 6, run.log[-3000:]
+    (line,) = errors(run)
+    assert "cannot open the feed README.md/x.jsonl: Not a directory: README.md is a file" in line
+    assert "File exists" not in run.log
+
+
+def test_a_misspelt_spider_name_is_one_line_with_the_closest_one(tmp_path: Path) -> None:
+    cmd = crawl_command("-a", NOWHERE)
+    cmd[cmd.index("urdupoint")] = "urdupiont"
+    proc = subprocess.run(
+        cmd, cwd=tmp_path, env=crawl_env(), capture_output=True, text=True, check=False
+    )
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 2, log[-3000:]
+    assert "Traceback" not in log and "KeyError" not in log
+    (line,) = [entry for entry in log.splitlines() if " ERROR: " in entry]
+    assert "no spider named 'urdupiont'; did you mean urdupoint? known: urdupoint" in line
+    assert not (tmp_path / "output").exists(), "a refused run creates nothing"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "line"),
+    [
+        ("NEWSBOT_MIN_WORDS", "many", "bad setting NEWSBOT_MIN_WORDS: 'many' does not parse"),
+        ("NEWSBOT_TOPIC_BUDGET", "-5", "bad setting NEWSBOT_TOPIC_BUDGET must be 0 or more"),
+    ],
+)
+def test_a_bad_setting_value_is_on_the_runs_page_like_a_misspelt_name(
+    tmp_path: Path, setting: str, value: str, line: str
+) -> None:
+    reports = tmp_path / "output" / "state" / "reports" / "urdupoint"
+    (tmp_path / "output" / "state").mkdir(parents=True)
+    run = run_crawl(tmp_path, "-a", NOWHERE, settings={setting: value})
+    assert run.returncode == 2, run.log[-3000:]
+    (error,) = errors(run)
+    assert line in error
+    index = [json.loads(entry) for entry in (reports / "runs.jsonl").read_text().splitlines()]
+    assert [(e["exit_status"], e["finish_reason"], e["refused"]) for e in index] == [
+        (2, "bad_argument", True)
+    ]
+    assert index[0]["problems"][0] in error
+    assert line.split(": ")[0] in (reports / "runs.html").read_text(encoding="utf-8")
