@@ -7,7 +7,9 @@ user runs it; none fetches anything but from loopback servers the test starts.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,27 @@ def test_a_bad_setting_value_is_on_the_runs_page_like_a_misspelt_name(
     ]
     assert index[0]["problems"][0] in error
     assert line.split(": ")[0] in (reports / "runs.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("scale", [[], ["--scale", "real"]], ids=["sample", "real-scale"])
+def test_serving_on_a_busy_port_is_one_line_before_building(
+    tmp_path: Path, scale: list[str]
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        serve = ["serve", str(tmp_path / "site"), "--port", str(port), *scale]
+        proc = subprocess.run(
+            [sys.executable, "-m", "newsbot.sample_site", *serve],
+            env=crawl_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        f"cannot serve on 127.0.0.1:{port}: Address already in use (another server there? "
+        "pick another --port, or 0 for a free one)"
+    ]
+    assert not (tmp_path / "site").exists(), "nothing built for a server that cannot start"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import textwrap
 import threading
 from pathlib import Path
@@ -150,7 +151,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ground truth: {result.ground_truth}")
         return 0
 
-    server = SampleSiteServer(args.root / "site", port=args.port)
+    try:  # bound before the build: a busy port is known before minutes of building
+        server = SampleSiteServer(args.root / "site", port=args.port)
+    except OSError as exc:
+        return _cannot_serve(args.port, exc)
     result = build_site(
         args.root,
         server.base_url,
@@ -170,6 +174,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _cannot_serve(port: int, exc: OSError) -> int:
+    """One line on stderr for a port that cannot be bound (in use, say), and exit status 1."""
+    reason = exc.strerror or str(exc)
+    print(
+        f"cannot serve on 127.0.0.1:{port}: {reason} (another server there? pick another "
+        "--port, or 0 for a free one)",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def _real_scale(args: argparse.Namespace) -> int:
     site = ScaleSite(ScaleSpec(seed=args.seed))
     if args.command == "build":
@@ -181,7 +196,10 @@ def _real_scale(args: argparse.Namespace) -> int:
                 fh.write(json.dumps(row) + "\n")
         print(f"built hour {args.hour}: {len(edition.stories)} stories, {pages} pages")
         return 0
-    server = ScaleSiteServer(site, hour=args.hour, port=args.port)
+    try:
+        server = ScaleSiteServer(site, hour=args.hour, port=args.port)
+    except OSError as exc:
+        return _cannot_serve(args.port, exc)
     print(f"serving hour {args.hour} at {server.base_url}  (Ctrl-C to stop)", flush=True)
     with server:
         try:
