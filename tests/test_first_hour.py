@@ -110,3 +110,32 @@ def test_serving_on_a_busy_port_is_one_line_before_building(
         "pick another --port, or 0 for a free one)"
     ]
     assert not (tmp_path / "site").exists(), "nothing built for a server that cannot start"
+
+
+def test_a_state_of_another_host_is_refused_before_fetching(tmp_path: Path) -> None:
+    """The README's "browse it" crawl of the sample site once wrote into the default state:
+    the real crawl after it skipped every real story sharing an id with a sample one."""
+    first = run_crawl(tmp_path, "-a", NOWHERE)  # a crawl of 127.0.0.1 makes the state
+    assert first.returncode == 8, first.log[-3000:]
+    state = tmp_path / "output" / "state" / "urdupoint.sqlite3"
+    assert state.exists()
+    other_port = run_crawl(tmp_path, "-a", "base_url=http://127.0.0.1:10")
+    assert other_port.returncode == 8, "the same host on another port is the same site"
+
+    other = run_crawl(tmp_path, "-a", "base_url=http://localhost:9")
+    assert other.returncode == 2, other.log[-3000:]
+    assert "Spider opened" not in other.log and "Traceback" not in other.log
+    (line,) = errors(other)
+    assert f"the state {state} holds a crawl of 127.0.0.1, not of localhost (base_url)" in line
+    assert "its own NEWSBOT_STATE_DIR and NEWSBOT_FEED (exit status 2)" in line
+    index = (state.parent / "reports" / "urdupoint" / "runs.jsonl").read_text().splitlines()
+    assert json.loads(index[-1])["exit_status"] == 2, "the refusal is on the runs page"
+
+    # Its own state, as the README says: the other host crawls (and fails to fetch) there.
+    apart = run_crawl(
+        tmp_path,
+        "-a",
+        "base_url=http://localhost:9",
+        settings={"NEWSBOT_STATE_DIR": "output/other/state", "NEWSBOT_FEED": "output/other.jsonl"},
+    )
+    assert apart.returncode == 8, apart.log[-3000:]

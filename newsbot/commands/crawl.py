@@ -24,6 +24,8 @@ Exactly Scrapy's command, plus:
   Scrapy would print it inside an asyncio traceback, or keep a misspelt one silently;
   so is a spider name the project does not have (Scrapy: a ``KeyError`` traceback);
 - in Redis mode, the server reached before anything is fetched (exit status 12);
+- a state crawled from another host (``<spider>.site`` beside it) refused, exit status 2:
+  a crawl of the sample site must not teach the real crawl's state its story ids;
 - a run refused before its crawl started (exit 1, 2, 4, 5, 6, 12) is one ERROR line, is
   recorded in the runs index and page beside an existing state directory
   (``extensions.summary.record_refused``: an operator who looks there would otherwise
@@ -68,8 +70,9 @@ Refusal = tuple[ExitCode, str]
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        self._created_locks: list[Path] = []
+        self._created_files: list[Path] = []
         self._spider_name = args[0] if len(args) == 1 else None
+        self._site_host: str | None = None  # the host of the spider's base_url, once checked
         try:
             config = NewsbotConfig.from_settings(self.settings)
         except ConfigError as exc:
@@ -109,6 +112,8 @@ class Command(ScrapyCrawl):
             if refusal is None:
                 refusal = self._check_record(args, locks, config)
             if refusal is None:
+                refusal = self._check_site(args, config)
+            if refusal is None:
                 self._crawlers: list[Crawler] = []
                 super().run(args, opts)
                 if self.exitcode and not any(
@@ -123,7 +128,7 @@ class Command(ScrapyCrawl):
                         ),
                     )
             if refusal is not None:
-                for path in self._created_locks:  # held by this process: no one else's
+                for path in self._created_files:  # lock files and the site's host: ours only
                     path.unlink(missing_ok=True)
                 remove_empty(created)
                 self._refuse(*refusal, opts, config)
@@ -200,9 +205,11 @@ class Command(ScrapyCrawl):
         check = getattr(spidercls, "check_arguments", None)
         if check is not None:
             try:
-                check(opts.spargs)
+                arguments = check(opts.spargs)
             except ArgumentError as exc:
                 return ExitCode.BAD_ARGUMENT, str(exc)
+            if base_url := getattr(arguments, "base_url", None):
+                self._site_host = urlsplit(str(base_url)).hostname
         redis_url = config.redis_url
         if redis_url and (problem := redis_problem(redis_url)):
             return ExitCode.REDIS_UNREACHABLE, (
@@ -220,7 +227,7 @@ class Command(ScrapyCrawl):
         new = not lock_file.exists()
         handle = lock_state(path)
         if new:
-            self._created_locks.append(lock_file)
+            self._created_files.append(lock_file)
         return handle
 
     def _check_record(
@@ -259,7 +266,7 @@ class Command(ScrapyCrawl):
                     new = not lock_file.exists()
                     locks.enter_context(lock_feed(feed))
                     if new:
-                        self._created_locks.append(lock_file)
+                        self._created_files.append(lock_file)
             except FeedInUse as exc:
                 return code, (
                     f"Not crawling: {exc}. A feed has one writer: give each process its own "
@@ -284,6 +291,42 @@ class Command(ScrapyCrawl):
                     f"Not crawling: cannot open the feed {path}: {problem} "
                     f"(exit status {int(code)})"
                 )
+        return None
+
+    def _check_site(self, args: list[str], config: NewsbotConfig) -> Refusal | None:
+        """A state remembers one site: a crawl of another host on it is refused (exit 2).
+
+        Why: the state remembers story ids whatever the host. A crawl of the sample site
+        (``base_url=http://127.0.0.1:8000``) on the default state would make every later
+        crawl of the real site skip the real stories that share those ids, silently. The
+        host is kept beside the state (``<spider>.site``) by the first crawl on it; a state
+        from before that file adopts this run's host. SQLite states only: a Redis crawl's
+        workers share one state on purpose and name their database in the URL.
+        """
+        if len(args) != 1 or config.redis_url or self._site_host is None:
+            return None
+        state = config.state_path(args[0])
+        marker = state.with_name(f"{args[0]}.site")
+        try:
+            known = marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
+        except OSError:
+            known = None
+        if known and state.exists() and known != self._site_host:
+            code = ExitCode.BAD_ARGUMENT
+            return code, (
+                f"Not crawling: the state {state} holds a crawl of {known}, not of "
+                f"{self._site_host} (base_url): its story ids would hide this site's. Give "
+                f"this crawl its own NEWSBOT_STATE_DIR and NEWSBOT_FEED (exit status {int(code)})"
+            )
+        if known != self._site_host:
+            try:
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.write_text(f"{self._site_host}\n", encoding="utf-8")
+            except OSError as exc:  # the state store's own checks say more, with its status
+                logger.warning("Could not record the crawled host in %s: %s", marker, exc)
+            else:
+                if known is None:
+                    self._created_files.append(marker)
         return None
 
     def _feed_per_worker(self) -> bool:
