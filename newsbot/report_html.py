@@ -160,24 +160,65 @@ def _short_time(value: object) -> str:
     return text
 
 
+def _tick_labels(runs: Sequence[dict[str, Any]], picks: list[int]) -> list[str]:
+    """The labels of the picked runs, none the same as another.
+
+    Why: runs minutes apart (a first hour of trying things) gave ``11-29 18:40`` under
+    every tick. On one day the day is said once, at the first tick, and the others give
+    the time; labels still equal get their seconds; any still equal are left out ("").
+    """
+    times = [str(runs[index].get("finished_at", "") or "") for index in picks]
+    iso = all(len(text) >= 19 and text[10] == "T" for text in times)
+    if not iso:
+        labels = [_short_time(text) for text in times]
+    else:
+        one_day = len({text[:10] for text in times}) == 1
+        end = 16 if len({text[:16] for text in times}) == len(times) else 19
+        labels = [
+            f"{text[5:10]} {text[11:end]}" if not one_day or position == 0 else text[11:end]
+            for position, text in enumerate(times)
+        ]
+    seen: set[str] = set()
+    unique = []
+    for label in labels:
+        unique.append("" if label in seen else label)
+        seen.add(label)
+    return unique
+
+
+#: Width of a tick label's character at the page's 14 px font, a little generous: ticks
+#: that would come closer than this are not drawn.
+CHAR_PX = 8
+
+
 def _run_axis(runs: Sequence[dict[str, Any]], left: int, y: int) -> list[str]:
-    """Labels under the bars: every k-th run's time (or day), the first and last included."""
+    """Labels under the bars: every k-th run's time (or day), the first and last included,
+    none on top of another."""
     if not runs:
         return [f'<text x="{left}" y="{y}">no runs yet</text>']
     step = (WIDTH - left - 10) / len(runs)
     count = min(len(runs), X_TICKS)
     picks = sorted({round(i * (len(runs) - 1) / max(count - 1, 1)) for i in range(count)})
     body = []
-    for index in picks:  # the ends flush with the plot, the others under their bar
-        if index == 0:
-            x, anchor = float(left), "start"
+    placed: list[tuple[float, float]] = []
+    labelled = list(zip(picks, _tick_labels(runs, picks), strict=True))
+    ends_first = [labelled[0], *labelled[-1:][: len(labelled) - 1], *labelled[1:-1]]
+    for index, label in ends_first:  # the first and last run always have their label
+        if not label:
+            continue
+        width = CHAR_PX * len(label)
+        if index == 0:  # the ends flush with the plot, the others under their bar
+            x, anchor, start = float(left), "start", float(left)
         elif index == len(runs) - 1:
-            x, anchor = float(WIDTH - 10), "end"
+            x, anchor, start = float(WIDTH - 10), "end", WIDTH - 10 - width
         else:
             x, anchor = left + (index + 0.5) * step, "middle"
+            start = x - width / 2
+        if any(start < right and start + width > begin for begin, right in placed):
+            continue
+        placed.append((start, start + width))
         body.append(
-            f'<text class="xtick" x="{x:.1f}" y="{y}" text-anchor="{anchor}">'
-            f"{escape(_short_time(runs[index].get('finished_at', '')))}</text>"
+            f'<text class="xtick" x="{x:.1f}" y="{y}" text-anchor="{anchor}">{escape(label)}</text>'
         )
     return body
 
@@ -266,11 +307,12 @@ def status_strip(runs: Sequence[dict[str, Any]]) -> tuple[str, str]:
             f'fill="{KINDS[kind][1]}"><title>{escape(str(run.get("run", "")))}: '
             f"{escape(run_label(run))}, {escape(outcome(run))}</title></rect>"
         )
-    shown = dict.fromkeys(run_class(run) for run in runs)
+    # Every label the strip uses, with its colour: "refused" is red like "failed".
+    shown = dict.fromkeys((run_label(run), KINDS[run_class(run)][1]) for run in runs)
+    order = [label for label, _ in KINDS.values()] + ["refused"]
     legend = "".join(
-        f'<span><i style="background:{KINDS[kind][1]}"></i>{escape(KINDS[kind][0])}</span>'
-        for kind in KINDS
-        if kind in shown
+        f'<span class="kind"><i style="background:{colour}"></i>{escape(label)}</span>'
+        for label, colour in sorted(shown, key=lambda pair: order.index(pair[0]))
     )
     return _svg("exit-status", height, body, "exit status per run"), (
         f'<p class="legend">{legend}</p>'
@@ -351,6 +393,10 @@ def _reason(run: dict[str, Any]) -> str:
     return f"<br><small>{escape(str(problems[0]))}</small>"
 
 
+def _last_runs(count: int) -> str:
+    return "the last run" if count == 1 else f"the last {count} runs"
+
+
 def render_page(
     spider: str,
     runs: Sequence[dict[str, Any]],
@@ -376,7 +422,7 @@ def render_page(
 <title>newsbot: {escape(spider)} runs</title>
 <style>{CSS}</style></head>
 <body>
-<h1>newsbot: the last {len(runs)} runs of <code>{escape(spider)}</code></h1>
+<h1>newsbot: {_last_runs(len(runs))} of <code>{escape(spider)}</code></h1>
 <p id="latest-status" class="{run_class(latest)}" data-value="{code}">
 Latest run {escape(str(latest.get("run", "")))} ({escape(run_label(latest))}):
 {escape(outcome(latest))}</p>

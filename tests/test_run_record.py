@@ -329,6 +329,9 @@ PAGE_FIGURES = """() => {
     statusFill: [...document.querySelectorAll('svg#exit-status rect')].map((r) => ({
       run: r.dataset.run, label: r.dataset.label, fill: r.getAttribute('fill')})),
     rows: [...document.querySelectorAll('table tr')].slice(1).map((tr) => tr.textContent),
+    title: document.querySelector('h1').textContent,
+    statusLegend: [...document.querySelectorAll('svg#exit-status + p.legend span')].map(
+      (span) => ({label: span.textContent, fill: span.querySelector('i').style.background})),
   };
 }"""
 
@@ -559,3 +562,57 @@ def test_refused_runs_are_on_record_beside_an_existing_state_and_create_no_state
     page = (reports / "runs.html").read_text(encoding="utf-8")
     assert "max_pages: &#x27;many&#x27; is not a number" in page
     assert "refused" in page
+
+
+def _run_at(run: str, time: str, code: int, reason: str, *, refused: bool = False) -> dict:
+    return {
+        "run": run,
+        "finished_at": f"2026-11-29T{time}+00:00",
+        "finish_reason": reason,
+        "exit_status": code,
+        "refused": refused,
+        "stories_emitted": 0 if refused else 3,
+        "requests": 0 if refused else 9,
+        "dropped": {},
+        "errors": {},
+        "report": f"{run}.json",
+    }
+
+
+@pytest.mark.e2e
+def test_a_first_hour_of_runs_minutes_apart_reads_right(tmp_path: Path) -> None:
+    """Issue 17: runs minutes apart all read ``11-29 18:40`` under the bars, refused runs
+    were red with only "failed" in the legend, and one run was "the last 1 runs"."""
+    runs = [
+        _run_at("a", "18:40:05", 0, "finished"),
+        _run_at("b", "18:40:20", 2, "bad_argument", refused=True),
+        _run_at("c", "18:40:50", 8, "nothing_fetched"),
+        _run_at("d", "18:41:10", 0, "shutdown"),
+        _run_at("e", "18:41:30", 4, "state_in_use", refused=True),
+    ]
+    for count in (1, 2, 5):
+        path = tmp_path / f"runs{count}.html"
+        path.write_text(render_page("urdupoint", runs[:count], None, ["summary"]), "utf-8")
+        figures = page_figures(path)
+        title = "the last run of" if count == 1 else f"the last {count} runs of"
+        assert title in figures["title"], figures["title"]
+        ticks = sorted(figures["xticks"], key=lambda tick: tick["left"])
+        texts = [tick["text"] for tick in ticks]
+        assert len(texts) == len(set(texts)), f"two ticks say the same: {texts}"
+        assert all(a["right"] <= b["left"] for a, b in itertools.pairwise(ticks)), texts
+        assert texts[0] == "11-29 18:40:05" if count > 1 else texts == ["11-29 18:40"]
+        # Every label the strip uses is in its legend, with the colour it is drawn in.
+        legend = {(entry["label"], entry["fill"]) for entry in figures["statusLegend"]}
+        used = {(bar["label"], bar["fill"]) for bar in figures["statusFill"]}
+        normalise = {(label, _rgb(fill)) for label, fill in used}
+        assert normalise == {(label, _rgb(fill)) for label, fill in legend}, (used, legend)
+    assert {label for label, _ in legend} == {
+        "finished", "refused", "failed", "interrupted", "refused: another crawl runs"
+    }  # fmt: skip
+
+
+def _rgb(colour: str) -> str:
+    """``#e15759`` or ``rgb(225, 87, 89)`` as ``225,87,89``."""
+    if colour.startswith("#"):
+        return ",".join(str(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+    return colour.removeprefix("rgb(").removesuffix(")").replace(" ", "")
