@@ -54,6 +54,9 @@ STAGED = STATS + "staged"
 #: Stories fetched again (full=1, a lost state) that the feed already holds: not written,
 #: and no drop either (nothing of the corpus is missing).
 UNCHANGED = STATS + "stories/unchanged"
+#: Drops whose story and reason the drops file already holds (a ``full=1`` re-crawl):
+#: counted under ``dropped/<reason>`` as usual, not written again.
+ALREADY_RECORDED = STATS + "drops/already_recorded"
 BLOCKED_CHALLENGE = STATS + "blocked/challenge"
 BROWSER_STATS = STATS + "browser/"  # challenged, pages
 RATE_LIMITED = STATS + "rate_limited"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CrawlRun, crawl_command, crawl_env, run_crawl
+from tests.conftest import CrawlRun, SampleSite, crawl_command, crawl_env, run_crawl
 
 pytestmark = pytest.mark.e2e
 
@@ -139,3 +139,51 @@ def test_a_state_of_another_host_is_refused_before_fetching(tmp_path: Path) -> N
         settings={"NEWSBOT_STATE_DIR": "output/other/state", "NEWSBOT_FEED": "output/other.jsonl"},
     )
     assert apart.returncode == 8, apart.log[-3000:]
+
+
+def test_a_full_recrawl_neither_repeats_drops_nor_names_a_feed_it_did_not_write(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    base = ("-a", f"base_url={sample_site.base_url}")
+    first = run_crawl(tmp_path, *base)
+    assert first.returncode == 0, first.log[-3000:]
+    dropped = tmp_path / "output" / "urdupoint.dropped.jsonl"
+    on_record = dropped.read_text(encoding="utf-8")
+    drops = len(on_record.splitlines())
+    assert drops > 0
+
+    # As under Scrapyd (its items file beside the feed): a run with no new story.
+    again = run_crawl(tmp_path, *base, "-a", "full=1", "-o", "items.jsonl")
+    assert again.returncode == 0, again.log[-3000:]
+    assert dropped.read_text(encoding="utf-8") == on_record, "the same drops written again"
+    assert again.stat("newsbot/drops/already_recorded") == drops
+    assert sum(again.stat(f"newsbot/dropped/{row['reason']}") or 0 for row in _reasons(dropped)) > 0
+    assert not (tmp_path / "items.jsonl").exists()
+    feed = tmp_path / "output" / "urdupoint.jsonl"
+    (line,) = [entry for entry in again.log.splitlines() if "stories written: " in entry]
+    assert line.endswith(
+        f"stories written: 0, to {feed}; 136 fetched again were there already, unchanged"
+    )
+
+
+def _reasons(dropped: Path) -> list[dict]:
+    """One row per reason in the drops file."""
+    rows = [json.loads(line) for line in dropped.read_text(encoding="utf-8").splitlines()]
+    return list({row["reason"]: row for row in rows}.values())
+
+
+def test_the_demo_ends_with_its_exit_status_like_every_crawl(tmp_path: Path) -> None:
+    (tmp_path / "scrapy.cfg").write_text("[settings]\ndefault = newsbot.settings\n")
+    demo = subprocess.run(
+        [sys.executable, "-m", "scrapy", "demo"],
+        cwd=tmp_path,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert demo.returncode == 0, (demo.stdout + demo.stderr)[-3000:]
+    assert "0 missing, 0 extra, 0 repeated, 0 with a wrong field" in demo.stdout
+    last = [line for line in demo.stderr.splitlines() if line.strip()][-1]
+    assert last.endswith("[newsbot.commands.demo] INFO: exit status 0: the crawl finished"), last

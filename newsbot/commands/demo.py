@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,10 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
 from newsbot.config import project_path
+from newsbot.exitcodes import ExitCode, describe, exit_code_for
 from newsbot.sample_site import SampleSiteServer, build_site
+
+logger = logging.getLogger(__name__)
 
 DEMO_DIR = project_path("output/demo")
 FEED = DEMO_DIR / "urdupoint.jsonl"
@@ -86,14 +90,22 @@ class Command(BaseRunSpiderCommand):
         try:
             assert self.crawler_process is not None
             spider_args: dict[str, Any] = {"base_url": server.base_url, **opts.spargs}
-            self.crawler_process.crawl(self._create_crawler("urdupoint"), **spider_args)
+            crawler = self._create_crawler("urdupoint")
+            self.crawler_process.crawl(crawler, **spider_args)
             self.crawler_process.start()
         finally:
             server.stop()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        self.exitcode = _report(FEED, build.ground_truth)
+        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+        code = exit_code_for(reason)
+        if _report(FEED, build.ground_truth) and code == ExitCode.OK:
+            code, reason = ExitCode.ERROR, None
+            logger.error("The demo's feed %s differs from the ground truth (above)", FEED)
+        # The last line, as every crawl's (``commands/crawl.py``): the status and its meaning.
+        self.exitcode = int(code)
+        logger.info("%s", describe(self.exitcode, reason))
 
 
 def _report(feed: Path, ground_truth: Path) -> int:
@@ -112,14 +124,15 @@ def _report(feed: Path, ground_truth: Path) -> int:
         for aid, item in by_id.items()
         if aid in truth and any(item.get(k) != v for k, v in truth[aid].items())
     )
-    print(f"\nWrote {len(items)} stories to {feed}")
+    print(f"\nWrote {len(items)} stories to {feed}", flush=True)
     print(
         f"Against the ground truth ({len(truth)} stories): {len(missing)} missing, "
-        f"{len(extra)} extra, {repeated} repeated, {len(wrong)} with a wrong field"
+        f"{len(extra)} extra, {repeated} repeated, {len(wrong)} with a wrong field",
+        flush=True,
     )
     for label, ids in (("missing", missing), ("extra", extra), ("wrong", wrong)):
         if ids:
-            print(f"  {label}: {', '.join(ids[:20])}")
+            print(f"  {label}: {', '.join(ids[:20])}", flush=True)
     return 1 if (missing or extra or repeated or wrong) else 0
 
 

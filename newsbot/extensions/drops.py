@@ -2,6 +2,13 @@
 
 Each line says when (``dropped_at``, UTC) and in which run (``run``, the run id that
 names the run's report, ``newsbot.runs``), so an audit can tie a drop to its run.
+
+A story dropped again for the same reason (a ``full=1`` re-crawl fetches every template
+and stub again) is not written again: the file already has it on record, with the run
+that first dropped it, and each re-crawl would otherwise append the same lines. It is
+still counted under ``newsbot/dropped/<reason>`` (the run's drop rates feed the alarms)
+and as ``newsbot/drops/already_recorded``. The file's (story, reason) pairs are read
+once, at the run's first drop.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from twisted.python.failure import Failure
 
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.state import state_store
-from newsbot.keys import DROPPED, UNCHANGED, count
+from newsbot.keys import ALREADY_RECORDED, DROPPED, UNCHANGED, count
 from newsbot.runs import run_id
 from newsbot.state.base import StateStore
 
@@ -88,6 +95,7 @@ class DropRecord:
         self.state = state
         self._file: IO[str] | None = None
         self.run: str | None = None
+        self._on_record: set[tuple[str, str]] | None = None  # read at the first drop
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropRecord:
@@ -123,8 +131,28 @@ class DropRecord:
             "dropped_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "run": self.run,
         }
-        self._write(row)
+        key = (str(row["article_id"] or row["url"]), reason)
+        if key in self._recorded():
+            count(self.crawler, ALREADY_RECORDED)
+        else:
+            self._write(row)
+            self._recorded().add(key)
         self.state.unstage(row["article_id"])
+
+    def _recorded(self) -> set[tuple[str, str]]:
+        """The (story id, or URL without one; reason) pairs the drops file holds."""
+        if self._on_record is None:
+            self._on_record = set()
+            if self.path is not None and self.path.is_file():
+                with self.path.open(encoding="utf-8", errors="replace") as handle:
+                    for line in handle:
+                        try:
+                            old = json.loads(line)
+                            key = (str(old.get("article_id") or old.get("url")), old["reason"])
+                        except (ValueError, KeyError, TypeError, AttributeError):
+                            continue  # a torn or foreign line: nothing to compare with
+                        self._on_record.add(key)
+        return self._on_record
 
     def _write(self, row: dict[str, Any]) -> None:
         if self.path is None:

@@ -26,9 +26,11 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from w3lib.url import file_uri_to_path
 
 from newsbot.config import NewsbotConfig
 from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
@@ -141,7 +143,11 @@ class RunSummary:
 
     def _feeds(self) -> list[str]:
         """Where this run's stories went: the default feed first, then -o/-O, Scrapyd's."""
-        feeds = [str(uri) for uri in self.crawler.settings.getdict("FEEDS")]
+        feeds = [
+            str(uri)
+            for uri in self.crawler.settings.getdict("FEEDS")
+            if str(uri) == str(self.feed) or not _unwritten_file(str(uri))
+        ]
         if self.feed is not None and str(self.feed) in feeds:
             feeds.remove(str(self.feed))
             feeds.insert(0, str(self.feed))
@@ -234,6 +240,15 @@ def _report_from_stats(stats: dict[str, Any]) -> dict[str, Any]:
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "problems": [],
     }
+
+
+def _unwritten_file(uri: str) -> bool:
+    """A local feed file that does not exist: a run with no new story writes none (Scrapyd's
+    items file), and the summary must not send anyone to a file that is not there."""
+    scheme = urlparse(uri).scheme
+    if scheme not in ("", "file") or "%(" in uri:
+        return False  # s3://, ftp://...; or a name only the feed storage knew
+    return not Path(file_uri_to_path(uri) if scheme == "file" else uri).exists()
 
 
 def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
