@@ -42,6 +42,9 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+# One line per failed page: the spider's own "Failed <url>: <reason>" (or "HTTP 404 for
+# <url>") says it, so Scrapy's "Gave up retrying" ERROR for the same request is DEBUG.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 
 # A story page is tens of kB: warn at 1 MB, give up at 5 MB (a PDF, a runaway page).
 DOWNLOAD_WARNSIZE = 1024 * 1024

@@ -187,3 +187,18 @@ def test_the_demo_ends_with_its_exit_status_like_every_crawl(tmp_path: Path) -> 
     assert "0 missing, 0 extra, 0 repeated, 0 with a wrong field" in demo.stdout
     last = [line for line in demo.stderr.splitlines() if line.strip()][-1]
     assert last.endswith("[newsbot.commands.demo] INFO: exit status 0: the crawl finished"), last
+
+
+def test_a_page_that_cannot_be_fetched_is_one_line(tmp_path: Path) -> None:
+    """Each start URL got Scrapy's "Gave up retrying" ERROR and the project's "Failed"."""
+    run = run_crawl(
+        tmp_path, "-a", NOWHERE, "-a", "categories=world", settings={"RETRY_TIMES": "1"}
+    )
+    assert run.returncode == 8, run.log[-3000:]
+    for url in ("/en/sitemap/news.rss", "/en/news/world.html"):
+        lines = [
+            line
+            for line in run.log.splitlines()
+            if f"127.0.0.1:9{url}" in line and (" ERROR: " in line or " WARNING: " in line)
+        ]
+        assert len(lines) == 1 and " WARNING: Failed " in lines[0], lines

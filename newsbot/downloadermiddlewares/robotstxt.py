@@ -27,6 +27,34 @@ from twisted.internet.defer import Deferred
 logger = logging.getLogger(__name__)
 
 
+class RobotsFailureLine(logging.Filter):
+    """Scrapy's line for a robots.txt that could not be fetched, as one line naming it.
+
+    Why: Scrapy logs it as ``Error downloading <the page that waited>`` with a traceback,
+    beside the spider's own ``Failed <page>`` line: two lines (and a traceback) for one
+    problem, naming a page that is not the one that failed. The record is rewritten, not
+    dropped: the failure stays on record, once, at ERROR.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if record.msg == "Error downloading %(request)s: %(f_exception)s" and isinstance(
+            args, dict
+        ):
+            request = args.get("request")
+            url = urlparse_cached(request) if isinstance(request, Request) else None
+            robots = f"{url.scheme}://{url.netloc}/robots.txt" if url else "robots.txt"
+            record.msg = "Could not fetch %(robots)s (%(reason)s): crawling as if it allowed all"
+            record.args = {"robots": robots, "reason": args.get("f_exception")}
+            record.exc_info = record.exc_text = None
+        return True
+
+
+_SCRAPY_ROBOTS_LOGGER = logging.getLogger(RobotsTxtMiddleware.__module__)
+if not any(isinstance(f, RobotsFailureLine) for f in _SCRAPY_ROBOTS_LOGGER.filters):
+    _SCRAPY_ROBOTS_LOGGER.addFilter(RobotsFailureLine())
+
+
 class ForbiddenByRobots(IgnoreRequest):
     """A request robots.txt forbids (logged here; the spider's errback stays quiet)."""
 
