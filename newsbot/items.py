@@ -1,7 +1,7 @@
 """The output contract: one ``Story`` per news story.
 
 Field names, order and types are the JSON Lines schema users read; see the README.
-Every field is filled through ``newsbot.loaders.StoryLoader``.
+Every field is normalized by ``newsbot.loaders`` (``build_story``).
 """
 
 from __future__ import annotations

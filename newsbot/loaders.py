@@ -1,19 +1,23 @@
-"""``StoryLoader``: every field of an ``Story`` normalized in one place.
+"""Every field of a ``Story`` normalized in one place: ``normalize_field`` and ``build_story``.
 
-Parsers add raw candidates in order of trust (``add_value`` several times for one
-field); input processors normalize each candidate or turn it into None, and
-``TakeFirst`` keeps the first that survived. So a missing byline date falls back to
-the JSON-LD one without any if/else in the parser.
+Parsers read raw candidates for a field in order of trust; ``normalize_field`` turns
+each into the form the feed holds, or None when it does not survive (an empty string, a
+date that does not parse), so the next candidate is taken. ``build_story`` makes the
+item from one value per field and fills the fields derived from the others.
+
+Plain functions, not an ``ItemLoader``: the loader's per-value machinery (processor
+look-ups, context wrapping, list building) cost more than the normalizing itself, and
+the page object already resolves every field to one value before the item is built.
+The semantics are the loader's that stood here: a scalar field keeps its first value
+that normalizes; ``body`` joins its normalized, non-empty paragraphs with a blank line;
+``related_topics`` keeps its normalized, non-empty names, the first of repeats.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
-
-from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
-from scrapy.loader import ItemLoader
 
 from newsbot.items import Story
 from newsbot.text.normalize import normalize_space, place_name, site_datetime_iso
@@ -31,51 +35,73 @@ def _clean(value: Any) -> str | None:
     return normalize_space(str(value)) or None
 
 
-def _unique(values: list[str]) -> list[str]:
-    """Keep the first of repeated values, in page order."""
-    return list(dict.fromkeys(values))
+def _section(value: Any) -> str | None:
+    cleaned = _clean(value)
+    return cleaned.lower() if cleaned is not None else None
 
 
-class StoryLoader(ItemLoader):
-    default_item_class = Story
-    default_input_processor = MapCompose(_clean)
-    default_output_processor = TakeFirst()
-
-    published_at_in = MapCompose(site_datetime_iso)
-    modified_at_in = MapCompose(site_datetime_iso)
-    section_in = MapCompose(_clean, str.lower)
-    #: "FAISALABAD" (wire datelines) and "Faisalabad" are one place: title case.
-    dateline_place_in = MapCompose(_clean, place_name)
-    body_out = Join("\n\n")
-    related_topics_out = Identity()
-
-    def load_item(self) -> Story:
-        """Build the item, then fill the fields derived from the others."""
-        item: Story = super().load_item()
-        item.related_topics = _unique(item.related_topics or [])
-        item.language = "en"
-        item.set_body(item.body or "")
-        item.crawled_at = datetime.now(UTC).isoformat(timespec="seconds")
-        return item
+def _place(value: Any) -> str | None:
+    """ "FAISALABAD" (wire datelines) and "Faisalabad" are one place: title case."""
+    cleaned = _clean(value)
+    return place_name(cleaned) if cleaned is not None else None
 
 
-# Every field gets its processors on the class: without them, itemloaders looks each
-# one up in the item's field metadata on every value added (a third of the loader's time).
-for _field in fields(Story):
-    for _suffix, _default in (
-        ("_in", StoryLoader.default_input_processor),
-        ("_out", StoryLoader.default_output_processor),
-    ):
-        if not hasattr(StoryLoader, _field.name + _suffix):
-            setattr(StoryLoader, _field.name + _suffix, _default)
+#: One raw value to its stored form, or None. Fields not named here are ``_clean``ed.
+NORMALIZERS: dict[str, Callable[[Any], Any]] = {
+    "published_at": site_datetime_iso,
+    "modified_at": site_datetime_iso,
+    "section": _section,
+    "dateline_place": _place,
+}
 
 
 def normalize_field(name: str, value: Any) -> Any:
-    """One raw candidate for field ``name`` as the loader would store it (None if it fails).
+    """One raw candidate for field ``name`` in its stored form (None if it fails).
 
-    The page object compares its signals for a field in this form, so a difference in
-    spacing or date notation is not a disagreement.
+    A list or tuple is a list of candidates: the first that normalizes. The page object
+    compares its signals for a field in this form, so a difference in spacing or date
+    notation is not a disagreement.
     """
-    processor = getattr(StoryLoader, name + "_in")
-    values = processor(value) if value is not None else []
-    return values[0] if values else None
+    if value is None:
+        return None
+    normalize = NORMALIZERS.get(name, _clean)
+    candidates = value if isinstance(value, list | tuple) else (value,)
+    try:
+        for candidate in candidates:
+            normalized = normalize(candidate)
+            if normalized is not None and normalized != "":
+                return normalized
+    except Exception as exc:  # as the item loader did: any failure is a ValueError
+        raise ValueError(f"Error normalizing {name}: {type(exc).__name__}: {exc}") from exc
+    return None
+
+
+def _texts(values: Iterable[Any] | None) -> list[str]:
+    """The normalized, non-empty strings of a list field."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    return [text for text in map(_clean, values) if text]
+
+
+def build_story(values: dict[str, Any], normalized: frozenset[str] = frozenset()) -> Story:
+    """The ``Story`` of one value per field, normalized here, and the derived fields.
+
+    ``values``: field name -> raw value (``body`` and ``related_topics`` as lists).
+    ``normalized``: names whose value is already ``normalize_field``'s result (the page
+    object normalized it to compare signals): it is not normalized twice.
+    """
+    item = Story()
+    for name, value in values.items():
+        if name == "body" or name == "related_topics":
+            continue
+        if name not in normalized:
+            value = normalize_field(name, value)
+        if value is not None:
+            setattr(item, name, value)
+    item.related_topics = list(dict.fromkeys(_texts(values.get("related_topics"))))
+    item.language = "en"
+    item.set_body("\n\n".join(_texts(values.get("body"))))
+    item.crawled_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return item

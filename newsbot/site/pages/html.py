@@ -102,6 +102,38 @@ def text_blocks(root: etree._Element, start_after: etree._Element | None = None)
     return blocks
 
 
+#: XPath's whitespace (``normalize-space``): not Python's, which has more characters.
+_XPATH_SPACE_RE = re.compile("[ \t\r\n]+")
+
+
+def has_class(element: etree._Element, name: str) -> bool:
+    """Whether ``element`` has class ``name``: the CSS ``.name`` test, as XPath computes it.
+
+    ``name`` holds no whitespace; the class attribute is split on XPath's whitespace.
+    """
+    value = element.get("class")
+    return value is not None and name in value and name in _XPATH_SPACE_RE.split(value)
+
+
+def index_tags(root: etree._Element, tags: tuple[str, ...]) -> dict[str, list[etree._Element]]:
+    """Every element (``root`` included) with one of ``tags``, by tag, in document order.
+
+    One walk of the tree, in C, for all of them: each selector that searches the whole
+    page for one tag walks all of it again (about as long as this whole index).
+    """
+    index: dict[str, list[etree._Element]] = {tag: [] for tag in tags}
+    for element in root.iter(*tags):
+        index[element.tag].append(element)
+    return index
+
+
+def within(element: etree._Element, ancestor: etree._Element) -> bool:
+    """Whether ``element`` is ``ancestor`` or one of its descendants."""
+    if element is ancestor:
+        return True
+    return any(parent is ancestor for parent in element.iterancestors())
+
+
 def css(selector: str) -> etree.XPath:
     """A CSS selector compiled once into an lxml XPath (parsel compiles at every call).
 
@@ -122,6 +154,8 @@ _TEXT_NODES = xpath(".//text()")
 HIDDEN_TAGS = ("script", "style", "noscript", "template")
 _OWN_TEXT = xpath("text()")
 _JSONLD = xpath('//script[@type="application/ld+json"]/text()')
+#: The text nodes of one element (a script's code).
+OWN_TEXT_NODES = _OWN_TEXT
 
 
 def text_of(element: etree._Element | None) -> str:
@@ -299,8 +333,13 @@ def jsonld_objects(root: etree._Element, problems: list[str] | None = None) -> l
     exhaust the stack) is skipped and described in ``problems``: one broken script
     must not cost the rest, nor the story.
     """
+    return parse_jsonld(_JSONLD(root), problems)
+
+
+def parse_jsonld(texts: list[str], problems: list[str] | None = None) -> list[dict[str, Any]]:
+    """``jsonld_objects`` of the JSON-LD scripts' texts, already found."""
     objects: list[dict[str, Any]] = []
-    for raw in _JSONLD(root):
+    for raw in texts:
         openers = raw.count("{") + raw.count("[")  # C speed; the depth only when it could be deep
         if openers > MAX_JSONLD_DEPTH and _json_depth(raw) > MAX_JSONLD_DEPTH:
             if problems is not None:

@@ -9,6 +9,7 @@ Nothing here makes a request.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -16,22 +17,26 @@ from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 
 from newsbot.items import Story
-from newsbot.loaders import StoryLoader, normalize_field
+from newsbot.loaders import build_story, normalize_field
 from newsbot.site.challenge import is_challenge
 from newsbot.site.pages.html import (
+    OWN_TEXT_NODES,
     candidate_texts,
     css,
     fragment_text,
+    has_class,
     heading_among,
     heading_by_text,
-    jsonld_objects,
+    index_tags,
     jsonld_types,
     links_after,
+    parse_jsonld,
     text_blocks,
     text_of,
+    within,
     xpath,
 )
 from newsbot.site.urls import (
@@ -46,17 +51,19 @@ from newsbot.site.urls import (
 from newsbot.text.normalize import SITE_TZ, normalize_space, parse_site_datetime
 
 # --- Selectors (REAL unless marked), compiled once -------------------------------------
-STORY_CONTAINER = css("div.news_article")
+CONTAINER_CLASS = "news_article"
+STORY_CONTAINER = css(f"div.{CONTAINER_CLASS}")
 TITLE = css("h1")
 SUMMARY = css("h2")
+BODY_CLASS = "detail_txt"
 BODY_CANDIDATES = (
-    css("div.detail_txt"),
+    css(f"div.{BODY_CLASS}"),
     css('[itemprop="articleBody"]'),
     css("article div.content"),
 )
-BODY_CLASS = "detail_txt"
 INSIDE_BODY = xpath(f"ancestor::*[contains(concat(' ', @class, ' '), ' {BODY_CLASS} ')]")
-BYLINE_SPANS = css("span.article-date")
+BYLINE_CLASS = "article-date"
+BYLINE_SPANS = css(f"span.{BYLINE_CLASS}")
 #: Elements whose own text says "Published": the byline, found without its class.
 PUBLISHED_ELEMENTS = xpath(".//*[text()[contains(., 'Published')]]")
 FOLLOWING_P = xpath("following::p[1]")
@@ -67,6 +74,15 @@ OG_TITLE = css('meta[property="og:title"]::attr(content)')
 META_PUBLISHED = css('meta[property="article:published_time"]::attr(content)')
 META_MODIFIED = css('meta[property="article:modified_time"]::attr(content)')
 PAGE_TITLE = xpath("//title//text()")
+TEXT_NODES = xpath(".//text()")
+JSONLD_SCRIPT_TYPE = "application/ld+json"
+#: The elements the selectors above look for by tag: the page is walked once for them
+#: all (``PageIndex``), where each selector run alone walked the whole tree again.
+INDEX_TAGS = ("meta", "link", "title", "script", "h1", "h2", "span", "div")
+#: ``<meta property>`` values read, and the ``rel`` of the canonical link.
+META_PROPERTIES = frozenset(
+    {"og:image", "og:title", "article:published_time", "article:modified_time"}
+)
 #: Pieces of the block headings' words in their usual casings ("Related Topics", "MORE
 #: STORIES FROM"): text nodes holding none of them are not headings we look for.
 HEADING_FRAGMENTS = ("elated", "ELATED", "tories", "TORIES")
@@ -205,23 +221,42 @@ class StoryPage:
     def __init__(self, response: TextResponse, site: Site | None = None):
         self.response = response
         self.site = site or Site.from_base_url(response.url)
-        self.root: etree._Element = response.selector.root
+        self.root: etree._Element = page_tree(response)
         self.report = FieldReport()
         self._resolved: dict[str, Any] = {}
+        #: Each resolved field's value as the item holds it (normalized once).
+        self._normalized: dict[str, Any] = {}
 
     def _problem(self, key: str, message: str) -> None:
         self.report.problems.append(Problem(key, f"{message} at {self.response.url}"))
 
     # --- page-level parts, computed once --------------------------------------------
     @cached_property
+    def tags(self) -> dict[str, list[etree._Element]]:
+        """The page's elements of ``INDEX_TAGS``, by tag: the selectors' one walk."""
+        return index_tags(self.root, INDEX_TAGS)
+
+    def _in_container(self, found: list[etree._Element]) -> list[etree._Element]:
+        """Those of ``found`` (index elements, in document order) in the container."""
+        if self.container is self.root:
+            return found
+        return [element for element in found if within(element, self.container)]
+
+    @cached_property
     def container(self) -> etree._Element:
-        found = STORY_CONTAINER(self.root)
-        return found[0] if found else self.root
+        """``STORY_CONTAINER``'s first match, else the whole page."""
+        for div in self.tags["div"]:
+            if has_class(div, CONTAINER_CLASS):
+                return div
+        return self.root
 
     @cached_property
     def body_element(self) -> etree._Element | None:
         """The body's known container (``div.detail_txt`` and the usual alternatives)."""
-        for selector in BODY_CANDIDATES:
+        for div in self.tags["div"]:  # BODY_CANDIDATES[0], from the index
+            if has_class(div, BODY_CLASS):
+                return div
+        for selector in BODY_CANDIDATES[1:]:
             found = selector(self.root)
             if found:
                 return found[0]
@@ -229,8 +264,29 @@ class StoryPage:
 
     @cached_property
     def headline_element(self) -> etree._Element | None:
-        headings = TITLE(self.container)
+        headings = self._in_container(self.tags["h1"])
         return headings[0] if headings else None
+
+    @cached_property
+    def meta(self) -> dict[str, str]:
+        """``META_PROPERTIES`` -> the first ``content`` given (``meta[property=...]::attr``)."""
+        found: dict[str, str] = {}
+        for meta in self.tags["meta"]:
+            name = meta.get("property")
+            if name in META_PROPERTIES and name not in found:
+                content = meta.get("content")
+                if content is not None:
+                    found[name] = content
+        return found
+
+    @cached_property
+    def page_title(self) -> str:
+        """The ``<title>``'s text, whitespace-normalized (``PAGE_TITLE``)."""
+        titles = self.tags["title"]
+        if not titles:
+            return ""
+        texts = TEXT_NODES(titles[0]) if len(titles) == 1 else PAGE_TITLE(self.root)
+        return normalize_space(" ".join(texts))
 
     @cached_property
     def heading_texts(self) -> list[tuple[etree._Element, str]]:
@@ -245,7 +301,13 @@ class StoryPage:
     @cached_property
     def jsonld_all(self) -> list[dict[str, Any]]:
         problems: list[str] = []
-        objects = jsonld_objects(self.root, problems)
+        texts = [
+            text
+            for script in self.tags["script"]
+            if script.get("type") == JSONLD_SCRIPT_TYPE
+            for text in OWN_TEXT_NODES(script)
+        ]
+        objects = parse_jsonld(texts, problems)
         for problem in problems:
             self._problem("jsonld/invalid", f"Ignored {problem}")
         return objects
@@ -263,14 +325,14 @@ class StoryPage:
         value = self.jsonld.get(key)
         return fragment_text(value) or None if isinstance(value, str) else None
 
-    def _meta(self, selector: etree.XPath) -> str | None:
-        values = selector(self.root)
-        return values[0] if values else None
+    def _meta(self, name: str) -> str | None:
+        return self.meta.get(name)
 
     @cached_property
     def byline(self) -> str:
         """The byline's spans as one line: ``Name (@handle) Published <date> | <time>``."""
-        spans = BYLINE_SPANS(self.container) or BYLINE_SPANS(self.root)
+        anywhere = [span for span in self.tags["span"] if has_class(span, BYLINE_CLASS)]
+        spans = self._in_container(anywhere) or anywhere  # BYLINE_SPANS in the container, else
         return normalize_space(" ".join(text_of(span) for span in spans))
 
     @cached_property
@@ -375,10 +437,17 @@ class StoryPage:
         could otherwise replace another story, or send its own anywhere.
         """
         fetched = strip_query_and_fragment(self.response.url)
-        canonical = CANONICAL(self.root)
-        if not canonical:
+        canonical = next(
+            (
+                href
+                for link in self.tags["link"]
+                if link.get("rel") == "canonical" and (href := link.get("href")) is not None
+            ),
+            None,
+        )  # CANONICAL's first value
+        if canonical is None:
             return fetched
-        absolute = urljoin(self.response.url, canonical[0].strip())
+        absolute = urljoin(self.response.url, canonical.strip())
         fetched_id = story_id(fetched)
         if self.site.owns(absolute) and story_match(absolute):
             if story_id(absolute) == fetched_id:
@@ -392,18 +461,18 @@ class StoryPage:
 
     # --- signals per field: (signal, raw value) in SIGNAL_ORDER ------------------------
     def _title_signals(self) -> list[tuple[str, Any]]:
-        page_title = normalize_space(" ".join(PAGE_TITLE(self.root)))
+        page_title = self.page_title
         suffixed = SITE_SUFFIX_RE.search(page_title)
         return [
             ("h1", text_of(self.headline_element) or None),
             ("jsonld", self._jsonld_text("headline")),
-            ("og", self._meta(OG_TITLE)),
+            ("og", self._meta("og:title")),
             ("title_tag", page_title[: suffixed.start()] if suffixed else None),
         ]
 
     def _summary_signals(self) -> list[tuple[str, Any]]:
         """The h2 standfirst: the first h2 of the story that comes before its body."""
-        for h2 in SUMMARY(self.container):
+        for h2 in self._in_container(self.tags["h2"]):  # SUMMARY
             if INSIDE_BODY(h2):
                 break
             text = text_of(h2)
@@ -437,7 +506,7 @@ class StoryPage:
         return [
             ("byline", _byline_date(PUBLISHED_RE, self.byline)),
             ("jsonld", self._jsonld_text("datePublished")),
-            ("meta", self._meta(META_PUBLISHED)),
+            ("meta", self._meta("article:published_time")),
             ("byline_text", _byline_date(PUBLISHED_RE, self.byline_text)),
             ("byline_date", _byline_date(BARE_DATE_RE, UPDATED_RE.sub(" ", self.byline))),
         ]
@@ -446,7 +515,7 @@ class StoryPage:
         return [
             ("byline", _byline_date(UPDATED_RE, self.byline)),
             ("jsonld", self._jsonld_text("dateModified")),
-            ("meta", self._meta(META_MODIFIED)),
+            ("meta", self._meta("article:modified_time")),
         ]
 
     def _category_signals(self) -> list[tuple[str, Any]]:
@@ -466,7 +535,7 @@ class StoryPage:
             image = image[0] if image else None
         if isinstance(image, dict):
             image = image.get("url") or image.get("contentUrl")
-        og = self._meta(OG_IMAGE)
+        og = self._meta("og:image")
         return [
             ("jsonld", self._web_url(image if isinstance(image, str) else None)),
             ("og", None if _is_logo(og) else self._web_url(og)),
@@ -518,6 +587,7 @@ class StoryPage:
                 disagree.append(signal)
         if winner is None:
             return None
+        self._normalized[name] = winner[2]
         self.report.sources[name] = winner[0]
         if disagree:
             self.report.disagreements[name] = disagree
@@ -618,7 +688,7 @@ class StoryPage:
         url = self.response.url
         if is_challenge(self.response):
             return Rejected("challenge", url)
-        page_title = normalize_space(" ".join(PAGE_TITLE(self.root)))
+        page_title = self.page_title
         title = self.title()
         published_at = self.published_at()
         if (
@@ -646,11 +716,12 @@ class StoryPage:
 
     def to_item(self) -> Story:
         """The item. An optional field that fails to parse is left null and reported."""
-        loader = StoryLoader()
         story_url = self.url()
-        loader.add_value("url", story_url)
-        loader.add_value("article_id", story_id(story_url))
-        loader.add_value("section", story_section(story_url))
+        values: dict[str, Any] = {
+            "url": story_url,
+            "article_id": story_id(story_url),
+            "section": story_section(story_url),
+        }
         for name in (
             "title", "summary", "author", "author_handle", "published_at", "modified_at",
             "category", "dateline_place", "source_agency", "body", "related_topics", "image_url",
@@ -662,8 +733,8 @@ class StoryPage:
                     raise
                 self._problem(f"fields/{name}/error", f"Left {name} null ({type(exc).__name__})")
                 continue
-            loader.add_value(name, value)
-        return loader.load_item()
+            values[name] = self._normalized.get(name, value)
+        return build_story(values, frozenset(self._normalized))
 
     def _jsonld_breadcrumb_category(self) -> str | None:
         headline = self.jsonld.get("headline")
@@ -690,6 +761,33 @@ class StoryResult:
     rejected: Rejected | None
     topic_urls: list[str]
     report: FieldReport = field(default_factory=FieldReport)
+
+
+_PARSERS = threading.local()
+
+
+def page_tree(response: TextResponse) -> etree._Element:
+    """The page's lxml tree, built as Scrapy's ``response.selector`` builds it.
+
+    For an ``HtmlResponse``: parsel's preparation of the text (stripped, NUL characters
+    removed, ``<html/>`` when nothing is left) and its parser's options (recovering, huge
+    trees), with one parser kept per thread instead of one made per page, and plain
+    ``lxml.etree`` elements: ``lxml.html``'s element classes are looked up in Python for
+    every element the parser hands out, a third of what reading a page's elements costs.
+    The tree is the same; only what Scrapy would cache on the response is not built.
+    Another ``TextResponse`` (text/plain, XML) gets the selector's own tree, whose kind
+    parsel decides.
+    """
+    if not isinstance(response, HtmlResponse):
+        return cast(etree._Element, response.selector.root)
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    body = response.text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    root = etree.fromstring(body, parser=parser)
+    if root is None:
+        root = etree.fromstring(b"<html/>", parser=parser)
+    return cast(etree._Element, root)
 
 
 def parse_story(response: Response, site: Site | None = None) -> StoryResult:
