@@ -64,7 +64,7 @@ def normalize_field(name: str, value: Any) -> Any:
     """
     if value is None:
         return None
-    normalize = NORMALIZERS.get(name, _clean)
+    normalize: Callable[[Any], Any] = NORMALIZERS.get(name, _clean)
     candidates = value if isinstance(value, list | tuple) else (value,)
     try:
         for candidate in candidates:

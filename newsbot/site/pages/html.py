@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -115,16 +116,72 @@ def has_class(element: etree._Element, name: str) -> bool:
     return value is not None and name in value and name in _XPATH_SPACE_RE.split(value)
 
 
-def index_tags(root: etree._Element, tags: tuple[str, ...]) -> dict[str, list[etree._Element]]:
-    """Every element (``root`` included) with one of ``tags``, by tag, in document order.
+@dataclass
+class PageWalk:
+    """What one walk of a page's tree found (``walk_page``)."""
 
-    One walk of the tree, in C, for all of them: each selector that searches the whole
-    page for one tag walks all of it again (about as long as this whole index).
+    #: Elements of the asked tags, by tag, in document order (``root`` included).
+    tags: dict[str, list[etree._Element]]
+    #: Elements whose class attribute contains the asked part (``[class*=...]``).
+    classed: list[etree._Element]
+    #: ``candidate_texts``: text nodes under ``<body>`` holding a fragment, lower-cased and
+    #: whitespace-normalized, with the element whose own text each is, in document order.
+    texts: list[tuple[etree._Element, str]]
+
+
+def walk_page(
+    root: etree._Element, tags: tuple[str, ...], class_part: str, fragments: tuple[str, ...]
+) -> PageWalk:
+    """One walk of the tree for what a page's selectors look for everywhere.
+
+    Each selector that searches the whole page walks all of it again, each about as long
+    as this whole walk: the elements of ``tags``, those whose class contains
+    ``class_part``, and ``candidate_texts(root, fragments)``, all found at once.
     """
     index: dict[str, list[etree._Element]] = {tag: [] for tag in tags}
-    for element in root.iter(*tags):
-        index[element.tag].append(element)
-    return index
+    classed: list[etree._Element] = []
+    found: list[tuple[etree._Element, bool]] = []  # (node, its tail?) holding a fragment
+    for node in root.iter():
+        tag = node.tag
+        if isinstance(tag, str):  # comments and processing instructions: only their tail
+            same_tag = index.get(tag)
+            if same_tag is not None:
+                same_tag.append(node)
+            value = node.get("class")
+            if value is not None and class_part in value:
+                classed.append(node)
+            text = node.text
+            if text and any(fragment in text for fragment in fragments):
+                found.append((node, False))
+        tail = node.tail
+        if tail and any(fragment in tail for fragment in fragments):
+            found.append((node, True))
+    if any(is_tail for _, is_tail in found):  # a tail comes after its node's subtree
+        found.sort(key=lambda hit: _text_position(*hit))
+    texts = []
+    for node, is_tail in found:
+        owner = node.getparent() if is_tail else node
+        if owner is not None and _in_body(owner):
+            texts.append((owner, normalize_space(node.tail if is_tail else node.text).lower()))
+    return PageWalk(index, classed, texts)
+
+
+def _in_body(element: etree._Element) -> bool:
+    return element.tag == "body" or any(a.tag == "body" for a in element.iterancestors())
+
+
+def _text_position(node: etree._Element, is_tail: bool) -> tuple[float, ...]:
+    """A sort key in document order for a node's text (after its start) or its tail."""
+    path: list[float] = []
+    child = node
+    parent = child.getparent()
+    while parent is not None:
+        path.append(parent.index(child))
+        child, parent = parent, parent.getparent()
+    path.reverse()
+    if is_tail:
+        return (*path[:-1], path[-1] + 0.5) if path else (0.5,)
+    return (*path, -1)
 
 
 def within(element: etree._Element, ancestor: etree._Element) -> bool:
@@ -260,6 +317,25 @@ def heading_among(
             if pattern.match(own_text(element)):
                 return element
     return None
+
+
+@lru_cache(maxsize=16)
+def _words_re(needle: str) -> re.Pattern[str]:
+    return re.compile("[ \t\r\n]+".join(map(re.escape, needle.split(" "))))
+
+
+def may_hold(lowered_text: str, needle: str) -> bool:
+    """False when no text node of a page can hold ``needle`` in any casing and spacing.
+
+    ``lowered_text``: all the page's text (XPath ``string(/)``), ``str.lower``-ed. A text
+    node that ``heading_by_text`` finds holds the needle's words (ASCII letters, upper- or
+    lower-case) separated by runs of XPath whitespace: so does the page's text, lowered.
+    A cheap test that spares most pages the slow search.
+    """
+    return _words_re(needle).search(lowered_text) is not None
+
+
+ALL_TEXT = etree.XPath("string(/)", smart_strings=False)
 
 
 @lru_cache(maxsize=16)

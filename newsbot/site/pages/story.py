@@ -23,19 +23,21 @@ from newsbot.items import Story
 from newsbot.loaders import build_story, normalize_field
 from newsbot.site.challenge import is_challenge
 from newsbot.site.pages.html import (
+    ALL_TEXT,
     OWN_TEXT_NODES,
-    candidate_texts,
+    PageWalk,
     css,
     fragment_text,
     has_class,
     heading_among,
     heading_by_text,
-    index_tags,
     jsonld_types,
     links_after,
+    may_hold,
     parse_jsonld,
     text_blocks,
     text_of,
+    walk_page,
     within,
     xpath,
 )
@@ -67,7 +69,9 @@ BYLINE_SPANS = css(f"span.{BYLINE_CLASS}")
 #: Elements whose own text says "Published": the byline, found without its class.
 PUBLISHED_ELEMENTS = xpath(".//*[text()[contains(., 'Published')]]")
 FOLLOWING_P = xpath("following::p[1]")
-BREADCRUMB_LINKS = css("[class*=bread] a")  # ASSUMED markup: a fallback for the category
+BREADCRUMB_CLASS_PART = "bread"
+#: ASSUMED markup: a fallback for the category.
+BREADCRUMB_LINKS = css(f"[class*={BREADCRUMB_CLASS_PART}] a")
 CANONICAL = css('link[rel="canonical"]::attr(href)')
 OG_IMAGE = css('meta[property="og:image"]::attr(content)')
 OG_TITLE = css('meta[property="og:title"]::attr(content)')
@@ -232,9 +236,28 @@ class StoryPage:
 
     # --- page-level parts, computed once --------------------------------------------
     @cached_property
+    def _walk(self) -> PageWalk:
+        return walk_page(self.root, INDEX_TAGS, BREADCRUMB_CLASS_PART, HEADING_FRAGMENTS)
+
+    @cached_property
     def tags(self) -> dict[str, list[etree._Element]]:
         """The page's elements of ``INDEX_TAGS``, by tag: the selectors' one walk."""
-        return index_tags(self.root, INDEX_TAGS)
+        return self._walk.tags
+
+    @cached_property
+    def breadcrumb_links(self) -> list[etree._Element]:
+        """``BREADCRUMB_LINKS``' elements, from the walk: links inside a ``bread`` class."""
+        crumbs = self._walk.classed
+        if not crumbs:
+            return []
+        if len(crumbs) > 1:  # nested or several: the selector orders and merges them
+            return cast(list[etree._Element], BREADCRUMB_LINKS(self.root))
+        return [link for link in crumbs[0].iter("a") if link is not crumbs[0]]
+
+    @cached_property
+    def lowered_text(self) -> str:
+        """All the page's text, lower-cased: ``may_hold``'s haystack."""
+        return cast(str, ALL_TEXT(self.root)).lower()
 
     def _in_container(self, found: list[etree._Element]) -> list[etree._Element]:
         """Those of ``found`` (index elements, in document order) in the container."""
@@ -290,13 +313,15 @@ class StoryPage:
 
     @cached_property
     def heading_texts(self) -> list[tuple[etree._Element, str]]:
-        """Texts that may be a block heading, in their usual casings: one pass per page."""
-        return candidate_texts(self.root, HEADING_FRAGMENTS)
+        """Texts that may be a block heading, in their usual casings (``candidate_texts``)."""
+        return self._walk.texts
 
     def _heading(self, needle: str, pattern: re.Pattern[str]) -> etree._Element | None:
         """A block's heading: among the usual casings first, then in any casing."""
         found = heading_among(self.heading_texts, needle, pattern)
-        return found if found is not None else heading_by_text(self.root, needle, pattern)
+        if found is not None or not may_hold(self.lowered_text, needle):
+            return found
+        return heading_by_text(self.root, needle, pattern)
 
     @cached_property
     def jsonld_all(self) -> list[dict[str, Any]]:
@@ -525,7 +550,7 @@ class StoryPage:
         return [
             ("more_stories", from_heading["category"] if from_heading else None),
             ("jsonld", self._jsonld_breadcrumb_category()),
-            ("breadcrumb", _last(BREADCRUMB_LINKS(self.root))),
+            ("breadcrumb", _last(self.breadcrumb_links)),
         ]
 
     def _image_url_signals(self) -> list[tuple[str, Any]]:
