@@ -10,10 +10,9 @@ from newsbot.config import NewsbotConfig
 from newsbot.extensions.drops import StoryDropped
 from newsbot.extensions.state import state_store
 from newsbot.items import Story
-from newsbot.pipelines.dedupe import story_print
+from newsbot.pipelines.dedupe import remember_print, story_print
 from newsbot.site.challenge import is_challenge_title
 from newsbot.state.base import StateStore
-from newsbot.text.fingerprints import paragraph_hash
 
 NOT_FOUND_TITLE_RE = re.compile(r"^(page not found|404\b|not found\b)", re.I)
 
@@ -51,10 +50,12 @@ class StripBoilerplate:
         boilerplate = self.state.boilerplate_paragraphs(self.min_stories)
         if not boilerplate or not item.body:
             return item
-        paragraphs = item.body.split("\n\n")
-        kept = [p for p in paragraphs if paragraph_hash(p) not in boilerplate]
-        if len(kept) != len(paragraphs):
-            item.set_body("\n\n".join(kept))
+        fingerprint = story_print(item)  # its paragraph hashes, and the dedupe's print
+        keep = [digest not in boilerplate for digest in fingerprint.paragraph_hashes]
+        if not all(keep):
+            paragraphs = item.body.split("\n\n")
+            item.set_body("\n\n".join(p for p, kept in zip(paragraphs, keep, strict=True) if kept))
+            remember_print(item, fingerprint.keeping(keep))
         return item
 
 

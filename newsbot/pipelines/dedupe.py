@@ -8,7 +8,6 @@ is kept and the later ones are dropped with ``duplicate_of`` naming it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from scrapy.crawler import Crawler
 
@@ -20,21 +19,32 @@ from newsbot.state.base import StateStore
 from newsbot.text.fingerprints import StoryPrint
 from newsbot.text.normalize import SITE_TZ
 
-
-@lru_cache(maxsize=2)
-def _print(title: str, body: str) -> StoryPrint:
-    """Shared by the pipelines one story passes through, one story after another.
-
-    Two entries, not more: an entry holds the body and its word list, about ten times
-    the body's size (50 MB for a page near DOWNLOAD_MAXSIZE); 64 of them took a crawl of
-    such pages past 1 GB.
-    """
-    return StoryPrint.of(title, body)
+#: Prints shared by the pipelines one story passes through, one story after another.
+#: Two entries, not more: an entry holds the body and its word list, about ten times the
+#: body's size (50 MB for a page near DOWNLOAD_MAXSIZE); 64 of them took a crawl of such
+#: pages past 1 GB.
+_PRINTS: dict[tuple[str, str], StoryPrint] = {}
+_PRINTS_KEPT = 2
 
 
 def story_print(item: Story) -> StoryPrint:
     """The story's fingerprints, computed once for all pipelines that need them."""
-    return _print(item.title or "", item.body or "")
+    key = (item.title or "", item.body or "")
+    found = _PRINTS.get(key)
+    if found is None:
+        found = StoryPrint.of(*key)
+        remember_print(item, found)
+    return found
+
+
+def remember_print(item: Story, print_: StoryPrint) -> None:
+    """``print_`` is the story's as it stands (a body just stripped, say): later
+    ``story_print`` calls for it take this one instead of tokenizing the body again."""
+    key = (item.title or "", item.body or "")
+    _PRINTS.pop(key, None)
+    _PRINTS[key] = print_
+    while len(_PRINTS) > _PRINTS_KEPT:
+        del _PRINTS[next(iter(_PRINTS))]
 
 
 def _now_on_site_clock() -> str:

@@ -7,6 +7,8 @@
   their sketch, which finds candidates in an index; ``edit_similarity`` then decides.
 - ``paragraph_hash``: one paragraph, to learn the site's recurring boilerplate.
 
+``StoryPrint`` holds them all for one story, each computed once from one tokenization.
+
 Hashes are stable across processes (blake2b/crc32, never Python's salted ``hash``)
 because they are stored and compared across runs.
 """
@@ -18,8 +20,10 @@ import heapq
 import re
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
 from difflib import SequenceMatcher
+from functools import cached_property
+from itertools import chain
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 NUMBER_RE = re.compile(r"^\d+(?:st|nd|rd|th)?$")
@@ -56,7 +60,17 @@ def template_hash(title: str, body: str, body_tokens: list[str] | None = None) -
     ``body_tokens``: ``words(body)`` when the caller has them already.
     """
     tokens = words(title) + (words(body) if body_tokens is None else body_tokens)
-    masked = ["#" if token in DATE_WORDS or NUMBER_RE.match(token) else token for token in tokens]
+    return _masked_hash(tokens)
+
+
+def _masked_hash(tokens: list[str]) -> int:
+    """``template_hash`` of its tokens. A number starts with a decimal digit (``\\d``):
+    the regular expression runs only on those tokens."""
+    number = NUMBER_RE.match
+    masked = [
+        "#" if token in DATE_WORDS or (token[0].isdecimal() and number(token)) else token
+        for token in tokens
+    ]
     return _hash64(" ".join(masked))
 
 
@@ -66,13 +80,12 @@ def paragraph_hash(paragraph: str) -> int:
 
 def sketch(tokens: list[str], size: int = SKETCH_SIZE) -> list[int]:
     """The ``size`` smallest crc32 values of the word 5-shingles, ascending."""
-    n = SHINGLE_SIZE
-    shingles = (
-        {" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
-        if len(tokens) >= n
-        else {" ".join(tokens)}
-    )
-    return heapq.nsmallest(size, {zlib.crc32(s.encode("utf-8")) for s in shingles})
+    if len(tokens) < SHINGLE_SIZE:
+        return heapq.nsmallest(size, {zlib.crc32(" ".join(tokens).encode("utf-8"))})
+    crc32 = zlib.crc32
+    # The shingles are zip()'s windows: no slice copied per shingle, one set.
+    windows = zip(*(tokens[i:] for i in range(SHINGLE_SIZE)), strict=False)
+    return heapq.nsmallest(size, {crc32(" ".join(s).encode("utf-8")) for s in windows})
 
 
 def sketch_resemblance(a: list[int], b: list[int], size: int = SKETCH_SIZE) -> float:
@@ -110,19 +123,49 @@ def edit_similarity(a: list[str], b: list[str]) -> float:
     return 1.0 - edits / max(len(a), len(b))
 
 
-@dataclass(frozen=True)
 class StoryPrint:
-    """Every fingerprint of one story, computed once."""
+    """Every fingerprint of one story, from one tokenization, each computed once.
 
-    tokens: list[str]
-    body_hash: int
-    template_hash: int
-    sketch: list[int]
+    The body is tokenized paragraph by paragraph (``words`` of the whole body is their
+    concatenation: paragraphs are separated by non-word characters), so the paragraph
+    hashes the boilerplate stripping needs and the body's tokens come from one pass; a
+    body stripped of paragraphs gets its print from the kept ones (``keeping``) without
+    tokenizing again. The hashes and the sketch are computed when first asked for.
+    """
+
+    def __init__(self, title_tokens: list[str], paragraph_tokens: Sequence[list[str]]):
+        self.title_tokens = title_tokens
+        self.paragraph_tokens = paragraph_tokens
 
     @classmethod
     def of(cls, title: str, body: str) -> StoryPrint:
-        tokens = words(body)
-        return cls(tokens, body_hash(tokens), template_hash(title, body, tokens), sketch(tokens))
+        return cls(words(title), [words(paragraph) for paragraph in body.split("\n\n")])
+
+    def keeping(self, keep: Sequence[bool]) -> StoryPrint:
+        """The print of the body made of the paragraphs whose ``keep`` is true."""
+        kept = [tokens for tokens, kept in zip(self.paragraph_tokens, keep, strict=True) if kept]
+        return StoryPrint(self.title_tokens, kept or [[]])
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        return list(chain.from_iterable(self.paragraph_tokens))
+
+    @cached_property
+    def paragraph_hashes(self) -> list[int]:
+        """``paragraph_hash`` of each paragraph, in order."""
+        return [_hash64(" ".join(tokens)) for tokens in self.paragraph_tokens]
+
+    @cached_property
+    def body_hash(self) -> int:
+        return body_hash(self.tokens)
+
+    @cached_property
+    def template_hash(self) -> int:
+        return _masked_hash(self.title_tokens + self.tokens)
+
+    @cached_property
+    def sketch(self) -> list[int]:
+        return sketch(self.tokens)
 
 
 def pack_tokens(tokens: list[str]) -> bytes:

@@ -151,11 +151,17 @@ def walk_page(
             if value is not None and class_part in value:
                 classed.append(node)
             text = node.text
-            if text and any(fragment in text for fragment in fragments):
-                found.append((node, False))
+            if text:
+                for fragment in fragments:  # a loop, not any(): a third of the walk's time
+                    if fragment in text:
+                        found.append((node, False))
+                        break
         tail = node.tail
-        if tail and any(fragment in tail for fragment in fragments):
-            found.append((node, True))
+        if tail:
+            for fragment in fragments:
+                if fragment in tail:
+                    found.append((node, True))
+                    break
     if any(is_tail for _, is_tail in found):  # a tail comes after its node's subtree
         found.sort(key=lambda hit: _text_position(*hit))
     texts = []
