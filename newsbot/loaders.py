@@ -76,13 +76,13 @@ def normalize_field(name: str, value: Any) -> Any:
     return None
 
 
-def _texts(values: Iterable[Any] | None) -> list[str]:
-    """The normalized, non-empty strings of a list field."""
+def _texts(values: Iterable[Any] | None, normalized: bool = False) -> list[str]:
+    """The normalized, non-empty strings of a list field (``normalized``: they are)."""
     if values is None:
         return []
     if isinstance(values, str):
         values = [values]
-    return [text for text in map(_clean, values) if text]
+    return [text for text in (values if normalized else map(_clean, values)) if text]
 
 
 def build_story(values: dict[str, Any], normalized: frozenset[str] = frozenset()) -> Story:
@@ -100,8 +100,9 @@ def build_story(values: dict[str, Any], normalized: frozenset[str] = frozenset()
             value = normalize_field(name, value)
         if value is not None:
             setattr(item, name, value)
-    item.related_topics = list(dict.fromkeys(_texts(values.get("related_topics"))))
+    topics = _texts(values.get("related_topics"), "related_topics" in normalized)
+    item.related_topics = list(dict.fromkeys(topics))
     item.language = "en"
-    item.set_body("\n\n".join(_texts(values.get("body"))))
+    item.set_body("\n\n".join(_texts(values.get("body"), "body" in normalized)))
     item.crawled_at = datetime.now(UTC).isoformat(timespec="seconds")
     return item

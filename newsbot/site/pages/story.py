@@ -759,7 +759,9 @@ class StoryPage:
                 self._problem(f"fields/{name}/error", f"Left {name} null ({type(exc).__name__})")
                 continue
             values[name] = self._normalized.get(name, value)
-        return build_story(values, frozenset(self._normalized))
+        # The body's paragraphs and the topics' names are whitespace-normalized text
+        # already (``text_blocks``, ``fragment_text``, ``text_of``).
+        return build_story(values, frozenset((*self._normalized, "body", "related_topics")))
 
     def _jsonld_breadcrumb_category(self) -> str | None:
         headline = self.jsonld.get("headline")

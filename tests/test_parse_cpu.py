@@ -1,0 +1,235 @@
+"""The cheaper parse and pipelines (issue 18) find exactly what the selectors they replace find.
+
+The story page walks its tree once (``walk_page``) instead of running a whole-tree
+selector per part, parses with one reused parser instead of ``response.selector``, skips
+the any-case heading search when the page's text cannot hold the heading, and the
+pipelines tokenize a story once. Each shortcut is checked here against the slow path
+it replaces, on the golden pages and on pages built to trip it; no timing is asserted.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from scrapy.http import HtmlResponse, TextResponse
+
+from newsbot.items import Story
+from newsbot.pipelines.boilerplate import DropTemplates, StripBoilerplate
+from newsbot.pipelines.dedupe import DropDuplicates, RememberEmitted, story_print
+from newsbot.site.pages import story as story_module
+from newsbot.site.pages.html import OWN_TEXT_NODES, candidate_texts, heading_by_text, may_hold
+from newsbot.site.pages.story import (
+    BODY_CANDIDATES,
+    BREADCRUMB_LINKS,
+    BYLINE_SPANS,
+    CANONICAL,
+    HEADING_FRAGMENTS,
+    META_MODIFIED,
+    META_PUBLISHED,
+    OG_IMAGE,
+    OG_TITLE,
+    PAGE_TITLE,
+    STORY_CONTAINER,
+    SUMMARY,
+    TITLE,
+    StoryPage,
+    page_tree,
+)
+from newsbot.state.sqlite import SqliteStateStore
+from newsbot.text import fingerprints
+from newsbot.text.fingerprints import StoryPrint, paragraph_hash
+from tests.test_pipelines import PROMO, config, story
+
+GOLDEN = Path(__file__).parent / "golden" / "article"
+URL = "https://www.urdupoint.com/en/world/a-story-2190111.html"
+
+#: Pages built to trip a one-walk index: text after comments and inside nested inline
+#: elements (document order of tails), classes split by tabs and newlines, two titles, a
+#: breadcrumb inside another, the container's parts outside it, a text/plain response.
+TRICKY = [
+    """<html><head><title>Related <!-- c --> Stories</title>
+    <meta property="og:title"><meta property="og:title" content="OG &amp; title">
+    <link rel="canonical"><link rel="canonical" href=" /en/world/a-story-2190111.html ">
+    <script type="application/ld+json">{"@type": "NewsArticle", "headline": "LD"}</script>
+    <script type="application/LD+json">{"@type": "NewsArticle", "headline": "no"}</script>
+    </head><body>
+    <h1>Outside</h1><span class="article-date">Outside byline</span>
+    <div class="x\tnews_article\ny"><h1>Inside <b>bold</b> tail</h1>
+    <span class="article-date">By Ann <!-- hidden --> Published Jan 2, 2026 | 10:00 AM</span>
+    <h2>Stand <i>first</i> text</h2>
+    <div class="detail_txt"><p>Body <b>related</b> stories <!-- x -->after a comment</p>
+    <p>More <em>Related</em> Topics tail</p></div>
+    <div class="breadcrumbs"><a href="/">Home</a><div class="bread-inner"><a>World</a></div>
+    <a>Asia</a></div><h3>Related <!-- c --> Topics</h3><a href="/en/topic/a">A</a>
+    <div>text <b>b</b> STORIES <b>c</b> tORIES and ELATED</div>
+    <p><span>a <b>Related</b> b</span> Stories after <!-- c --> stories after a comment</p>
+    <ul class="breadcrumb-2"><li><a>Second</a></li></ul></div>
+    <title>second</title></body></html>""",
+    "<html><body><div class='news_article'><p>no h1</p></div>"
+    "<div class='breadcrumb'>text <a href='/x'>X</a></div></body></html>",
+    "\x00  <p>bare fragment \x00 with NULs</p>  ",
+    "",
+    "<!-- only a comment -->",
+]
+
+
+def golden_pages() -> list[tuple[str, bytes]]:
+    return [(path.name, path.read_bytes()) for path in sorted(GOLDEN.glob("*.html"))]
+
+
+def pages() -> list[tuple[str, bytes]]:
+    tricky = [(f"tricky-{n}", html.encode("utf-8")) for n, html in enumerate(TRICKY)]
+    return golden_pages() + tricky
+
+
+def response(body: bytes) -> HtmlResponse:
+    return HtmlResponse(url=URL, body=body, encoding="utf-8")
+
+
+def serialized(root: etree._Element) -> bytes:
+    return etree.tostring(root.getroottree(), encoding="utf-8", method="html")
+
+
+@pytest.mark.parametrize(("name", "body"), pages(), ids=[name for name, _ in pages()])
+def test_page_tree_is_the_selectors_tree(name: str, body: bytes) -> None:
+    """The reused parser gives the tree ``response.selector`` gives (NULs, blanks, empty)."""
+    assert serialized(page_tree(response(body))) == serialized(response(body).selector.root)
+
+
+def test_a_response_that_is_not_html_keeps_the_selectors_kind_of_tree() -> None:
+    xml = TextResponse(url=URL, body=b'<?xml version="1.0"?><h1>T</h1>', encoding="utf-8")
+    assert page_tree(xml) is xml.selector.root
+
+
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
+
+
+@pytest.mark.parametrize(("name", "body"), pages(), ids=[name for name, _ in pages()])
+def test_one_walk_finds_what_each_selector_finds(name: str, body: bytes) -> None:
+    page = StoryPage(response(body))
+    root = page.root
+    container = STORY_CONTAINER(root)
+    assert page.container is (container[0] if container else root)
+    body_found = [found[0] for selector in BODY_CANDIDATES if (found := selector(root))]
+    assert page.body_element is (body_found[0] if body_found else None)
+    assert page.headline_element is _first(TITLE(page.container))
+    assert page._in_container(page.tags["h2"]) == SUMMARY(page.container)
+    spans = BYLINE_SPANS(page.container) or BYLINE_SPANS(root)
+    assert page.byline == story_module.normalize_space(
+        " ".join(story_module.text_of(span) for span in spans)
+    )
+    for name_, selector in (
+        ("og:image", OG_IMAGE),
+        ("og:title", OG_TITLE),
+        ("article:published_time", META_PUBLISHED),
+        ("article:modified_time", META_MODIFIED),
+    ):
+        assert page._meta(name_) == _first(selector(root)), name_
+    assert page.page_title == story_module.normalize_space(" ".join(PAGE_TITLE(root)))
+    assert page.breadcrumb_links == BREADCRUMB_LINKS(root)
+    assert page.heading_texts == candidate_texts(root, HEADING_FRAGMENTS)
+    jsonld_xpath = etree.XPath('//script[@type="application/ld+json"]/text()')
+    scripts = [s for s in page.tags["script"] if s.get("type") == "application/ld+json"]
+    assert [t for s in scripts for t in OWN_TEXT_NODES(s)] == jsonld_xpath(root)
+    canonical = _first(CANONICAL(root))
+    if canonical is not None and name.startswith("tricky-0"):
+        assert page.story_url == "https://www.urdupoint.com/en/world/a-story-2190111.html"
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Related Topics",
+        "RELATED\tTOPICS",
+        "related \n\r  topics:",
+        "rElAtEd ToPiCs",
+        "More  Stories\nFrom Sports",
+        "mORE sTORIES fROM World",
+    ],
+)
+def test_the_any_case_heading_search_is_skipped_only_where_it_finds_nothing(heading: str) -> None:
+    """``may_hold`` says no only when ``heading_by_text`` finds nothing (any casing, any
+    XPath whitespace): a page with the heading in an odd form keeps it."""
+    needle = "related topics" if "elated" in heading.lower() else "more stories from"
+    pattern = re.compile(r"^(related topics|more stories from\b.*)\W*$", re.I)
+    html = f"<html><body><p>Text.</p><h3>{heading}</h3><a href='/x'>X</a></body></html>"
+    root = page_tree(response(html.encode()))
+    assert heading_by_text(root, needle, pattern) is not None, "the slow search finds it"
+    lowered = etree.XPath("string(/)")(root).lower()
+    assert may_hold(lowered, needle)
+    other = "more stories from" if needle == "related topics" else "related topics"
+    assert heading_by_text(root, other, pattern) is None
+    assert not may_hold(lowered, other)
+
+
+def test_a_story_is_tokenized_once_through_the_pipelines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stripping boilerplate, templates, dedupe and memory share one tokenization: the
+    stripped body is neither hashed paragraph by paragraph nor tokenized again."""
+    state = SqliteStateStore(tmp_path / "state.sqlite3")
+    try:
+        items = [
+            story(
+                f"21900{n}0",
+                edit={
+                    "24.5 percent.</p>": f"24.5 percent.</p><p>{PROMO}</p>",
+                    "The federal cabinet": f"Story {n} says the federal cabinet",
+                },
+            )
+            for n in range(7)
+        ]
+        for item in items:
+            state.stage(item)
+        tokenized: list[str] = []
+        real_words = fingerprints.words
+
+        def counting_words(text: str) -> list[str]:
+            tokenized.append(text)
+            return real_words(text)
+
+        monkeypatch.setattr(fingerprints, "words", counting_words)
+        pipelines = [
+            StripBoilerplate(state, min_stories=5),
+            DropTemplates(state, enabled=True),
+            DropDuplicates(state, config()),
+            RememberEmitted(state, window_days=14),
+        ]
+        item = items[-1]
+        original = (item.title or "") + (item.body or "")
+        for pipeline in pipelines:
+            item = pipeline.process_item(item)
+        assert PROMO not in (item.body or "")
+        assert sum(map(len, tokenized)) <= len(original), "some text was tokenized twice"
+        monkeypatch.setattr(fingerprints, "words", real_words)
+        fresh = StoryPrint.of(item.title or "", item.body or "")
+        used = story_print(item)
+        for attribute in ("tokens", "body_hash", "template_hash", "sketch"):
+            assert getattr(used, attribute) == getattr(fresh, attribute), attribute
+    finally:
+        state.close()
+
+
+def test_paragraph_hashes_of_a_print_are_each_paragraphs_hash() -> None:
+    body = "First  PARAGRAPH, here.\n\nSecond: 2nd one!\n\n\n\nΣ final ΣΣ\n\n"
+    print_ = StoryPrint.of("A title", body)
+    assert print_.paragraph_hashes == [paragraph_hash(p) for p in body.split("\n\n")]
+    assert print_.tokens == fingerprints.words(body)
+    kept = print_.keeping([True, False, True, True, True])
+    stripped = "\n\n".join(p for n, p in enumerate(body.split("\n\n")) if n != 1)
+    assert kept.tokens == StoryPrint.of("A title", stripped).tokens
+    assert kept.template_hash == StoryPrint.of("A title", stripped).template_hash
+    assert kept.sketch == StoryPrint.of("A title", stripped).sketch
+
+
+def test_story_built_without_the_loader_keeps_the_contract() -> None:
+    """One golden story: every field normalized as the feed holds it."""
+    item = StoryPage(response((GOLDEN / "pakistan.html").read_bytes())).to_item()
+    assert isinstance(item, Story)
+    assert item.body and "\n\n" in item.body and "  " not in item.body
+    assert item.word_count == len(item.body.split())
+    assert item.related_topics == list(dict.fromkeys(item.related_topics))
