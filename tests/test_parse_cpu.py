@@ -233,3 +233,56 @@ def test_story_built_without_the_loader_keeps_the_contract() -> None:
     assert item.body and "\n\n" in item.body and "  " not in item.body
     assert item.word_count == len(item.body.split())
     assert item.related_topics == list(dict.fromkeys(item.related_topics))
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://www.urdupoint.com/en/world/a-story-2190111.html?x=1#f",
+        "http://www.urdupoint.com/en/deep/path/a-story-2190111.html",
+        "http://127.0.0.1:8000/en/world/a-story-2190111.html",
+    ],
+)
+def test_topic_hrefs_resolve_and_classify_as_without_the_cache(base: str) -> None:
+    """The cached resolution is used only where the page's path cannot matter."""
+    hrefs = [
+        "/en/topic/pakistan",
+        "/en/topic/pakistan?page=2#top",
+        "/en/../en/topic/x",
+        "//www.urdupoint.com/en/topic/y",
+        "//?q",
+        "/\t/?q",
+        "/",
+        "http://\t?q",
+        "https://www.urdupoint.com/en/topic/z",
+        "HTTP://WWW.URDUPOINT.COM/en/topic/z",
+        "http://127.0.0.1:8000/en/topic/z",
+        "https://urdupoint.com/en/world/another-2190222.html",
+        "https://other.example/en/topic/z",
+        "topic/relative",
+        "../topic/up",
+        "?page=2",
+        "#frag",
+        "",
+        "mailto:a@b.c",
+        "/daily/urdu-page",
+        "/en/team/author-1",
+    ]
+    site = story_module.Site.from_base_url("http://127.0.0.1:8000")
+    links = "".join(f'<li><a href="{href}">Topic {n}</a></li>' for n, href in enumerate(hrefs))
+    html = f"<html><body><h3>Related Topics</h3><ul>{links}</ul></body></html>"
+    for _ in range(2):  # the second time from the cache
+        page = StoryPage(HtmlResponse(url=base, body=html.encode(), encoding="utf-8"), site)
+        heading = page._heading("related topics", story_module.RELATED_TOPICS_RE)
+        assert heading is not None
+        expected = []
+        for href, name in story_module.links_after(heading):
+            absolute = story_module.urljoin(base, href)
+            if (
+                name
+                and site.owns(absolute)
+                and story_module.page_kind(absolute) not in (story_module.NOT_TOPICS)
+            ):
+                expected.append((absolute, name))
+        assert page.topic_links == expected
+        assert expected, "some hrefs are topics of the site"

@@ -12,7 +12,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
@@ -693,10 +693,23 @@ class StoryPage:
             return []
         links = []
         for href, name in links_after(heading):
-            absolute = urljoin(self.response.url, href)
-            if name and self.site.owns(absolute) and page_kind(absolute) not in NOT_TOPICS:
-                links.append((absolute, name))  # a topic page: not a story, author or Urdu page
+            if len(href) <= MAX_CACHED_HREF and _BASE_FREE_HREF_RE.match(href) and self._origin[1]:
+                absolute = _resolved(*self._origin, href)
+            else:
+                absolute = urljoin(self.response.url, href)
+            if name and (
+                _topic_page(self.site, absolute)
+                if len(absolute) <= MAX_CACHED_HREF
+                else _is_topic(self.site, absolute)
+            ):
+                links.append((absolute, name))
         return links
+
+    @cached_property
+    def _origin(self) -> tuple[str, str]:
+        """The fetched URL's scheme and host: all ``_resolved`` needs of it."""
+        fetched = urlsplit(self.response.url)
+        return fetched.scheme, fetched.netloc
 
     def related_topics(self) -> list[str]:
         names = [name for _, name in self.topic_links]
@@ -791,6 +804,33 @@ class StoryResult:
 
 
 _PARSERS = threading.local()
+
+#: Hrefs whose absolute form depends only on the page's scheme and host, not its path:
+#: root-relative (``/en/...``) or with scheme and host, each with a path or host that is
+#: not empty once ``urlsplit`` drops tabs and newlines (``//?q`` takes the page's path).
+_BASE_FREE_HREF_RE = re.compile(r"/[^/\t\r\n]|https?://[^/?#\t\r\n]", re.I)
+#: Longer hrefs are resolved each time, never kept (a hostile page's would fill memory).
+MAX_CACHED_HREF = 500
+
+
+def _is_topic(site: Site, absolute: str) -> bool:
+    """A topic page of the site: not a story, an author or an Urdu page, nor elsewhere."""
+    return site.owns(absolute) and page_kind(absolute) not in NOT_TOPICS
+
+
+# The same topics are named by story after story (thousands of links to a few hundred
+# topics in a run), and resolving and classifying a URL was most of a topic link's cost:
+# both are kept for the last few thousand hrefs. An error is not kept: it is raised again.
+@lru_cache(maxsize=8192)
+def _resolved(scheme: str, netloc: str, href: str) -> str:
+    """``urljoin(page url, href)`` for an href ``_BASE_FREE_HREF_RE`` matches, whose
+    resolution uses only the page's scheme and host (its path, query and fragment not)."""
+    return urljoin(f"{scheme}://{netloc}", href)
+
+
+@lru_cache(maxsize=8192)
+def _topic_page(site: Site, absolute: str) -> bool:
+    return _is_topic(site, absolute)
 
 
 def page_tree(response: TextResponse) -> etree._Element:
