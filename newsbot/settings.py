@@ -119,6 +119,9 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.dedupe.RememberEmitted": 900,
 }
 EXTENSIONS = {
+    # No LogRecord built for a line no handler prints (Scrapy's per-response DEBUG lines at
+    # LOG_LEVEL=INFO): the root logger at the handlers' lowest level while the engine runs.
+    "newsbot.extensions.loglevel.LogThreshold": 50,
     # owns the crawl's state store (NEWSBOT_STATE_STORE): opens it, closes it at the end
     "newsbot.extensions.state.StateExtension": 100,
     "newsbot.extensions.drops.DropRecord": 500,
