@@ -30,6 +30,7 @@ import json
 import logging
 import shutil
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,29 +50,35 @@ logger = logging.getLogger(__name__)
 
 #: Request attributes that survive a crash (the spider's requests use no others).
 _KEPT = ("url", "callback", "errback", "cb_kwargs", "priority", "meta")
+#: Meta values JSON takes as they are, known without encoding them.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+#: Compact JSON: no spaces, keys in the order written (nothing compares the text).
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def dump_request(request: Request, spider: Spider) -> str:
-    """The request as JSON, enough to rebuild it after a crash.
+    """The request as compact JSON, enough to rebuild it after a crash.
 
-    Written for every request, so it avoids ``Request.to_dict``, which looks the
-    callback up among all the spider's members each time.
+    Written for every new request, so it avoids ``Request.to_dict`` (which looks the
+    callback up among all the spider's members each time), keeps only what differs from
+    a default ``Request``, and tests a meta value by encoding it only when it is no
+    plain scalar.
     """
     kept: dict[str, Any] = {"url": request.url}
     for name in ("callback", "errback"):
         method = getattr(request, name)
         if method is not None:
             if getattr(method, "__self__", None) is not spider:
-                return json.dumps(_to_dict(request, spider), sort_keys=True)
+                return _encode(_to_dict(request, spider))
             kept[name] = method.__name__
     if request.cb_kwargs:
         kept["cb_kwargs"] = request.cb_kwargs
     if request.priority:
         kept["priority"] = request.priority
-    meta = {k: v for k, v in request.meta.items() if _is_json(v)}
+    meta = {k: v for k, v in request.meta.items() if type(v) in _SCALARS or _is_json(v)}
     if meta:
         kept["meta"] = meta
-    return json.dumps(kept, sort_keys=True)
+    return _encode(kept)
 
 
 def _to_dict(request: Request, spider: Spider) -> dict[str, Any]:
@@ -186,7 +193,8 @@ class FrontierMiddleware:
         if request.url.startswith("data:") or request.meta.get(BROWSER):
             return True  # the release, or a page retried once in the browser
         assert spider is not None
-        if self.state.frontier_add(self.fingerprint(request), dump_request(request, spider)):
+        serialized = partial(dump_request, request, spider)
+        if self.state.frontier_add(self.fingerprint(request), serialized):
             return True
         count(self.crawler, FRONTIER + "duplicate")
         logger.debug("Already in the frontier: %s", request.url)

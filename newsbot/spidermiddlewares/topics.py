@@ -26,7 +26,7 @@ Budget, plan and skips are in the stats (``newsbot/topics/...``) and the report.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 from scrapy import Request, Spider, signals
@@ -87,18 +87,13 @@ class TopicPolicyMiddleware:
             self._set("budget", "unlimited (first run or full=1)")
 
     # --- output of each response --------------------------------------------------------
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        if response.meta.get(PLAN_META):
-            yield from self._plan()
-            return
-        visit = _Visit(self._topic_of(response))
-        for output in result:
-            passed = self._sort(response, output, visit)
-            if passed is not None:
-                yield passed
-        self._record(response, visit)
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        """Hold topic requests for the plan; answer the plan request with the planned visits.
 
-    async def process_spider_output_async(self, response: Response, result: Any) -> Any:
+        Async, no sync twin: see ``newsbot.spidermiddlewares``.
+        """
         if response.meta.get(PLAN_META):
             for request in self._plan():
                 yield request

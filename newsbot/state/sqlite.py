@@ -20,10 +20,16 @@ keyed by spider, not by run, so scheduled runs continue each other. It holds:
   named, last visited.
 - ``meta``: whether a crawl is in progress, and how much of the feed is accounted for.
 
-Writes are batched: committed every ``COMMIT_EVERY`` changes and when the crawl
-pauses or ends (WAL journal, so a crash loses at most the last uncommitted batch and
-never corrupts the file). Order makes that safe: a request is marked done only after
-its stories and links were written, so a lost batch is redone, never skipped. While
+Writes are batched: committed every ``COMMIT_EVERY`` changes or ``COMMIT_SECONDS``,
+whichever comes first, and when the crawl pauses or ends (WAL journal, so a crash loses
+at most the last uncommitted batch and never corrupts the file). Order makes that safe:
+a request is marked done only after its stories and links were written, and a batch
+commits all of them or none, so a lost batch is redone, never skipped. The frontier's
+own writes (a pending row for every new request, a done mark for every response) are
+held in memory until the batch commits and written then with one ``executemany`` each,
+in the same transaction; which requests the crawl already has is answered from memory
+(``_frontier_known``, loaded from the table when a crawl resumes), not by one
+``INSERT OR IGNORE`` a link. While
 stories are released into the feed nothing is committed; the commit at the end
 follows the feed's fsync, and a release cut short is reconciled with the feed at the
 next start (``reconcile_feed``).
@@ -32,6 +38,7 @@ next start (``reconcile_feed``).
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -125,7 +132,10 @@ CREATE TABLE IF NOT EXISTS paragraphs (
     last_seen TEXT NOT NULL
 );
 """
-COMMIT_EVERY = 500
+#: A batch commits after this many changes (a few hundred responses of a fast crawl)...
+COMMIT_EVERY = 2000
+#: ...or this many seconds, whichever comes first: what a kill can cost a slow, polite crawl.
+COMMIT_SECONDS = 10.0
 #: Stories of the window sharing enough sketch values with a story, most shared first.
 #: The index is keyed (value, published_at): a value's look-up reads only the window's
 #: stories, so the cost stays flat however many stories the state holds.
@@ -144,6 +154,17 @@ class SqliteStateStore(BaseStateStore):
         super().__init__()
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._pending = 0
+        self._committed_at = time.monotonic()
+        self._releasing = False
+        #: From ``begin_crawl`` to ``start_recorded``: no batch commits a crawl half-started.
+        self._starting = False
+        self._abandoned = False
+        #: The frontier's writes of the current batch: new pending rows, then done marks.
+        self._frontier_rows: list[tuple[bytes, str]] = []
+        self._frontier_done: list[tuple[bytes]] = []
+        #: Fingerprints the current crawl's frontier holds (None: not read from the table yet).
+        self._frontier_known: set[bytes] | None = None
         # A write that fails (disk full, damaged file) stops the crawl, never half-commits.
         self._db: GuardedConnection | None = sqlite3.connect(
             path, isolation_level="DEFERRED", factory=GuardedConnection
@@ -152,9 +173,6 @@ class SqliteStateStore(BaseStateStore):
         self.db.execute("PRAGMA synchronous=NORMAL")
         self._migrate()
         self.db.executescript(SCHEMA)
-        self._pending = 0
-        self._releasing = False
-        self._abandoned = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SqliteStateStore:
@@ -197,12 +215,17 @@ class SqliteStateStore(BaseStateStore):
     # --- transactions -------------------------------------------------------------------
     def _changed(self, count: int = 1) -> None:
         self._pending += count
-        if self._pending >= COMMIT_EVERY and not self._releasing:
+        if self._releasing or self._starting:
+            return
+        if self._pending >= COMMIT_EVERY or time.monotonic() - self._committed_at > COMMIT_SECONDS:
             self.commit()
 
     def commit(self) -> None:
+        """Commit the batch: the frontier's held writes go in the same transaction."""
+        self._flush_frontier()
         self.db.commit()
         self._pending = 0
+        self._committed_at = time.monotonic()
 
     def begin_release(self) -> None:
         """Stories are going to the feed: hold commits until the feed is on disk."""
@@ -229,6 +252,8 @@ class SqliteStateStore(BaseStateStore):
     def close(self) -> None:
         if self._db is not None:
             if self._abandoned:
+                self._frontier_rows.clear()  # part of the batch given up
+                self._frontier_done.clear()
                 self._db.rollback()
                 self.mark_stopped()
             else:
@@ -267,11 +292,14 @@ class SqliteStateStore(BaseStateStore):
         start requests (``start_recorded``), or a kill in between would leave a crawl
         "in progress" with nothing to resume from.
         """
-        self.db.execute("DELETE FROM frontier")
+        self._forget_frontier()
+        self._frontier_known = set()
+        self._starting = True
         self._set_meta("crawl_in_progress", "1")
         self._set_meta("crawl_started_at", self._clock().isoformat())
 
     def start_recorded(self) -> None:
+        self._starting = False
         self.commit()
 
     def mark_running(self) -> None:
@@ -287,26 +315,60 @@ class SqliteStateStore(BaseStateStore):
         return self._get_meta("clean_shutdown") != "0"
 
     def finish_crawl(self) -> None:
-        self.db.execute("DELETE FROM frontier")
+        self._forget_frontier()
+        self._frontier_known = None
         self._set_meta("crawl_in_progress", "0")
         self._changed()
 
-    def frontier_add(self, fingerprint: bytes, request: str) -> bool:
-        """Record a request as pending; False when this crawl already has it."""
-        cursor = self.db.execute(
-            "INSERT OR IGNORE INTO frontier (fingerprint, request) VALUES (?, ?)",
-            (fingerprint, request),
-        )
+    def frontier_add(self, fingerprint: bytes, request: Callable[[], str]) -> bool:
+        """Record a request as pending; False when this crawl already has it.
+
+        Held until the batch commits; whether the crawl has it is answered from memory,
+        and only a new request is serialized.
+        """
+        known = self._known_fingerprints()
+        if fingerprint in known:
+            return False
+        known.add(fingerprint)
+        self._frontier_rows.append((fingerprint, request()))
         self._changed()
-        return bool(cursor.rowcount)
+        return True
 
     def frontier_done(self, fingerprint: bytes) -> None:
-        self.db.execute("UPDATE frontier SET done = 1 WHERE fingerprint = ?", (fingerprint,))
+        """Mark a request done; held until the batch commits, with the response's output."""
+        self._frontier_done.append((fingerprint,))
         self._changed()
 
     def frontier_pending(self) -> list[str]:
+        self._flush_frontier()
         rows = self.db.execute("SELECT request FROM frontier WHERE done = 0 ORDER BY rowid")
         return [request for (request,) in rows]
+
+    def _known_fingerprints(self) -> set[bytes]:
+        """The fingerprints of the current crawl's frontier, read once (a resumed crawl's)."""
+        if self._frontier_known is None:
+            rows = self.db.execute("SELECT fingerprint FROM frontier")
+            self._frontier_known = {bytes(fingerprint) for (fingerprint,) in rows}
+        return self._frontier_known
+
+    def _flush_frontier(self) -> None:
+        """Write the frontier's held rows, then its done marks (a row before its mark)."""
+        if self._frontier_rows:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO frontier (fingerprint, request) VALUES (?, ?)",
+                self._frontier_rows,
+            )
+            self._frontier_rows.clear()
+        if self._frontier_done:
+            self.db.executemany(
+                "UPDATE frontier SET done = 1 WHERE fingerprint = ?", self._frontier_done
+            )
+            self._frontier_done.clear()
+
+    def _forget_frontier(self) -> None:
+        self._frontier_rows.clear()
+        self._frontier_done.clear()
+        self.db.execute("DELETE FROM frontier")
 
     # --- incremental memory -----------------------------------------------------------
     def story_seen(self, article_id: str) -> tuple[str | None, str | None]:
