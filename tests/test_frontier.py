@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -41,8 +42,10 @@ def killed(store: SqliteStateStore) -> None:
 
 
 def rows(path: Path) -> dict[bytes, int]:
-    with sqlite3.connect(path) as db:
-        return {bytes(fp): done for fp, done in db.execute("SELECT fingerprint, done FROM frontier")}
+    """The frontier as another process would read it from the file."""
+    with closing(sqlite3.connect(path)) as db:
+        found = db.execute("SELECT fingerprint, done FROM frontier")
+        return {bytes(fingerprint): done for fingerprint, done in found}
 
 
 def test_a_batch_killed_before_its_commit_is_redone_whole(tmp_path: Path) -> None:
