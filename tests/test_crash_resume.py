@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import random
 import signal
+import sqlite3
 import subprocess
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -41,14 +43,20 @@ def slow_site(tmp_path: Path) -> Iterator[SampleSite]:
 
 
 def interrupt(
-    cwd: Path, args: list[str], settings: dict[str, str], after: int | str, sig: int
+    cwd: Path,
+    args: list[str],
+    settings: dict[str, str],
+    after: int | str,
+    sig: int,
+    command: list[str] | None = None,
 ) -> bool:
-    """Start a crawl and send ``sig`` after ``after`` responses (or a log marker).
+    """Start a crawl (``command``, else ``crawl_command``) and send ``sig`` after ``after``
+    responses (or a log marker).
 
     Returns False when the crawl ended before the moment came.
     """
     proc = subprocess.Popen(
-        crawl_command(*args, settings=settings),
+        command or crawl_command(*args, settings=settings),
         cwd=cwd,
         env=crawl_env(),
         stdout=subprocess.DEVNULL,
@@ -171,3 +179,38 @@ def test_a_second_crawl_on_the_same_state_does_not_start(
     third = run_crawl(tmp_path, *args)  # the lock went with the first process
     assert third.returncode == 0, third.log[-2000:]
     assert "Not crawling" not in third.log
+
+
+#: ``scrapy crawl`` with the state committed every 40 changes (a few responses' worth), so
+#: that a kill falls between batches: some committed, the last one not.
+SMALL_BATCHES = (
+    "import sys, newsbot.state.sqlite as store; store.COMMIT_EVERY = 40; "
+    "sys.argv[0] = 'scrapy'; from scrapy.cmdline import execute; execute()"
+)
+
+
+def committed_done(cwd: Path) -> int:
+    """Requests the state file has as done: what a kill left of the crawl's batches."""
+    state = cwd / "output" / "state" / "urdupoint.sqlite3"
+    with closing(sqlite3.connect(state)) as db:
+        return int(db.execute("SELECT COUNT(*) FROM frontier WHERE done = 1").fetchone()[0])
+
+
+def test_sigkill_with_a_batch_uncommitted_redoes_it_and_writes_every_story_once(
+    slow_site: SampleSite, tmp_path: Path
+) -> None:
+    args = ["-a", f"base_url={slow_site.base_url}"]
+    command = crawl_command(*args, settings=SLOW)
+    assert command[1:3] == ["-m", "scrapy"]
+    command[1:3] = ["-c", SMALL_BATCHES]
+    done_before = 0
+    for after in (40, 90):
+        assert interrupt(tmp_path, args, SLOW, after=after, sig=signal.SIGKILL, command=command)
+        done = committed_done(tmp_path)
+        assert done > done_before, "no batch was committed before the kill"
+        assert done - done_before < after, "every response fetched was committed as done"
+        done_before = done
+    final = run_crawl(tmp_path, *args, settings=SLOW)
+    assert final.returncode == 0, final.log[-2000:]
+    assert "Resuming an interrupted crawl" in final.log
+    check_feed(tmp_path, slow_site)
