@@ -52,6 +52,9 @@ DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
 # Items through the pipelines one at a time: they are synchronous, so more at once gains
 # nothing, and the release would hold up to this many stories (and their word lists) in
 # memory at once: 100 stories near DOWNLOAD_MAXSIZE are gigabytes (Scrapy's default is 100).
+# It is the fastest too: Scrapy starts CONCURRENT_ITEMS worker tasks for every response's
+# output; at 100, a crawl of 4,115 pages made 107 asyncio tasks a response (8 at 1) and
+# spent 6.0 ms of CPU a page (4.3 at 1).
 CONCURRENT_ITEMS = 1
 # Scrapy's memory check every 5 s, not 60: a burst of big pages is over within a minute,
 # and memusage/max (in the stats and the report) must see it.
