@@ -67,6 +67,8 @@ HTTPCACHE_ENABLED = False
 # --- Crawl shape -------------------------------------------------------------------
 # One story, one request: story URLs are fingerprinted by their id.
 REQUEST_FINGERPRINTER_CLASS = "newsbot.fingerprinter.StoryIdFingerprinter"
+# Scrapy's in-memory stats without the per-access deprecation wrapper (newsbot/stats.py).
+STATS_CLASS = "newsbot.stats.NewsbotStatsCollector"
 # The crash-safe frontier (newsbot/spidermiddlewares/frontier.py) is the crawl's
 # dupefilter; Scrapy's own would, after a SIGKILL under JOBDIR, remember requests the frontier lost.
 # NEWSBOT_FRONTIER_ENABLED turns it off only to see Scrapy's own behaviour.

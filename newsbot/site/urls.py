@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit, urlunsplit
+from functools import cached_property
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 #: ``/en/<section>/[<sub>/]<slug>-<id>.html``; the id has 5 to 9 digits (6-7 seen).
 STORY_PATH_RE = re.compile(
@@ -57,7 +58,10 @@ def bare_host(host: str) -> str:
 
 def story_match(url: str) -> re.Match[str] | None:
     """The story-path match of ``url``, or None when it is not a story URL."""
-    path = urlsplit(url).path
+    return _story_path_match(urlsplit(url).path)
+
+
+def _story_path_match(path: str) -> re.Match[str] | None:
     match = STORY_PATH_RE.match(path)
     if match and match["section"].lower() not in NON_STORY_SECTIONS:
         return match
@@ -93,7 +97,7 @@ def page_kind(url: str) -> PageKind:
         return PageKind.FOREIGN if path.startswith(FOREIGN_PREFIXES) else PageKind.OTHER
     if path.startswith("/en/team/"):
         return PageKind.AUTHOR
-    if story_match(url):
+    if _story_path_match(path):
         return PageKind.STORY
     if CATEGORY_PATH_RE.match(path):
         return PageKind.CATEGORY
@@ -140,17 +144,23 @@ class Site:
     def base_url(self) -> str:
         return f"{self.scheme}://{self.netloc}"
 
+    @cached_property
+    def _base_parts(self) -> tuple[str, int | None]:
+        """The base's bare host and explicit port, split once (``owns`` runs per link)."""
+        return bare_host(self.host), urlsplit(self.base_url).port
+
     def owns(self, url: str) -> bool:
         """True when ``url`` is on this site (scheme and ``www.`` aside)."""
-        parts = urlsplit(url)
+        return self._owns_parts(urlsplit(url))
+
+    def _owns_parts(self, parts: SplitResult) -> bool:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return False
-        if bare_host(parts.hostname) != bare_host(self.host):
+        host, port = self._base_parts
+        if bare_host(parts.hostname) != host:
             return False
         # Same host on another explicit port is another server (loopback sample sites).
-        return parts.port == urlsplit(self.base_url).port or (
-            parts.port is None and urlsplit(self.base_url).port is None
-        )
+        return parts.port == port
 
     def url(self, path: str) -> str:
         """An absolute URL on this site for a root-relative path."""
@@ -162,10 +172,10 @@ class Site:
         Story URLs lose their whole query and fragment (the id names the story);
         other pages lose the fragment and tracking parameters only.
         """
-        if not self.owns(url):
-            return None
         parts = urlsplit(url)
-        query = "" if story_match(url) else parts.query
+        if not self._owns_parts(parts):
+            return None
+        query = "" if _story_path_match(parts.path) else parts.query
         cleaned = urlunsplit((self.scheme, self.netloc, parts.path or "/", query, ""))
         return _drop_tracking(cleaned) if query else cleaned
 
