@@ -18,6 +18,7 @@ from scrapy.utils.test import get_crawler
 
 import newsbot.settings
 from newsbot.site import urls
+from newsbot.site.pages import listing
 from newsbot.site.urls import Site, bare_host, story_match
 
 BASES = ["http://127.0.0.1:8123", "https://www.urdupoint.com", "http://urdupoint.com/"]
@@ -133,3 +134,52 @@ def test_the_crawls_stats_hold_what_scrapys_hold() -> None:
             "f": 1.5,
         }
     )
+
+
+PAGES = [
+    "http://127.0.0.1:8123/en/news/world.html",
+    "http://127.0.0.1:8123/en/news/world-updates2.html",
+    "http://127.0.0.1:8123/en/topics/some/deep/page.html?x=1",
+    "http://127.0.0.1:8123",
+]
+HREFS = [
+    " /en/world/some-story-1612404.html?utm_source=x ",
+    "/en/news/world-updates3.html",
+    "/en/a/../world/b-12345.html",
+    "//127.0.0.1:8123/en/world/c-12346.html",
+    "//other.com/en/world/c-12346.html",
+    "HTTP://127.0.0.1:8123/en/news/world.html#x",
+    "https://127.0.0.1:8123/en/world/d-12347.html",
+    "world-updates4.html",
+    "../team/someone.html",
+    "?page=2",
+    "#top",
+    "",
+    "http:relative-12348.html",
+    "javascript:void(0)",
+]
+
+
+def test_listing_links_resolve_as_the_slow_path() -> None:
+    site = Site.from_base_url("http://127.0.0.1:8123")
+    for page in PAGES:
+        for href in HREFS:
+            slow = site.normalize(listing.urljoin(page, href.strip()))
+            expected = (slow, urls.page_kind(slow) if slow else None)
+            assert listing.resolve_link(site, page, href) == expected, (page, href)
+
+
+def test_a_link_shown_on_many_pages_is_resolved_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    site = Site.from_base_url("http://127.0.0.1:8123")
+    joined: list[str] = []
+    real_urljoin = listing.urljoin
+
+    def counting(base: str, url: str) -> str:
+        joined.append(url)
+        return real_urljoin(base, url)
+
+    monkeypatch.setattr(listing, "urljoin", counting)
+    href = "/en/world/only-here-7654321.html"
+    for page in PAGES:
+        assert listing.resolve_link(site, page, href)[0] == f"http://127.0.0.1:8123{href}"
+    assert joined == [href]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 #: ``/en/<section>/[<sub>/]<slug>-<id>.html``; the id has 5 to 9 digits (6-7 seen).
@@ -110,8 +110,13 @@ def page_number(url: str) -> int | None:
     return int(match["page"]) if match else None
 
 
+@lru_cache(maxsize=20_000)
 def listing_stem(url: str) -> str:
-    """A listing's identity without its page number: all its pages share it."""
+    """A listing's identity without its page number: all its pages share it.
+
+    Kept by URL: it is asked for every pagination link of every listing page and every
+    topic link of every story, and the same few thousand URLs come back all crawl long.
+    """
     parts = urlsplit(url)
     path = re.sub(r"-updates\d+(?=\.html$)", "", parts.path, flags=re.I)
     path = re.sub(r"/page/\d+/?$", "", path, flags=re.I)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -100,9 +101,8 @@ def _card_dates(response: TextResponse) -> list[date]:
 def _story_links(response: TextResponse, site: Site, links: etree.XPath) -> list[str]:
     found: dict[str, None] = {}
     for anchor in links(response.selector.root):
-        href = anchor.get("href")
-        url = site.normalize(urljoin(response.url, href.strip()))
-        if url and page_kind(url) is PageKind.STORY:
+        url, kind = resolve_link(site, response.url, anchor.get("href"))
+        if url and kind is PageKind.STORY:
             found.setdefault(url)
     return list(found)
 
@@ -117,10 +117,10 @@ def _page_links(response: TextResponse, site: Site) -> list[PageLink]:
         is_number = bool(NUMBER_TEXT_RE.match(text))
         if not (is_next or is_number):
             continue
-        url = site.normalize(urljoin(response.url, element.get("href").strip()))
+        url, kind = resolve_link(site, response.url, element.get("href"))
         if not url or url == own_url:
             continue
-        if page_kind(url) in (PageKind.STORY, PageKind.AUTHOR, PageKind.FOREIGN):
+        if kind in (PageKind.STORY, PageKind.AUTHOR, PageKind.FOREIGN):
             continue
         if listing_stem(url) != here and not is_next:
             continue
@@ -128,3 +128,35 @@ def _page_links(response: TextResponse, site: Site) -> list[PageLink]:
         if url not in pages or pages[url].number is None:
             pages[url] = PageLink(url, number)
     return list(pages.values())
+
+
+#: Resolved links kept (a few hundred bytes each): a story is listed on its category's
+#: page and on the page of every topic it names (15 on the real site), each time under
+#: the same root-relative href.
+LINK_CACHE_SIZE = 20_000
+
+
+def resolve_link(site: Site, page_url: str, href: str) -> tuple[str | None, PageKind | None]:
+    """``href`` on the page at ``page_url``: its one URL on ``site`` and its kind (None: off-site).
+
+    An href that is root-relative (``/en/...``), protocol-relative or absolute resolves the
+    same on every page of one origin, so its answer is kept by (site, origin, href):
+    urljoin, normalize and classify run once per link, not once per page that shows it.
+    """
+    href = href.strip()
+    if href.startswith("/") or href[:8].lower().startswith(("http://", "https://")):
+        return _resolve_kept(site, _origin(page_url), href)
+    return _resolve(site, page_url, href)
+
+
+def _origin(url: str) -> str:
+    """``scheme://netloc`` of an absolute URL (the text before its path's first ``/``)."""
+    return "/".join(url.split("/", 3)[:3])
+
+
+def _resolve(site: Site, base: str, href: str) -> tuple[str | None, PageKind | None]:
+    url = site.normalize(urljoin(base, href))
+    return (url, page_kind(url)) if url else (None, None)
+
+
+_resolve_kept = lru_cache(maxsize=LINK_CACHE_SIZE)(_resolve)
