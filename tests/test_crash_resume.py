@@ -214,3 +214,40 @@ def test_sigkill_with_a_batch_uncommitted_redoes_it_and_writes_every_story_once(
     assert final.returncode == 0, final.log[-2000:]
     assert "Resuming an interrupted crawl" in final.log
     check_feed(tmp_path, slow_site)
+
+
+def test_sigkill_after_some_drops_loses_none_of_them(slow_site: SampleSite, tmp_path: Path) -> None:
+    """The drops file was written through a buffer flushed only at close, while the
+    state's commits settled those stories: a kill -9 lost the rows, and the next run,
+    seeing the stories settled, never dropped them again."""
+    args = ["-a", f"base_url={slow_site.base_url}"]
+    command = crawl_command(*args, settings=SLOW)
+    command[1:3] = ["-c", SMALL_BATCHES]
+    expected = slow_site.expected_drops()
+    assert len(expected) >= 4
+    after_drops = len(expected) // 2
+    proc = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=crawl_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    drops = 0
+    for line in proc.stderr:
+        drops += "] INFO: Dropped " in line
+        if drops >= after_drops:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.stderr.close()
+    proc.wait(timeout=120)
+    assert drops >= after_drops, "the crawl ended before the kill"
+
+    final = run_crawl(tmp_path, *args, settings=SLOW)
+    assert final.returncode == 0, final.log[-2000:]
+    recorded = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
+    keys = [(row["url"], row["reason"]) for row in recorded]
+    assert len(keys) == len(set(keys)), "a drop recorded twice"
+    assert set(keys) == {(row["url"], row["reason"]) for row in expected}

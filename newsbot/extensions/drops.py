@@ -7,8 +7,11 @@ A story dropped again for the same reason (a ``full=1`` re-crawl fetches every t
 and stub again) is not written again: the file already has it on record, with the run
 that first dropped it, and each re-crawl would otherwise append the same lines. It is
 still counted under ``newsbot/dropped/<reason>`` (the run's drop rates feed the alarms)
-and as ``newsbot/drops/already_recorded``. The file's (story, reason) pairs are read
-once, at the run's first drop.
+and as ``newsbot/drops/already_recorded``. The file's (site, story, reason) keys
+(``drop_key``) are read once, at the run's first drop.
+
+Each row is flushed as it is written, before the state's commit that settles its story:
+a kill -9 loses no drop.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import Spider, signals
@@ -32,6 +36,7 @@ from newsbot.config import NewsbotConfig
 from newsbot.extensions.state import state_store
 from newsbot.keys import ALREADY_RECORDED, DROPPED, UNCHANGED, count
 from newsbot.runs import run_id
+from newsbot.site.urls import bare_host
 from newsbot.state.base import StateStore
 
 
@@ -95,7 +100,7 @@ class DropRecord:
         self.state = state
         self._file: IO[str] | None = None
         self.run: str | None = None
-        self._on_record: set[tuple[str, str]] | None = None  # read at the first drop
+        self._on_record: set[tuple[str, str, str]] | None = None  # read at the first drop
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DropRecord:
@@ -131,7 +136,7 @@ class DropRecord:
             "dropped_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "run": self.run,
         }
-        key = (str(row["article_id"] or row["url"]), reason)
+        key = drop_key(row)
         if key in self._recorded():
             count(self.crawler, ALREADY_RECORDED)
         else:
@@ -139,8 +144,8 @@ class DropRecord:
             self._recorded().add(key)
         self.state.unstage(row["article_id"])
 
-    def _recorded(self) -> set[tuple[str, str]]:
-        """The (story id, or URL without one; reason) pairs the drops file holds."""
+    def _recorded(self) -> set[tuple[str, str, str]]:
+        """The drops the file holds, by ``drop_key``."""
         if self._on_record is None:
             self._on_record = set()
             if self.path is not None and self.path.is_file():
@@ -148,7 +153,7 @@ class DropRecord:
                     for line in handle:
                         try:
                             old = json.loads(line)
-                            key = (str(old.get("article_id") or old.get("url")), old["reason"])
+                            key = drop_key(old)
                         except (ValueError, KeyError, TypeError, AttributeError):
                             continue  # a torn or foreign line: nothing to compare with
                         self._on_record.add(key)
@@ -161,6 +166,12 @@ class DropRecord:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a", encoding="utf-8")
         self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
+        # Now, not at close: the story is settled ("seen") by the state's next commit, so
+        # a row still in our buffer at a kill -9 would be a drop lost for good. A flush
+        # hands it to the OS, which keeps it through a process kill (drops are rare: one
+        # write each costs nothing). No fsync per row: the state's commit does not fsync
+        # either, so a power loss can lose both alike, and a row would cost a disk sync.
+        self._file.flush()
 
     def spider_closed(self, spider: Spider) -> None:
         if self._file is not None:
@@ -168,3 +179,19 @@ class DropRecord:
             os.fsync(self._file.fileno())
             self._file.close()
             self._file = None
+
+
+def drop_key(row: dict[str, Any]) -> tuple[str, str, str]:
+    """What makes two drop rows the same drop: the site, the story (its URL without an
+    id) and the reason.
+
+    Why the site: two crawls of different hosts may share one drops file (a state and
+    feed of their own, the drops file left at its default), and their story ids overlap:
+    without the host, the other site's drops would hide this one's as already recorded.
+    """
+    url = str(row.get("url") or "")
+    try:
+        host = bare_host(urlsplit(url).hostname or "")
+    except ValueError:  # a foreign line's URL that does not parse
+        host = ""
+    return host, str(row.get("article_id") or url), str(row["reason"])
