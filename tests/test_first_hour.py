@@ -127,7 +127,12 @@ def test_a_state_of_another_host_is_refused_before_fetching(tmp_path: Path) -> N
     assert "Spider opened" not in other.log and "Traceback" not in other.log
     (line,) = errors(other)
     assert f"the state {state} holds a crawl of 127.0.0.1, not of localhost (base_url)" in line
-    assert "its own NEWSBOT_STATE_DIR and NEWSBOT_FEED (exit status 2)" in line
+    marker = state.with_suffix(".site")
+    assert f"To crawl localhost on this state on purpose, write localhost in {marker}" in line
+    assert (
+        "its own NEWSBOT_STATE_DIR, NEWSBOT_FEED, NEWSBOT_DROPPED_FEED and NEWSBOT_REPORT "
+        "(exit status 2)"
+    ) in line
     index = (state.parent / "reports" / "urdupoint" / "runs.jsonl").read_text().splitlines()
     assert json.loads(index[-1])["exit_status"] == 2, "the refusal is on the runs page"
 

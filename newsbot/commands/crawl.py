@@ -24,8 +24,9 @@ Exactly Scrapy's command, plus:
   Scrapy would print it inside an asyncio traceback, or keep a misspelt one silently;
   so is a spider name the project does not have (Scrapy: a ``KeyError`` traceback);
 - in Redis mode, the server reached before anything is fetched (exit status 12);
-- a state crawled from another host (``<spider>.site`` beside it) refused, exit status 2:
-  a crawl of the sample site must not teach the real crawl's state its story ids;
+- a state crawled from another host (``<spider>.site`` beside it) refused, exit status 2,
+  and a feed written from another host (``<feed>.site``), exit status 6: a crawl of the
+  sample site must not teach the real crawl's state its story ids (``newsbot.sitehost``);
 - a run refused before its crawl started (exit 1, 2, 4, 5, 6, 12) is one ERROR line, is
   recorded in the runs index and page beside an existing state directory
   (``extensions.summary.record_refused``: an operator who looks there would otherwise
@@ -55,6 +56,7 @@ from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
 from newsbot.extensions.summary import record_refused
 from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed, lock_worker_feed
 from newsbot.runs import make_run_id
+from newsbot.sitehost import SiteFileError, feed_lines_host, read_site, site_file, url_host
 from newsbot.spiders.arguments import ArgumentError
 from newsbot.state.guard import check_state, describe_failure
 from newsbot.state.lock import StateInUse, lock_state, path_problem
@@ -209,7 +211,7 @@ class Command(ScrapyCrawl):
             except ArgumentError as exc:
                 return ExitCode.BAD_ARGUMENT, str(exc)
             if base_url := getattr(arguments, "base_url", None):
-                self._site_host = urlsplit(str(base_url)).hostname
+                self._site_host = url_host(str(base_url))
         redis_url = config.redis_url
         if redis_url and (problem := redis_problem(redis_url)):
             return ExitCode.REDIS_UNREACHABLE, (
@@ -294,38 +296,103 @@ class Command(ScrapyCrawl):
         return None
 
     def _check_site(self, args: list[str], config: NewsbotConfig) -> Refusal | None:
-        """A state remembers one site: a crawl of another host on it is refused (exit 2).
+        """A state and a feed hold one site: a crawl of another host on them is refused.
 
-        Why: the state remembers story ids whatever the host. A crawl of the sample site
-        (``base_url=http://127.0.0.1:8000``) on the default state would make every later
-        crawl of the real site skip the real stories that share those ids, silently. The
-        host is kept beside the state (``<spider>.site``) by the first crawl on it; a state
-        from before that file adopts this run's host. SQLite states only: a Redis crawl's
-        workers share one state on purpose and name their database in the URL.
+        ``newsbot.sitehost`` says why. The state's host is kept in ``<spider>.site`` beside
+        it (SQLite states only: a Redis crawl's workers share one state on purpose and name
+        their database in the URL), the feed's in ``<feed>.site``; a state or feed from
+        before those files adopts this run's host (a feed: the host of its lines, when it
+        has some). Another host is exit 2 on the state, 6 on the feed; a ``.site`` file
+        that does not hold one host name is exit 5 or 6, naming it.
         """
-        if len(args) != 1 or config.redis_url or self._site_host is None:
+        host = self._site_host
+        if len(args) != 1 or host is None:
             return None
-        state = config.state_path(args[0])
-        marker = state.with_name(f"{args[0]}.site")
-        try:
-            known = marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
-        except OSError:
-            known = None
-        if known and state.exists() and known != self._site_host:
-            code = ExitCode.BAD_ARGUMENT
-            return code, (
-                f"Not crawling: the state {state} holds a crawl of {known}, not of "
-                f"{self._site_host} (base_url): its story ids would hide this site's. Give "
-                f"this crawl its own NEWSBOT_STATE_DIR and NEWSBOT_FEED (exit status {int(code)})"
+        if not config.redis_url:
+            state = config.state_path(args[0])
+            marker = state.with_name(f"{args[0]}.site")
+            refusal = self._guard_host(
+                marker,
+                host,
+                in_use=state.exists(),
+                found=None,
+                refuse_as=ExitCode.BAD_ARGUMENT,
+                unreadable_as=ExitCode.STATE_UNUSABLE,
+                holds=f"the state {state} holds a crawl of",
+                harm="its story ids would hide this site's",
+                to_adopt=f"crawl {host} on this state",
+                advice=(
+                    "give this crawl its own NEWSBOT_STATE_DIR, NEWSBOT_FEED, "
+                    "NEWSBOT_DROPPED_FEED and NEWSBOT_REPORT"
+                ),
             )
-        if known != self._site_host:
+            if refusal is not None:
+                return refusal
+        assert self.settings is not None
+        feed = NewsbotConfig.from_settings(self.settings).feed_path  # a worker's own, in Redis
+        if feed is None:
+            return None
+        in_use = feed.is_file() and feed.stat().st_size > 0
+        return self._guard_host(
+            site_file(feed),
+            host,
+            in_use=in_use,
+            found=feed_lines_host(feed) if in_use else None,
+            refuse_as=ExitCode.FEED_UNWRITABLE,
+            unreadable_as=ExitCode.FEED_UNWRITABLE,
+            holds=f"the feed {feed} holds stories of",
+            harm="the next crawl on it would take them for that site's",
+            to_adopt=f"write {host}'s stories into this feed",
+            advice=(
+                "give this crawl its own NEWSBOT_FEED (with its own NEWSBOT_STATE_DIR, "
+                "NEWSBOT_DROPPED_FEED and NEWSBOT_REPORT)"
+            ),
+        )
+
+    def _guard_host(
+        self,
+        marker: Path,
+        host: str,
+        *,
+        in_use: bool,
+        found: str | None,
+        refuse_as: ExitCode,
+        unreadable_as: ExitCode,
+        holds: str,
+        harm: str,
+        to_adopt: str,
+        advice: str,
+    ) -> Refusal | None:
+        """One holder's guard (a state or a feed): its ``.site`` file, read and compared
+        with this run's host, written when the holder is new or from before the file.
+
+        ``in_use``: the holder has something of a site already; ``found``: the host its
+        contents show when its ``.site`` file is missing (a feed's lines).
+        """
+        try:
+            known = read_site(marker)
+        except SiteFileError as exc:
+            return unreadable_as, (
+                f"Not crawling: {marker} does not hold one host name ({exc}): write the "
+                f"host it was crawled from in it, or remove it to adopt this run's "
+                f"(exit status {int(unreadable_as)})"
+            )
+        known = known or found
+        if known and in_use and known != host:
+            return refuse_as, (
+                f"Not crawling: {holds} {known}, not of {host} (base_url): {harm}. To "
+                f"{to_adopt} on purpose, write {host} in {marker}; else {advice} "
+                f"(exit status {int(refuse_as)})"
+            )
+        if known != host or not marker.is_file():
+            existed = marker.exists()
             try:
                 marker.parent.mkdir(parents=True, exist_ok=True)
-                marker.write_text(f"{self._site_host}\n", encoding="utf-8")
-            except OSError as exc:  # the state store's own checks say more, with its status
+                marker.write_text(f"{host}\n", encoding="utf-8")
+            except OSError as exc:  # the state's or feed's own checks say more, with a status
                 logger.warning("Could not record the crawled host in %s: %s", marker, exc)
             else:
-                if known is None:
+                if not existed:
                     self._created_files.append(marker)
         return None
 

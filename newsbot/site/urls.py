@@ -139,7 +139,10 @@ class Site:
         parts = urlsplit(base_url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
-        return cls(scheme=parts.scheme, netloc=parts.netloc.lower())
+        # A trailing dot (``urdupoint.com.``) is the same host, and the offsite filter
+        # would refuse every request written with it: a crawl of nothing.
+        netloc = re.sub(r"\.(?=(:\d*)?$)", "", parts.netloc.lower())
+        return cls(scheme=parts.scheme, netloc=netloc)
 
     @property
     def host(self) -> str:
