@@ -54,6 +54,10 @@ STAGED = STATS + "staged"
 #: Stories fetched again (full=1, a lost state) that the feed already holds: not written,
 #: and no drop either (nothing of the corpus is missing).
 UNCHANGED = STATS + "stories/unchanged"
+#: Such stories whose body is not the one emitted: not written either (not rechecked, so
+#: not an edit: a run that has not learned the boilerplate yet sees other bodies), and
+#: not called unchanged, which the body hash says they are not.
+BODY_DIFFERS = STATS + "stories/refetched_body_differs"
 #: Drops whose story and reason the drops file already holds (a ``full=1`` re-crawl):
 #: counted under ``dropped/<reason>`` as usual, not written again.
 ALREADY_RECORDED = STATS + "drops/already_recorded"

@@ -15,6 +15,7 @@ from scrapy.settings import Settings
 
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.drops import AlreadyEmitted, DropRecord, StoryDropped
+from newsbot.extensions.summary import summary_lines
 from newsbot.items import Story
 from newsbot.pipelines.boilerplate import DropNonStories, DropStubs, DropTemplates, StripBoilerplate
 from newsbot.pipelines.dedupe import DropDuplicates, RememberEmitted
@@ -379,6 +380,44 @@ def test_a_story_already_emitted_is_counted_and_settled_but_not_on_record(
     assert not path.exists(), "a story in the feed is no dropped story"
     assert crawler.stats.values == {"newsbot/stories/unchanged": 1}
     assert state.staged_count() == 0, "it is settled"
+
+
+def test_a_story_fetched_again_is_called_unchanged_only_when_its_body_is(
+    state: StateStore, tmp_path: Path
+) -> None:
+    """Not rechecked, a story emitted before is not written whatever its body; but one
+    whose body hash differs was counted as "unchanged", which the hash says it is not."""
+    emit(state, story())
+    crawler = _Crawler()
+    record = DropRecord(crawler, tmp_path / "urdupoint.dropped.jsonl", state)  # type: ignore[arg-type]
+    same = story()
+    edited = story(edit={"the official added.": "the official added. Follow us."})
+    for item in (same, edited):
+        state.stage(item)
+        with pytest.raises(AlreadyEmitted) as raised:
+            emit(state, item)
+        record.item_dropped(item, raised.value)
+    assert crawler.stats.values == {
+        "newsbot/stories/unchanged": 1,
+        "newsbot/stories/refetched_body_differs": 1,
+    }
+    lines = summary_lines(
+        {
+            "run": "r1",
+            "spider": "urdupoint",
+            "stories_unchanged": 1,
+            "stories_refetched_body_differs": 1,
+        },
+        feeds=["/data/urdupoint.jsonl"],
+        dropped_feed=None,
+        report=Path("r1.json"),
+        page=Path("runs.html"),
+        error_lines=0,
+    )
+    assert lines[1].endswith(
+        "; 1 fetched again were there already, unchanged; 1 fetched again were there "
+        "already with another body, not written (not rechecked: recheck_hours)"
+    )
 
 
 # --- staging order --------------------------------------------------------------------

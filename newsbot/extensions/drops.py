@@ -34,7 +34,7 @@ from twisted.python.failure import Failure
 
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.state import state_store
-from newsbot.keys import ALREADY_RECORDED, DROPPED, UNCHANGED, count
+from newsbot.keys import ALREADY_RECORDED, BODY_DIFFERS, DROPPED, UNCHANGED, count
 from newsbot.runs import run_id
 from newsbot.site.urls import bare_host
 from newsbot.state.base import StateStore
@@ -55,12 +55,16 @@ class AlreadyEmitted(DropItem):
 
     Not a drop: the story is in the feed, so it is neither a drop record nor a
     ``newsbot/dropped/`` count (a full re-crawl filled the drops file with every known
-    story as ``duplicate_id``); it is counted as ``newsbot/stories/unchanged``.
+    story as ``duplicate_id``); it is counted as ``newsbot/stories/unchanged`` when its
+    body hash is the one emitted (``unchanged``), else as
+    ``newsbot/stories/refetched_body_differs``: not written, and not called unchanged.
     """
 
-    def __init__(self, article_id: str):
-        super().__init__(f"already emitted, unchanged ({article_id})", log_level="DEBUG")
+    def __init__(self, article_id: str, *, unchanged: bool = True):
+        how = "unchanged" if unchanged else "its body differs, not rechecked"
+        super().__init__(f"already emitted, {how} ({article_id})", log_level="DEBUG")
         self.article_id = article_id
+        self.unchanged = unchanged
 
 
 class DropLogFormatter(LogFormatter):
@@ -76,8 +80,8 @@ class DropLogFormatter(LogFormatter):
         if isinstance(exception, AlreadyEmitted):
             return {
                 "level": logging.DEBUG,
-                "msg": "Unchanged %(url)s: already emitted",
-                "args": {"url": ItemAdapter(item).get("url")},
+                "msg": "Not written %(url)s: %(why)s",
+                "args": {"url": ItemAdapter(item).get("url"), "why": exception.args[0]},
             }
         if not isinstance(exception, StoryDropped):
             return super().dropped(item, exception, response, spider)
@@ -120,7 +124,7 @@ class DropRecord:
         adapter = ItemAdapter(item)
         assert self.state is not None, "a story dropped before the spider opened"
         if isinstance(exception, AlreadyEmitted):
-            count(self.crawler, UNCHANGED)
+            count(self.crawler, UNCHANGED if exception.unchanged else BODY_DIFFERS)
             self.state.unstage(adapter.get("article_id"))
             return
         if self.run is None:  # the crawl's start time is set by now

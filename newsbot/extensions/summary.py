@@ -34,7 +34,7 @@ from w3lib.url import file_uri_to_path
 
 from newsbot.config import NewsbotConfig
 from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
-from newsbot.keys import DROPPED, ERRORS, UNCHANGED, count
+from newsbot.keys import BODY_DIFFERS, DROPPED, ERRORS, UNCHANGED, count
 from newsbot.report_html import render_page
 from newsbot.runs import (
     INDEX,
@@ -135,6 +135,7 @@ class RunSummary:
             "finish_reason": finish_reason,
             "exit_status": int(exit_code_for(finish_reason)),
             "stories_unchanged": int(stats.get(UNCHANGED, 0) or 0),
+            "stories_refetched_body_differs": int(stats.get(BODY_DIFFERS, 0) or 0),
             "report": f"{run}.json",
         }
 
@@ -279,6 +280,11 @@ def summary_lines(
     also = f" (also {', '.join(feeds[1:])})" if len(feeds) > 1 else ""
     if unchanged := int(record.get("stories_unchanged") or 0):  # full=1, a lost state
         also += f"; {unchanged} fetched again were there already, unchanged"
+    if differs := int(record.get("stories_refetched_body_differs") or 0):
+        also += (
+            f"; {differs} fetched again were there already with another body, not written "
+            "(not rechecked: recheck_hours)"
+        )
     drops = record.get("dropped") or {}
     drops_where = f", on record in {dropped_feed}" if drops and dropped_feed else ""
     errors = _counts(record.get("errors") or {})

@@ -101,7 +101,7 @@ class DropDuplicates:
         if emitted_hash == fingerprint.body_hash or (
             emitted_hash is not None and not self._rechecked(item)
         ):
-            raise AlreadyEmitted(item.article_id)
+            raise AlreadyEmitted(item.article_id, unchanged=emitted_hash == fingerprint.body_hash)
         if emitted_hash is not None:  # fetched again (recheck_hours) and edited since
             item.modified_at = item.modified_at or _now_on_site_clock()
             self.state.retire_body(item.article_id)
