@@ -198,3 +198,25 @@ def test_a_misspelt_setting_is_refused_with_the_closest_name(tmp_path: Path) -> 
     )
     assert "Traceback" not in run.log
     assert not (tmp_path / "output" / "urdupoint.jsonl").exists()
+
+
+def test_the_unreachable_redis_line_says_its_exit_status(tmp_path: Path) -> None:
+    url = f"redis://127.0.0.1:{_free_port()}/0"
+    run = run_crawl(tmp_path, settings={"NEWSBOT_REDIS_URL": url})
+    (line,) = [entry for entry in run.log.splitlines() if " ERROR: " in entry]
+    assert line.endswith("(exit status 12)"), line
+
+
+@pytest.mark.parametrize(
+    "path", ["newsbot.state.sqlite.NoSuchStore", "nosuch.module.Store", "newsbot.config"]
+)
+def test_a_state_store_class_that_does_not_load_is_a_bad_setting(tmp_path: Path, path: str) -> None:
+    """It was Scrapy's traceback and exit status 1, as if the program had failed."""
+    run = run_crawl(
+        tmp_path, "-a", "base_url=http://127.0.0.1:9", settings={"NEWSBOT_STATE_STORE": path}
+    )
+    assert run.returncode == 2, run.log[-3000:]
+    assert "Traceback" not in run.log
+    (line,) = [entry for entry in run.log.splitlines() if " ERROR: " in entry]
+    assert f"Not crawling: bad setting NEWSBOT_STATE_STORE: {path!r} " in line
+    assert line.endswith("(exit status 2)")

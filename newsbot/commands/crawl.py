@@ -24,6 +24,8 @@ Exactly Scrapy's command, plus:
   Scrapy would print it inside an asyncio traceback, or keep a misspelt one silently;
   so is a spider name the project does not have (Scrapy: a ``KeyError`` traceback);
 - in Redis mode, the server reached before anything is fetched (exit status 12);
+- the ``NEWSBOT_STATE_STORE`` class loaded before the crawler is built: a typo is a bad
+  setting (one line, exit status 2), not Scrapy's traceback (exit status 1);
 - a state crawled from another host (``<spider>.site`` beside it) refused, exit status 2,
   and a feed written from another host (``<feed>.site``), exit status 6: a crawl of the
   sample site must not teach the real crawl's state its story ids (``newsbot.sitehost``);
@@ -50,6 +52,7 @@ from scrapy import Spider
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.utils.misc import load_object
 
 from newsbot.config import ConfigError, NewsbotConfig, unknown_settings
 from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
@@ -152,9 +155,12 @@ class Command(ScrapyCrawl):
             if feed is not None and not config.redis_url
             else ""
         )
+        drops_note = (
+            ", and its own NEWSBOT_DROPPED_FEED and NEWSBOT_REPORT" if not config.redis_url else ""
+        )
         return (
             f"Not crawling: {exc}. Wait for it to end, or give this run its own "
-            f"NEWSBOT_STATE_DIR{feed_note} (exit status {int(ExitCode.STATE_IN_USE)})"
+            f"NEWSBOT_STATE_DIR{feed_note}{drops_note} (exit status {int(ExitCode.STATE_IN_USE)})"
         )
 
     def _refuse(
@@ -212,11 +218,18 @@ class Command(ScrapyCrawl):
                 return ExitCode.BAD_ARGUMENT, str(exc)
             if base_url := getattr(arguments, "base_url", None):
                 self._site_host = url_host(str(base_url))
+        if (problem := class_problem(config.state_store)) is not None:
+            code = ExitCode.BAD_ARGUMENT
+            return code, (
+                f"Not crawling: bad setting NEWSBOT_STATE_STORE: {config.state_store!r} "
+                f"{problem} (exit status {int(code)})"
+            )
         redis_url = config.redis_url
         if redis_url and (problem := redis_problem(redis_url)):
-            return ExitCode.REDIS_UNREACHABLE, (
+            code = ExitCode.REDIS_UNREACHABLE
+            return code, (
                 f"Not crawling: the Redis server at {redacted(redis_url)} cannot be reached: "
-                f"{problem}"
+                f"{problem} (exit status {int(code)})"
             )
         return None
 
@@ -454,6 +467,21 @@ def remove_empty(directories: list[Path]) -> None:
             directory.rmdir()
         except OSError:
             continue  # not empty (another process's files), or already gone
+
+
+def class_problem(path: str) -> str | None:
+    """Why the class path ``path`` does not load as a class, or None when it does.
+
+    Why here: the state extension loads it once the crawler is built, where a typo was a
+    traceback and exit status 1, as if the program had failed, not the setting.
+    """
+    try:
+        found = load_object(path)
+    except (ImportError, AttributeError, ValueError, NameError, SyntaxError) as exc:
+        return f"does not load ({type(exc).__name__}: {exc})"
+    if not isinstance(found, type):
+        return "is not a class"
+    return None
 
 
 def redis_problem(url: str, timeout: float = 5.0) -> str | None:
