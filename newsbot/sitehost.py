@@ -9,11 +9,15 @@ site skip the real stories that share those ids, silently. So the first crawl on
 
 Hosts are compared bare (``newsbot.site.urls.bare_host``): ``www.urdupoint.com``,
 ``urdupoint.com`` and ``urdupoint.com.`` are one site, as the spider's own
-``allowed_domains`` has it; the port is not part of the site.
+``allowed_domains`` has it; the port is not part of the site. Loopback names
+(``localhost``, ``127.0.0.1``, ``::1``) are one site too: whatever runs there is a copy
+of the site for tests (the sample site, a mock), reached by either name; the harm the
+guard prevents is a copy's ids in the real site's state, and the other way round.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -23,6 +27,21 @@ from newsbot.site.urls import bare_host
 
 #: What a host name (or IP address, IPv6 in brackets) may be written with.
 HOST_RE = re.compile(r"[A-Za-z0-9.\-\[\]:]+")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (bare) names this machine: ``localhost``, ``127.0.0.0/8``, ``::1``."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def same_site(known: str, host: str) -> bool:
+    """Whether a holder of ``known``'s stories may take ``host``'s (both bare hosts)."""
+    return known == host or (is_loopback(known) and is_loopback(host))
 
 
 class SiteFileError(Exception):

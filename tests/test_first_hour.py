@@ -122,13 +122,13 @@ def test_a_state_of_another_host_is_refused_before_fetching(tmp_path: Path) -> N
     other_port = run_crawl(tmp_path, "-a", "base_url=http://127.0.0.1:10")
     assert other_port.returncode == 8, "the same host on another port is the same site"
 
-    other = run_crawl(tmp_path, "-a", "base_url=http://localhost:9")
+    other = run_crawl(tmp_path, "-a", "base_url=http://0.0.0.0:9")  # not loopback's name
     assert other.returncode == 2, other.log[-3000:]
     assert "Spider opened" not in other.log and "Traceback" not in other.log
     (line,) = errors(other)
-    assert f"the state {state} holds a crawl of 127.0.0.1, not of localhost (base_url)" in line
+    assert f"the state {state} holds a crawl of 127.0.0.1, not of 0.0.0.0 (base_url)" in line
     marker = state.with_suffix(".site")
-    assert f"To crawl localhost on this state on purpose, write localhost in {marker}" in line
+    assert f"To crawl 0.0.0.0 on this state on purpose, write 0.0.0.0 in {marker}" in line
     assert (
         "its own NEWSBOT_STATE_DIR, NEWSBOT_FEED, NEWSBOT_DROPPED_FEED and NEWSBOT_REPORT "
         "(exit status 2)"
@@ -140,7 +140,7 @@ def test_a_state_of_another_host_is_refused_before_fetching(tmp_path: Path) -> N
     apart = run_crawl(
         tmp_path,
         "-a",
-        "base_url=http://localhost:9",
+        "base_url=http://0.0.0.0:9",
         settings={"NEWSBOT_STATE_DIR": "output/other/state", "NEWSBOT_FEED": "output/other.jsonl"},
     )
     assert apart.returncode == 8, apart.log[-3000:]

@@ -11,12 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from newsbot.site.urls import Site
+from newsbot.sitehost import same_site
 from tests.conftest import CrawlRun, SampleSite, read_jsonl, run_crawl
 
 pytestmark = pytest.mark.e2e
 
 NOWHERE = "base_url=http://127.0.0.1:9"  # nothing listens there: exit 8, no story
 STATE = Path("output") / "state"
+#: Another host than loopback's that refuses connections at once (Linux routes 0.0.0.0 to
+#: this machine): a crawl that gets past the guard fails fast with exit 8.
+OTHER = "0.0.0.0"  # noqa: S104 (a URL host, not a bind)
 
 
 def errors(run: CrawlRun) -> list[str]:
@@ -60,14 +65,14 @@ def test_another_host_on_the_feed_alone_is_refused(tmp_path: Path) -> None:
     other = run_crawl(
         tmp_path,
         "-a",
-        "base_url=http://localhost:9",
+        f"base_url=http://{OTHER}:9",
         settings={"NEWSBOT_STATE_DIR": "output/other/state"},
     )
     assert other.returncode == 6, other.log[-3000:]
     assert "Spider opened" not in other.log and "Traceback" not in other.log
     (line,) = errors(other)
-    assert f"the feed {feed} holds stories of 127.0.0.1, not of localhost (base_url)" in line
-    assert f"write localhost in {feed}.site" in line
+    assert f"the feed {feed} holds stories of 127.0.0.1, not of {OTHER} (base_url)" in line
+    assert f"write {OTHER} in {feed}.site" in line
     assert "its own NEWSBOT_FEED" in line and line.endswith("(exit status 6)")
     assert feed.read_text(encoding="utf-8") == json.dumps(story) + "\n"
 
@@ -90,6 +95,9 @@ def test_a_new_feed_of_lines_of_another_host_is_refused(tmp_path: Path) -> None:
         ("http://127.0.0.1:9", "http://127.0.0.1.:9"),
         ("http://localhost:9", "http://LOCALHOST:9"),
         ("http://www.localhost:9", "http://localhost.:9"),
+        # Loopback names are one site: a mock reached as localhost, then as 127.0.0.1.
+        ("http://localhost:9", "http://127.0.0.1:9"),
+        ("http://127.0.0.1:9", "http://127.0.0.2:9"),
     ],
 )
 def test_the_same_host_written_otherwise_is_the_same_site(
@@ -116,3 +124,30 @@ def test_a_damaged_site_file_is_one_line_and_exit_5(tmp_path: Path, content: byt
     assert f"Not crawling: {marker} does not hold one host name (" in line
     assert line.endswith("or remove it to adopt this run's (exit status 5)")
     assert marker.read_bytes() == content, "the file is the operator's to mend"
+
+
+@pytest.mark.parametrize(
+    ("known", "host", "same"),
+    [
+        ("127.0.0.1", "localhost", True),
+        ("localhost", "::1", True),
+        ("127.0.0.1", "127.8.0.1", True),
+        ("a.localhost", "127.0.0.1", True),
+        ("127.0.0.1", "urdupoint.com", False),
+        ("urdupoint.com", "localhost", False),
+        ("127.0.0.1", "0.0.0.0", False),  # noqa: S104
+        ("urdupoint.com", "urdupoint.com.pk", False),
+    ],
+)
+def test_loopback_names_are_one_site_and_no_other(known: str, host: str, same: bool) -> None:
+    """A mock or the sample site is reached as localhost or 127.0.0.1 alike: refusing one
+    after the other protected nothing and left the run with no stories (exit 2)."""
+    assert same_site(known, host) is same
+
+
+def test_an_ipv6_base_url_is_crawled() -> None:
+    """``http://[::1]:9`` owned none of its own URLs (its host was taken as ``[``): the
+    crawl requested nothing and exited 0."""
+    site = Site.from_base_url("http://[::1]:9")
+    assert site.host == "::1"
+    assert site.owns("http://[::1]:9/en/news/pakistan.html")

@@ -59,7 +59,14 @@ from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
 from newsbot.extensions.summary import record_refused
 from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed, lock_worker_feed
 from newsbot.runs import make_run_id
-from newsbot.sitehost import SiteFileError, feed_lines_host, read_site, site_file, url_host
+from newsbot.sitehost import (
+    SiteFileError,
+    feed_lines_host,
+    read_site,
+    same_site,
+    site_file,
+    url_host,
+)
 from newsbot.spiders.arguments import ArgumentError
 from newsbot.state.guard import check_state, describe_failure
 from newsbot.state.lock import StateInUse, lock_state, path_problem
@@ -391,7 +398,7 @@ class Command(ScrapyCrawl):
                 f"(exit status {int(unreadable_as)})"
             )
         known = known or found
-        if known and in_use and known != host:
+        if known and in_use and not same_site(known, host):
             return refuse_as, (
                 f"Not crawling: {holds} {known}, not of {host} (base_url): {harm}. To "
                 f"{to_adopt} on purpose, write {host} in {marker}; else {advice} "

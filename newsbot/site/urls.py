@@ -146,7 +146,8 @@ class Site:
 
     @property
     def host(self) -> str:
-        return self.netloc.rsplit("@", 1)[-1].split(":", 1)[0] if self.netloc else ""
+        """The host name, lower case; an IPv6 address without its brackets (``::1``)."""
+        return urlsplit(self.base_url).hostname or ""
 
     @property
     def base_url(self) -> str:
