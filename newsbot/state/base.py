@@ -25,8 +25,9 @@ import json
 import os
 import re
 from abc import ABC, abstractmethod
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, Self, runtime_checkable
@@ -37,6 +38,7 @@ from newsbot.items import Story
 from newsbot.text.fingerprints import (
     INDEXED_SIZE,
     StoryPrint,
+    contained_bound,
     edit_similarity,
     length_bound,
     paragraph_hash,
@@ -195,13 +197,21 @@ MIN_RESEMBLANCE = 0.25
 EDGE_SHARE = 0.8
 #: Paragraphs seen in a single story are forgotten after this many days.
 PARAGRAPH_MEMORY_DAYS = 30
-#: Words of promos, calls to follow and legal lines.
-PROMO_RE = re.compile(
-    r"\b(follow|subscribe|newsletter|whatsapp|google news|telegram|download|click|"
-    r"copyright|rights reserved|reproduc\w*|without permission|sponsored|advertis\w*|"
-    r"like us|join us|our app|sign up)\b",
-    re.IGNORECASE,
-)
+#: Words of promos, calls to follow and legal lines (regular expressions).
+PROMO_WORDS = (
+    "follow", "subscribe", "newsletter", "whatsapp", "google news", "telegram", "download",
+    "click", "copyright", "rights reserved", r"reproduc\w*", "without permission", "sponsored",
+    r"advertis\w*", "like us", "join us", "our app", "sign up",
+)  # fmt: skip
+PROMO_RE = re.compile(r"\b(" + "|".join(PROMO_WORDS) + r")\b", re.IGNORECASE)
+#: What a paragraph ``PROMO_RE`` finds in must contain once case-folded: the words'
+#: letters before any ``\w*``. Most paragraphs hold none, and are answered without the
+#: expression (three times the cost).
+PROMO_STEMS = tuple(word.removesuffix(r"\w*") for word in PROMO_WORDS)
+#: The letters ``re.IGNORECASE`` takes for an "i" that ``str.casefold`` does not fold
+#: to one (U+0130, U+0131); every other letter it matches for one of the stems' folds
+#: to it (``tests/test_state_shortcuts.py`` checks every code point).
+PROMO_FOLD_FIXES = str.maketrans({"\u0130": "i", "\u0131": "i"})
 
 
 def now() -> datetime:
@@ -257,7 +267,20 @@ def load_story(raw: str | bytes) -> Story:
 
 
 def looks_like_promo(paragraph: str) -> bool:
-    return bool(PROMO_RE.search(paragraph))
+    """Whether ``PROMO_RE`` finds promo wording in ``paragraph``.
+
+    The expression runs only on a paragraph that holds one of ``PROMO_STEMS`` once
+    case-folded: wherever it matches, each letter of the match folds to the letter it
+    matched (``PROMO_FOLD_FIXES`` aside), so the fold holds that word.
+    """
+    if paragraph.isascii():
+        folded = paragraph.lower()
+    else:
+        folded = paragraph.translate(PROMO_FOLD_FIXES).casefold()
+    for stem in PROMO_STEMS:
+        if stem in folded:
+            return bool(PROMO_RE.search(paragraph))
+    return False
 
 
 def paragraph_tally(body: str | None) -> dict[int, tuple[int, int]]:
@@ -316,11 +339,39 @@ class Candidate:
     packed_tokens: bytes
 
 
+@dataclass
+class SketchPostings:
+    """The stories holding one indexed sketch value, by publication date: the stores'
+    in-memory copies of their index (``_near_candidates``), read a window at a time."""
+
+    dates: list[str] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+
+    def add(self, published_at: str, article_id: int) -> None:
+        at = bisect_right(self.dates, published_at)  # released oldest first: the end
+        self.dates.insert(at, published_at)
+        self.ids.insert(at, article_id)
+
+    def holds(self, published_at: str, article_id: int) -> bool:
+        start, end = bisect_left(self.dates, published_at), bisect_right(self.dates, published_at)
+        return article_id in self.ids[start:end]
+
+    def remove(self, published_at: str, article_id: int) -> None:
+        start = bisect_left(self.dates, published_at)
+        at = self.ids.index(article_id, start, bisect_right(self.dates, published_at))
+        del self.dates[at], self.ids[at]
+
+    def within(self, low: str, high: str) -> list[int]:
+        """Ids published from ``low`` to ``high`` (a slice: counted at C speed)."""
+        return self.ids[bisect_left(self.dates, low) : bisect_right(self.dates, high)]
+
+
 def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: float) -> bool:
     """Whether ``print_``'s body is within ``min_similarity`` of the candidate's.
 
-    The cheap bounds go first (lengths, sketch resemblance, shared words) and discard
-    most candidates before the word-level diff decides.
+    The cheap bounds go first (lengths, sketch resemblance, shared words), each an upper
+    bound of the next, and discard most candidates before the word-level diff decides:
+    the answer is the diff's, only reached sooner.
     """
     size, words = len(print_.tokens), candidate.words
     if words and min(words, size) < min_similarity * max(words, size):
@@ -332,7 +383,10 @@ def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: flo
     tokens = unpack_tokens(candidate.packed_tokens)
     if length_bound(print_.tokens, tokens) < min_similarity:
         return False
-    if similarity_bound(print_.tokens, tokens) < min_similarity:
+    counts = print_.token_counts
+    if contained_bound(print_.tokens, tokens, counts) < min_similarity:
+        return False
+    if similarity_bound(print_.tokens, tokens, counts) < min_similarity:
         return False
     return edit_similarity(print_.tokens, tokens) >= min_similarity
 

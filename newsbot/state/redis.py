@@ -51,7 +51,6 @@ from __future__ import annotations
 import heapq
 import socket
 import struct
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -70,6 +69,7 @@ from newsbot.state.base import (
     BaseStateStore,
     Candidate,
     ParagraphCount,
+    SketchPostings,
     dump_story,
     load_story,
     paragraph_memory_cutoff,
@@ -387,7 +387,7 @@ class _Release:
     by_hash: tuple[dict[int, set[int]], dict[int, set[int]]] = field(
         default_factory=lambda: ({}, {})
     )
-    by_value: dict[int, _Postings] = field(default_factory=dict)
+    by_value: dict[int, SketchPostings] = field(default_factory=dict)
     #: Ids remembered in this release that Redis already held (a new version): their
     #: stored index entries may be stale, so look-ups read past that many.
     replaced: set[int] = field(default_factory=set)
@@ -410,7 +410,7 @@ class _Release:
         self.drop_indexed(article_id)
         self.indexed[article_id] = (published_at, values)
         for value in values:
-            self.by_value.setdefault(value, _Postings()).add(published_at, article_id)
+            self.by_value.setdefault(value, SketchPostings()).add(published_at, article_id)
 
     def drop_indexed(self, article_id: int) -> None:
         published_at, values = self.indexed.pop(article_id, ("", []))
@@ -425,28 +425,6 @@ class _Release:
             if postings is not None:
                 shared.update(postings.within(low, high))
         return shared
-
-
-@dataclass
-class _Postings:
-    """The stories of a release holding one sketch value, by publication date."""
-
-    dates: list[str] = field(default_factory=list)
-    ids: list[int] = field(default_factory=list)
-
-    def add(self, published_at: str, article_id: int) -> None:
-        at = bisect_right(self.dates, published_at)  # released oldest first: the end
-        self.dates.insert(at, published_at)
-        self.ids.insert(at, article_id)
-
-    def remove(self, published_at: str, article_id: int) -> None:
-        start = bisect_left(self.dates, published_at)
-        at = self.ids.index(article_id, start, bisect_right(self.dates, published_at))
-        del self.dates[at], self.ids[at]
-
-    def within(self, low: str, high: str) -> list[int]:
-        """Ids published from ``low`` to ``high`` (a slice: counted at C speed)."""
-        return self.ids[bisect_left(self.dates, low) : bisect_right(self.dates, high)]
 
 
 class RedisStateStore(BaseStateStore):

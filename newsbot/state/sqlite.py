@@ -39,7 +39,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from itertools import chain, compress
 from pathlib import Path
 
 from scrapy.crawler import Crawler
@@ -52,6 +54,7 @@ from newsbot.state.base import (
     BaseStateStore,
     Candidate,
     ParagraphCount,
+    SketchPostings,
     dump_story,
     load_story,
     paragraph_memory_cutoff,
@@ -146,6 +149,16 @@ NEAR_CANDIDATES_SQL = (
     f" LIMIT {NEAR_CANDIDATES}"
 )
 
+#: Every index entry of some sketch values, in index order (``_near_candidates``).
+POSTINGS_SQL = (
+    "SELECT value, published_at, article_id FROM sketch_index WHERE value IN ({}) "
+    "ORDER BY value, published_at, article_id"
+)
+#: Sketch values whose index entries are held in memory, the most recently asked kept.
+#: A value common in the site's prose (a stock phrase) lists hundreds of stories, and
+#: counting them in SQL for every story cost more than the rest of the dedupe.
+POSTINGS_KEPT = 50_000
+
 
 class SqliteStateStore(BaseStateStore):
     """The SQLite state of one spider (``StateStore`` and ``Frontier``)."""
@@ -165,6 +178,11 @@ class SqliteStateStore(BaseStateStore):
         self._frontier_done: list[tuple[bytes]] = []
         #: Fingerprints the current crawl's frontier holds (None: not read from the table yet).
         self._frontier_known: set[bytes] | None = None
+        #: sketch value -> its ``sketch_index`` entries, as this connection sees the table:
+        #: kept up to date by this store's own writes, and dropped when another connection
+        #: committed (``PRAGMA data_version``), a body was retired, or the index pruned.
+        self._postings: dict[int, SketchPostings] = {}
+        self._postings_version: int | None = None
         # A write that fails (disk full, damaged file) stops the crawl, never half-commits.
         self._db: GuardedConnection | None = sqlite3.connect(
             path, isolation_level="DEFERRED", factory=GuardedConnection
@@ -462,6 +480,7 @@ class SqliteStateStore(BaseStateStore):
     def retire_body(self, article_id: str) -> None:
         """Before a new version of a story is remembered, forget its old text."""
         self.db.execute("DELETE FROM sketch_index WHERE article_id = ?", (int(article_id),))
+        self._postings.clear()  # which values held it is not known here: read them again
         self._changed()
 
     def emitted_body_hash(self, article_id: str) -> int | None:
@@ -560,11 +579,30 @@ class SqliteStateStore(BaseStateStore):
         return str(row[0]) if row else None
 
     def _near_candidates(self, indexed: list[int], low: str, high: str) -> list[Candidate]:
+        """``NEAR_CANDIDATES_SQL``'s answer, counted in memory from the values' entries."""
+        postings = self._postings_of(indexed)
+        if postings is None:  # the file failed: no copy of it is trusted
+            return self._near_candidates_sql(indexed, low, high)
+        shared = Counter(chain.from_iterable(entries.within(low, high) for entries in postings))
+        # Most shared first, ties to the lower id (two stable sorts); all at C speed: a
+        # value common in the site's prose brings hundreds of stories.
+        ranked = list(compress(shared, map(MIN_SHARED_SKETCH.__le__, shared.values())))
+        ranked.sort()
+        ranked.sort(key=shared.__getitem__, reverse=True)
+        return self._recent_candidates(ranked[:NEAR_CANDIDATES])
+
+    def _near_candidates_sql(self, indexed: list[int], low: str, high: str) -> list[Candidate]:
+        """The candidates counted by SQLite: the definition the in-memory count keeps."""
         values = [*indexed, *[-1] * (INDEXED_SIZE - len(indexed))]  # -1 is never a crc32
         candidates = self.db.execute(
             NEAR_CANDIDATES_SQL, (*values, low, high, MIN_SHARED_SKETCH)
         ).fetchall()
-        order = [article_id for (article_id,) in candidates]
+        return self._recent_candidates([article_id for (article_id,) in candidates])
+
+    def _recent_candidates(self, order: list[int]) -> list[Candidate]:
+        """The recent rows of ``order``'s stories, in that order (one without a row is skipped)."""
+        if not order:
+            return []
         found = {
             article_id: Candidate(article_id, words, packed_sketch, packed_tokens)
             for article_id, packed_tokens, packed_sketch, words in self.db.execute(
@@ -574,6 +612,38 @@ class SqliteStateStore(BaseStateStore):
             )
         }
         return [found[article_id] for article_id in order if article_id in found]
+
+    def _postings_of(self, indexed: list[int]) -> list[SketchPostings] | None:
+        """The ``sketch_index`` entries of each value, from memory (read once a value);
+        None when the file failed."""
+        if self.db.failure is not None:
+            return None
+        row = self.db.execute("PRAGMA data_version").fetchone()
+        if row is None:
+            return None
+        if row[0] != self._postings_version:  # another connection committed: read again
+            self._postings.clear()
+            self._postings_version = row[0]
+        kept = self._postings
+        values = list(dict.fromkeys(indexed))
+        missing = [value for value in values if value not in kept]
+        if missing:
+            loaded = {value: SketchPostings() for value in missing}
+            dates: dict[str, str] = {}  # one string a date, however many values share it
+            for value, published_at, article_id in self.db.execute(
+                POSTINGS_SQL.format(",".join("?" * len(missing))), missing
+            ):
+                entries = loaded[value]
+                entries.dates.append(dates.setdefault(published_at, published_at))
+                entries.ids.append(article_id)
+            kept.update(loaded)
+        found = []
+        for value in values:  # the most recently asked go last: the oldest are let go
+            found.append(kept.pop(value))
+            kept[value] = found[-1]
+        while len(kept) > POSTINGS_KEPT:
+            del kept[next(iter(kept))]
+        return found
 
     def remember_emitted(self, item: Story, print_: StoryPrint) -> None:
         """Record an emitted story (fingerprints and recent text) and settle it."""
@@ -602,13 +672,16 @@ class SqliteStateStore(BaseStateStore):
                 len(print_.tokens),
             ),
         )
+        published_at = item.published_at or ""
+        indexed = print_.sketch[:INDEXED_SIZE]
         self.db.executemany(
             "INSERT OR IGNORE INTO sketch_index (value, published_at, article_id) VALUES (?, ?, ?)",
-            [
-                (value, item.published_at or "", article_id)
-                for value in print_.sketch[:INDEXED_SIZE]
-            ],
+            [(value, published_at, article_id) for value in indexed],
         )
+        for value in indexed:
+            entries = self._postings.get(value)
+            if entries is not None and not entries.holds(published_at, article_id):
+                entries.add(published_at, article_id)
         self.db.execute("DELETE FROM staged WHERE article_id = ?", (article_id,))
         self._changed(3)
 
@@ -618,6 +691,7 @@ class SqliteStateStore(BaseStateStore):
         if newest:
             low, _ = window(newest, window_days)
             self.db.execute("DELETE FROM sketch_index WHERE published_at < ?", (low,))
+            self._postings.clear()
             self.db.execute("DELETE FROM recent WHERE published_at < ?", (low,))
         cutoff = paragraph_memory_cutoff().isoformat()
         self.db.execute("DELETE FROM paragraphs WHERE stories = 1 AND last_seen < ?", (cutoff,))
