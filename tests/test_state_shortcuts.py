@@ -1,0 +1,217 @@
+"""The state's shortcuts give the answers of their definitions.
+
+Dedupe and boilerplate decisions are made cheaply (candidates counted in memory, bounds
+before the word-level diff, a substring test before the promo expression); each is
+compared here with the slow path it stands for, on many cases, so that a shortcut that
+changes one decision fails.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from newsbot.items import Story
+from newsbot.state.base import (
+    MIN_RESEMBLANCE,
+    PROMO_RE,
+    PROMO_STEMS,
+    Candidate,
+    looks_like_promo,
+    nearly_repeats,
+    window,
+)
+from newsbot.state.sqlite import SqliteStateStore
+from newsbot.text.fingerprints import (
+    INDEXED_SIZE,
+    StoryPrint,
+    contained_bound,
+    edit_similarity,
+    pack_sketch,
+    pack_tokens,
+    similarity_bound,
+    sketch_resemblance,
+    unpack_sketch,
+    unpack_tokens,
+)
+
+DAYS = [f"2026-01-{day:02d}T09:00:00+05:00" for day in range(1, 29)]
+
+
+def crafted(
+    article_id: int, sketch: list[int], published_at: str | None
+) -> tuple[Story, StoryPrint]:
+    """A story whose indexed sketch values are ``sketch`` (few values: many stories share)."""
+    item = Story(article_id=str(article_id), title=f"Story {article_id}", published_at=published_at)
+    item.set_body(f"body of story {article_id} " * 10)
+    print_ = StoryPrint.of(item.title or "", item.body or "")
+    print_.__dict__["sketch"] = sketch  # the cached property, set as it would be computed
+    return item, print_
+
+
+def candidate_ids(candidates: list[Candidate]) -> list[int]:
+    return [candidate.article_id for candidate in candidates]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_candidates_counted_in_memory_are_the_sql_ones(tmp_path: Path, seed: int) -> None:
+    """Stories remembered, new versions, prunes and another connection's commits, asked
+    from many windows: the in-memory count ranks exactly the candidates SQL ranks."""
+    rng = random.Random(seed)
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    other = SqliteStateStore(tmp_path / "s.sqlite3")
+    pool = list(range(1, 25))  # few values: most stories share several
+    try:
+        for step in range(400):
+            action = rng.random()
+            if action < 0.55:
+                article_id = rng.randrange(1, 300)
+                published = rng.choice([*DAYS, None])
+                item, print_ = crafted(article_id, sorted(rng.sample(pool, 16)), published)
+                if rng.random() < 0.2:
+                    store.retire_body(str(article_id))  # a new version of the story
+                store.remember_emitted(item, print_)
+            elif action < 0.6:
+                store.commit()
+                item, print_ = crafted(
+                    rng.randrange(300, 400), sorted(rng.sample(pool, 16)), rng.choice(DAYS)
+                )
+                other.remember_emitted(item, print_)  # another connection writes...
+                other.commit()  # ...and commits: what this store holds in memory is stale
+            elif action < 0.62:
+                store.prune(rng.choice([3, 7, 14]))
+            indexed = sorted(rng.sample(pool, rng.randrange(1, INDEXED_SIZE + 1)))
+            low, high = window(rng.choice([*DAYS, None]), rng.choice([0, 2, 14]))
+            fast = candidate_ids(store._near_candidates(indexed, low, high))
+            slow = candidate_ids(store._near_candidates_sql(indexed, low, high))
+            assert fast == slow, f"step {step}: {indexed} {low}..{high}"
+        assert any(store._postings.values()), "the in-memory count was used"
+    finally:
+        other.close()
+        store.close()
+
+
+def variant(rng: random.Random, tokens: list[str]) -> list[str]:
+    """``tokens`` with a few words replaced, inserted, deleted or moved."""
+    changed = list(tokens)
+    for _ in range(rng.randrange(0, max(2, len(tokens) // 6))):
+        at = rng.randrange(max(len(changed), 1))
+        kind = rng.random()
+        if kind < 0.4 and changed:
+            changed[at] = f"x{rng.randrange(50)}"
+        elif kind < 0.7:
+            changed.insert(at, f"y{rng.randrange(50)}")
+        elif changed:
+            del changed[at]
+    if rng.random() < 0.2 and len(changed) > 10:  # a paragraph moved
+        cut = rng.randrange(len(changed))
+        changed = changed[cut:] + changed[:cut]
+    return changed
+
+
+def slow_nearly_repeats(
+    mine: StoryPrint, theirs: StoryPrint, words: int, min_similarity: float
+) -> bool:
+    """The definition: lengths, sketch resemblance, then the word-level diff decides."""
+    size = len(mine.tokens)
+    if words and min(words, size) < min_similarity * max(words, size):
+        return False
+    if sketch_resemblance(mine.sketch, theirs.sketch) < MIN_RESEMBLANCE:
+        return False
+    # the candidate's words as the store gives them back (an empty text is one empty word)
+    return edit_similarity(mine.tokens, unpack_tokens(pack_tokens(theirs.tokens))) >= min_similarity
+
+
+def test_near_duplicate_decisions_are_the_diffs() -> None:
+    """Over thousands of pairs, from copies to strangers: the bounds only skip diffs
+    that would have said no."""
+    rng = random.Random(18)
+    vocabulary = [f"w{i}" for i in range(60)]
+    decided = Counter[bool]()
+    for _ in range(3000):
+        base = [rng.choice(vocabulary) for _ in range(rng.randrange(0, 80))]
+        other = variant(rng, base) if rng.random() < 0.8 else [rng.choice(vocabulary) for _ in base]
+        mine, theirs = StoryPrint([], [base]), StoryPrint([], [other])
+        words = len(other) if rng.random() < 0.8 else 0  # 0: unknown (Redis)
+        candidate = Candidate(1, words, pack_sketch(theirs.sketch), pack_tokens(theirs.tokens))
+        for min_similarity in (0.5, 0.8, 0.9):
+            expected = slow_nearly_repeats(mine, theirs, words, min_similarity)
+            assert nearly_repeats(mine, candidate, min_similarity) == expected, (base, other)
+            decided[expected] += 1
+        edit = edit_similarity(base, other)
+        exact = sum((Counter(base) & Counter(other)).values()) / max(len(base), len(other), 1)
+        if base and other:
+            assert similarity_bound(base, other) == exact
+            assert similarity_bound(base, other, Counter(base)) == exact
+        # x / n against 1 - (n - x) / n: equal but for the last bit of a float
+        assert contained_bound(base, other) >= similarity_bound(base, other) >= edit - 1e-12
+    assert decided[True] > 500 and decided[False] > 500, decided
+
+
+def test_unpacked_sketches_are_the_packed_values() -> None:
+    values = [0, 1, 2**31, 2**32 - 1, 12345]
+    assert unpack_sketch(pack_sketch(values)) == values
+    assert unpack_sketch(b"") == []
+
+
+#: Every character ``re.IGNORECASE`` takes for a letter of the promo stems.
+def ignorecase_variants() -> dict[str, list[str]]:
+    letters = sorted(set("".join(PROMO_STEMS)) - {" "})
+    any_letter = re.compile(f"[{''.join(letters)}]", re.IGNORECASE)
+    variants: dict[str, list[str]] = {letter: [] for letter in letters}
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if any_letter.fullmatch(char):
+            for letter in letters:
+                if re.fullmatch(letter, char, re.IGNORECASE):
+                    variants[letter].append(char)
+    return variants
+
+
+def test_promo_prefilter_sees_every_promo() -> None:
+    """The stems are found in the case fold wherever the expression matches: checked on
+    every character the expression takes for a stem's letter, and on promos spelt with
+    them, beside ordinary and near-miss paragraphs."""
+    variants = ignorecase_variants()
+    for chars in variants.values():
+        for char in chars:
+            folded = looks_like_promo(f"please {'sign up'.replace('i', char)} today")
+            assert folded == bool(PROMO_RE.search(f"please {'sign up'.replace('i', char)} today"))
+            assert (
+                len(char.translate(str.maketrans({"\u0130": "i", "\u0131": "i"})).casefold()) >= 1
+            )
+    rng = random.Random(7)
+    words = [word.replace(r"\w*", "ing") for word in PROMO_RE.pattern[3:-3].split("|")]
+    fillers = [
+        "the",
+        "minister",
+        "said",
+        "Follows",
+        "clicked",
+        "sign",
+        "up",
+        "news",
+        "-",
+        ",",
+        "app",
+    ]
+    checked = Counter[bool]()
+    for _ in range(4000):
+        parts = [rng.choice(fillers) for _ in range(rng.randrange(0, 6))]
+        if rng.random() < 0.6:
+            word = rng.choice(words)
+            spelt = "".join(
+                rng.choice(variants.get(char, [char])) if rng.random() < 0.5 else char
+                for char in word
+            )
+            parts.insert(rng.randrange(len(parts) + 1), spelt)
+        paragraph = rng.choice([" ", "", "_", "-"]).join(parts)
+        expected = bool(PROMO_RE.search(paragraph))
+        assert looks_like_promo(paragraph) == expected, paragraph
+        checked[expected] += 1
+    assert checked[True] > 500 and checked[False] > 500, checked
