@@ -194,10 +194,6 @@ class StoryPrint:
         """How often each word occurs: the near-duplicate bounds' side of this story."""
         return Counter(self.tokens)
 
-    @cached_property
-    def sketch_set(self) -> frozenset[int]:
-        return frozenset(self.sketch)
-
 
 def pack_tokens(tokens: list[str]) -> bytes:
     """Compressed tokens, kept for recent stories to verify near-duplicates."""
