@@ -369,9 +369,10 @@ class SketchPostings:
 def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: float) -> bool:
     """Whether ``print_``'s body is within ``min_similarity`` of the candidate's.
 
-    The cheap bounds go first (lengths, sketch resemblance, shared words), each an upper
-    bound of the next, and discard most candidates before the word-level diff decides:
-    the answer is the diff's, only reached sooner.
+    The cheap tests go first (lengths, sketch resemblance) and discard most candidates;
+    then upper bounds of the diff's similarity, each above the next (shared words at
+    most, shared words), skip the diffs that would say no: the answer is the one the
+    lengths, the resemblance and the word-level diff give together, only reached sooner.
     """
     size, words = len(print_.tokens), candidate.words
     if words and min(words, size) < min_similarity * max(words, size):
