@@ -115,3 +115,22 @@ def test_no_batch_commits_a_crawl_half_started(
     reopened = SqliteStateStore(path)
     assert not reopened.crawl_in_progress(), "a crawl with half its roots"
     reopened.close()
+
+
+def test_a_request_that_cannot_be_serialized_is_not_known_afterwards(tmp_path: Path) -> None:
+    """Adversarial review: ``frontier_add`` adds the fingerprint to the in-memory set before
+    ``request()`` serializes it; when serializing raises, the crawl holds no pending row for
+    it, yet every later link to it is answered "already in the frontier"."""
+    store = SqliteStateStore(tmp_path / "state.sqlite3")
+    store.begin_crawl()
+    store.start_recorded()
+
+    def broken() -> str:
+        raise TypeError("Object of type set is not JSON serializable")
+
+    with pytest.raises(TypeError):
+        store.frontier_add(b"f" * 20, broken)
+    assert store.frontier_add(b"f" * 20, lambda: '{"url":"http://x/"}'), (
+        "a request never recorded is answered as a duplicate"
+    )
+    store.close()

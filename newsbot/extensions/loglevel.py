@@ -38,12 +38,37 @@ def lowest_printed_level() -> int | None:
     return min(levels) if levels else None
 
 
-class LogThreshold:
-    """Extension: the root logger at the lowest level a handler prints, while the engine runs."""
+#: The crawls of this process whose engine runs, and the levels the loggers had before
+#: the first of them raised any: one record for the process, since the loggers are too.
+_running: list[LogThreshold] = []
+_saved: dict[logging.Logger, int] = {}
 
-    def __init__(self) -> None:
-        #: The loggers raised, with the level each had.
-        self._saved: dict[logging.Logger, int] = {}
+
+def _raise_to_handlers() -> None:
+    """Put every logger back as it was, then raise it to the handlers' lowest level now."""
+    for logger, level in _saved.items():
+        logger.setLevel(level)
+    _saved.clear()
+    threshold = lowest_printed_level()
+    if threshold is None:
+        return
+    for found in [logging.root, *logging.root.manager.loggerDict.values()]:
+        if not isinstance(found, logging.Logger):
+            continue  # a placeholder: its children's level is their own
+        logger = found
+        if logger is logging.root or logger.level != logging.NOTSET:
+            if logger.level < threshold:
+                _saved[logger] = logger.level
+                logger.setLevel(threshold)
+
+
+class LogThreshold:
+    """Extension: the root logger at the lowest level a handler prints, while the engine runs.
+
+    Several crawls in one process (``CrawlerProcess``) share the loggers: each start or
+    stop recomputes the level from the handlers then installed, and the last stop puts
+    the loggers back as they were.
+    """
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LogThreshold:
@@ -54,19 +79,15 @@ class LogThreshold:
 
     def engine_started(self) -> None:
         """Every handler is in place by now (``LogCount`` adds its own at ``spider_opened``)."""
-        threshold = lowest_printed_level()
-        if threshold is None:
-            return
-        loggers = [logging.root, *logging.root.manager.loggerDict.values()]
-        for logger in loggers:
-            if not isinstance(logger, logging.Logger):
-                continue  # a placeholder: its children's level is their own
-            if logger is logging.root or logger.level != logging.NOTSET:
-                if logger.level < threshold:
-                    self._saved[logger] = logger.level
-                    logger.setLevel(threshold)
+        _running.append(self)
+        _raise_to_handlers()
 
     def engine_stopped(self) -> None:
-        for logger, level in self._saved.items():
+        if self in _running:
+            _running.remove(self)
+        if _running:
+            _raise_to_handlers()
+            return
+        for logger, level in _saved.items():
             logger.setLevel(level)
-        self._saved.clear()
+        _saved.clear()

@@ -168,8 +168,12 @@ class Site:
         host, port = self._base_parts
         if bare_host(parts.hostname) != host:
             return False
+        try:
+            their_port = parts.port
+        except ValueError:  # ":443en": no URL of any site
+            return False
         # Same host on another explicit port is another server (loopback sample sites).
-        return parts.port == port
+        return their_port == port
 
     def url(self, path: str) -> str:
         """An absolute URL on this site for a root-relative path."""

@@ -347,8 +347,9 @@ class SqliteStateStore(BaseStateStore):
         known = self._known_fingerprints()
         if fingerprint in known:
             return False
+        row = (fingerprint, request())  # serialized first: a request that fails is not known
         known.add(fingerprint)
-        self._frontier_rows.append((fingerprint, request()))
+        self._frontier_rows.append(row)
         self._changed()
         return True
 

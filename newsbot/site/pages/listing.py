@@ -144,9 +144,12 @@ def resolve_link(site: Site, page_url: str, href: str) -> tuple[str | None, Page
     urljoin, normalize and classify run once per link, not once per page that shows it.
     """
     href = href.strip()
-    if href.startswith("/") or href[:8].lower().startswith(("http://", "https://")):
-        return _resolve_kept(site, _origin(page_url), href)
-    return _resolve(site, page_url, href)
+    try:
+        if href.startswith("/") or href[:8].lower().startswith(("http://", "https://")):
+            return _resolve_kept(site, _origin(page_url), href)
+        return _resolve(site, page_url, href)
+    except ValueError:  # "http://[bad", ":443en": no URL; it costs this link, not the page
+        return None, None
 
 
 def _origin(url: str) -> str:
