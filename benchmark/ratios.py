@@ -42,8 +42,11 @@ def reference_loop_ms(repeats: int = 5) -> float:
 
 
 def ratio(numerator: float, denominator: float) -> float:
-    """``numerator / denominator``, rounded to 3 places; 0.0 when nothing was measured."""
-    return round(numerator / denominator, 3) if denominator > 0 and numerator >= 0 else 0.0
+    """``numerator / denominator``, rounded to 4 places, 0.0 when nothing was measured.
+
+    Four, not three: a verdict on 0.2504 against a 0.25 limit must not read it as 0.250.
+    """
+    return round(numerator / denominator, 4) if denominator > 0 and numerator >= 0 else 0.0
 
 
 @dataclass(frozen=True)
