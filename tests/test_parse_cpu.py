@@ -20,7 +20,14 @@ from newsbot.items import Story
 from newsbot.pipelines.boilerplate import DropTemplates, StripBoilerplate
 from newsbot.pipelines.dedupe import DropDuplicates, RememberEmitted, story_print
 from newsbot.site.pages import story as story_module
-from newsbot.site.pages.html import OWN_TEXT_NODES, candidate_texts, heading_by_text, may_hold
+from newsbot.site.pages.html import (
+    OWN_TEXT_NODES,
+    _visible_texts,
+    candidate_texts,
+    heading_by_text,
+    may_hold,
+    text_of,
+)
 from newsbot.site.pages.story import (
     BODY_CANDIDATES,
     BREADCRUMB_LINKS,
@@ -41,6 +48,7 @@ from newsbot.site.pages.story import (
 from newsbot.state.sqlite import SqliteStateStore
 from newsbot.text import fingerprints
 from newsbot.text.fingerprints import StoryPrint, paragraph_hash
+from newsbot.text.normalize import normalize_space
 from tests.test_pipelines import PROMO, config, story
 
 GOLDEN = Path(__file__).parent / "golden" / "article"
@@ -286,3 +294,25 @@ def test_topic_hrefs_resolve_and_classify_as_without_the_cache(base: str) -> Non
                 expected.append((absolute, name))
         assert page.topic_links == expected
         assert expected, "some hrefs are topics of the site"
+
+
+#: Leaves ``text_of`` reads without XPath: code, comments, entities, odd whitespace.
+LEAVES = (
+    "<html><head><title> A &amp; B\u200b </title><script>var x = 1;</script></head><body>"
+    "<p>plain</p><p><!-- c --></p><p>a<!-- c -->b</p><span>\u00a0spaced\n out\t</span>"
+    "<style>p {}</style><noscript>off</noscript><template>t</template><b></b>"
+    "<a hidden>hidden leaf</a><p><script>inner()</script>after</p></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [*pages(), ("leaves", LEAVES.encode("utf-8"))],
+    ids=[*(n for n, _ in pages()), "leaves"],
+)
+def test_text_of_a_leaf_is_what_the_general_path_gives(name: str, body: bytes) -> None:
+    """``text_of``'s leaf shortcut gives the text its general path gives, element by element."""
+    root = page_tree(response(body))
+    for node in root.iter():
+        expected = normalize_space(" ".join(_visible_texts(node)))
+        assert text_of(node) == expected, (name, node.tag)

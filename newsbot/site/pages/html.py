@@ -229,6 +229,8 @@ def text_of(element: etree._Element | None) -> str:
     """
     if element is None:
         return ""
+    if not len(element):  # a leaf (most titles, links, spans): its text is all, no XPath
+        return "" if _is_code(element) else normalize_space(element.text or "")
     if not _HAS_HIDDEN(element) and not _is_code(element):  # the usual case: XPath, in C
         return normalize_space(" ".join(_TEXT_NODES(element)))
     return normalize_space(" ".join(_visible_texts(element)))
