@@ -316,3 +316,21 @@ def test_text_of_a_leaf_is_what_the_general_path_gives(name: str, body: bytes) -
     for node in root.iter():
         expected = normalize_space(" ".join(_visible_texts(node)))
         assert text_of(node) == expected, (name, node.tag)
+
+
+def test_normalize_space_keeps_only_short_plain_strings() -> None:
+    """Short plain strings are kept with their normalized form; long ones and lxml's smart
+    strings (which would keep their whole tree alive) never are; all normalize alike."""
+    from newsbot.text import normalize
+
+    normalize._normalized_short.cache_clear()
+    short = " A\u200b\u00a0title\n\t here\x07 "
+    long = "word \u200b " * (normalize.MAX_CACHED_TEXT // 7 + 1)
+    smart = etree.fromstring("<p> smart\u00a0 text </p>").xpath("text()")[0]
+    assert type(smart) is not str
+    expected = {short: "A title here", long: " ".join(["word"] * (len(long) // 7))}
+    expected[smart] = "smart text"
+    for text, normalized in expected.items():
+        assert normalize.normalize_space(text) == normalized
+        assert normalize.normalize_space(text) == normalized  # again, from the cache if kept
+    assert normalize._normalized_short.cache_info().currsize == 1

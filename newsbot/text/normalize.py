@@ -23,6 +23,21 @@ _YEAR = re.compile(r"\d{4}")
 
 def normalize_space(text: str) -> str:
     """Collapse every run of Unicode whitespace (nbsp included) into one space."""
+    if len(text) <= MAX_CACHED_TEXT and type(text) is str:
+        return _normalized_short(text)
+    return " ".join(_ZERO_WIDTH.sub("", text).split())
+
+
+#: Texts up to this length are kept with their normalized form: a page normalizes the
+#: same short strings again and again (a title is read from four places, each normalized
+#: when read and again when compared), about three calls in four. Longer ones (paragraphs,
+#: a hostile page's megabyte) are never kept, so the cache stays small; ``str`` subclasses
+#: (lxml's smart strings hold their whole tree) neither.
+MAX_CACHED_TEXT = 200
+
+
+@lru_cache(maxsize=4096)
+def _normalized_short(text: str) -> str:
     return " ".join(_ZERO_WIDTH.sub("", text).split())
 
 
