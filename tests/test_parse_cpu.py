@@ -334,3 +334,22 @@ def test_normalize_space_keeps_only_short_plain_strings() -> None:
         assert normalize.normalize_space(text) == normalized
         assert normalize.normalize_space(text) == normalized  # again, from the cache if kept
     assert normalize._normalized_short.cache_info().currsize == 1
+
+
+def test_a_page_property_is_computed_once_and_a_failure_is_not_kept() -> None:
+    """The story page's lock-free ``cached_property`` behaves as functools' does."""
+    calls: list[int] = []
+
+    class Page:
+        @story_module.cached_property
+        def value(self) -> int:
+            calls.append(1)
+            if len(calls) == 1:
+                raise ValueError("first read fails")
+            return len(calls)
+
+    page = Page()
+    with pytest.raises(ValueError, match="first read fails"):
+        _ = page.value
+    assert (page.value, page.value, calls) == (2, 2, [1, 1])
+    assert Page.__dict__["value"].__get__(None, Page) is Page.__dict__["value"]
