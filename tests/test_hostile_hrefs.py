@@ -1,14 +1,18 @@
-"""A listing whose one href does not parse (a port that is not a number, a bad IPv6
-bracket) loses that link only: ``Site.owns`` raised from ``urlsplit(...).port`` and the whole
-listing went with it, every other story link on the page lost for the run, every run the href
-stays (found by an adversarial review; older than issue 18)."""
+"""One href that does not parse (a port that is not a number, a bad IPv6 bracket) loses
+that link only: on a listing, ``Site.owns`` raised from ``urlsplit(...).port`` and every other
+story link on the page was lost for the run, every run the href stayed; under a story's Related
+Topics, ``urljoin`` raised and the story's related_topics was left null (found by an
+adversarial review; older than issue 18)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse
 
 from newsbot.site.pages.listing import parse_listing
+from newsbot.site.pages.story import parse_story
 
 
 @pytest.mark.parametrize(
@@ -30,3 +34,28 @@ def test_a_malformed_href_costs_that_link_not_the_listing(bad: bytes) -> None:
     )
     links = parse_listing(response)
     assert "https://www.urdupoint.com/en/pakistan/good-story-1234567.html" in links.stories
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "https://www.urdupoint.com:443en/en/topics/bad-topic.html",
+        "http://[bad/en/topics/bad-topic.html",
+    ],
+)
+def test_a_malformed_topic_href_costs_that_topic_not_the_related_topics(bad: str) -> None:
+    """The same href under Related Topics left the story's related_topics null."""
+    golden = Path(__file__).parent / "golden" / "article" / "body-class-renamed.html"
+    html = golden.read_text(encoding="utf-8").replace(
+        '<li><a href="/en/topics/imran-khan.html">Imran Khan</a></li>',
+        f'<li><a href="{bad}">Bad Topic</a></li>'
+        '<li><a href="/en/topics/imran-khan.html">Imran Khan</a></li>',
+    )
+    assert bad in html
+    url = (
+        "https://www.urdupoint.com/en/pakistan/central-bank-approved-a-new-development-2190111.html"
+    )
+    result = parse_story(HtmlResponse(url=url, body=html.encode(), encoding="utf-8"))
+    assert result.item is not None
+    assert result.item.related_topics == ["Imran Khan"]
+    assert result.topic_urls == ["https://www.urdupoint.com/en/topics/imran-khan.html"]

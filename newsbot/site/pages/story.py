@@ -719,17 +719,23 @@ class StoryPage:
             return []
         links = []
         for href, name in links_after(heading):
-            if len(href) <= MAX_CACHED_HREF and _BASE_FREE_HREF_RE.match(href) and self._origin[1]:
-                absolute = _resolved(*self._origin, href)
-            else:
-                absolute = urljoin(self.response.url, href)
-            if name and (
-                _topic_page(self.site, absolute)
-                if len(absolute) <= MAX_CACHED_HREF
-                else _is_topic(self.site, absolute)
-            ):
+            try:
+                absolute, is_topic = self._topic_href(href)
+            except ValueError:  # "http://[bad": no URL; it costs this topic, not the block
+                continue
+            if name and is_topic:
                 links.append((absolute, name))
         return links
+
+    def _topic_href(self, href: str) -> tuple[str, bool]:
+        """``href`` made absolute, and whether it is one of this site's topic pages."""
+        if len(href) <= MAX_CACHED_HREF and _BASE_FREE_HREF_RE.match(href) and self._origin[1]:
+            absolute = _resolved(*self._origin, href)
+        else:
+            absolute = urljoin(self.response.url, href)
+        if len(absolute) <= MAX_CACHED_HREF:
+            return absolute, _topic_page(self.site, absolute)
+        return absolute, _is_topic(self.site, absolute)
 
     @cached_property
     def _origin(self) -> tuple[str, str]:
