@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmark import HelpFormatter, quality, ratios, report
+from benchmark import HelpFormatter, at_least, common_options, quality, ratios, report
 from benchmark.redis_server import RedisServer
 from benchmark.replay import compare_cpu, load_pages, replay
 from benchmark.runs import (
@@ -67,35 +67,18 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmark",
         description=DESCRIPTION,
         formatter_class=HelpFormatter,
+        parents=[common_options("output/bench")],
     )
-    parser.add_argument("--stories", type=int, default=20_000, help="sample site size (stories)")
+    parser.add_argument(
+        "--stories", type=at_least(100), default=20_000, help="sample site size (stories)"
+    )
     parser.add_argument(
         "--sample",
-        type=int,
+        type=at_least(1),
         default=1000,
         help="story pages given to every extractor (quality table)",
     )
-    parser.add_argument(
-        "--concurrency", type=int, default=32, help="CONCURRENT_REQUESTS of the crawls"
-    )
-    parser.add_argument(
-        "--server",
-        choices=("auto", "nginx", "python"),
-        default="auto",
-        help="the web server: auto is nginx when installed, else the Python one",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("output/bench"),
-        help="where results.md, results.json and bench.png go (docs/benchmark: the README's)",
-    )
-    parser.add_argument(
-        "--work", type=Path, help="working directory, emptied first (default: a temp dir)"
-    )
     args = parser.parse_args(argv)
-    if args.stories < 100:
-        parser.error("--stories: at least 100")
 
     work = args.work or Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
     shutil.rmtree(work, ignore_errors=True)

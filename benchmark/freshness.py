@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmark import at_least, common_options
 from newsbot.sample_site.scale import ScaleSite, ScaleSiteServer, ScaleSpec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,23 +56,19 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmark freshness",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common_options("output/bench/freshness", concurrency=8, server=False)],
     )
-    parser.add_argument("--hours", type=int, default=168, help="hourly runs after hour 0")
+    parser.add_argument("--hours", type=at_least(1), default=168, help="hourly runs after hour 0")
     parser.add_argument("--stories-per-day", type=int, default=450)
     parser.add_argument("--vocabulary", type=int, default=10_000, help="topic names")
     parser.add_argument("--history-days", type=int, default=2, help="days before hour 0")
     parser.add_argument("--topic-only-share", type=float, default=0.03)
     parser.add_argument("--delay", type=float, default=1.0, help="DOWNLOAD_DELAY of a real run")
-    parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument(
         "-s", "--setting", action="append", default=[], help="NAME=VALUE for every run"
     )
     parser.add_argument("--no-window-check", action="store_true")
-    parser.add_argument("--out", type=Path, default=Path("output/bench/freshness"))
-    parser.add_argument("--work", type=Path, help="working directory (default: a temp dir)")
     args = parser.parse_args(argv)
-    if args.hours < 1:
-        parser.error("--hours: at least 1")
     extra = dict(item.split("=", 1) for item in args.setting)
     spec = ScaleSpec(
         stories_per_day=args.stories_per_day,

@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmark import HelpFormatter, ratios, report
+from benchmark import HelpFormatter, at_least, common_options, ratios, report
 from benchmark.replay import compare_cpu, load_pages
 from benchmark.runs import (
     CrawlResult,
@@ -111,68 +111,50 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="python -m benchmark speed",
         description=(__doc__ or "").replace("``", ""),
         formatter_class=HelpFormatter,
+        parents=[common_options("output/bench-speed")],
     )
     parser.add_argument(
-        "--stories", type=int, default=3000, help="benchmark site size (stories generated)"
+        "--stories",
+        type=at_least(100),
+        default=3000,
+        help="benchmark site size (stories generated)",
     )
     parser.add_argument(
         "--scale-days",
-        type=int,
+        type=at_least(1),
         default=2,
         help="real-scale site: days of stories (each naming 12-18 topics)",
     )
     parser.add_argument(
-        "--scale-stories-per-day", type=int, default=450, help="real-scale site: stories a day"
+        "--scale-stories-per-day",
+        type=at_least(1),
+        default=450,
+        help="real-scale site: stories a day",
     )
     parser.add_argument(
-        "--vocabulary", type=int, default=10_000, help="real-scale site: topic names"
+        "--vocabulary", type=at_least(1), default=10_000, help="real-scale site: topic names"
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds of (bare, urdupoint) per site; best kept"
+        "--rounds",
+        type=at_least(1),
+        default=3,
+        help="rounds of (bare, urdupoint) per site; best kept",
     )
     parser.add_argument(
-        "--concurrency", type=int, default=32, help="CONCURRENT_REQUESTS of every crawl"
+        "--cpu-pages", type=at_least(1), default=1000, help="story pages in the CPU comparison"
     )
     parser.add_argument(
-        "--cpu-pages", type=int, default=1000, help="story pages in the CPU comparison"
-    )
-    parser.add_argument(
-        "--cpu-repeats", type=int, default=3, help="repetitions of the CPU comparison; best kept"
-    )
-    parser.add_argument(
-        "--server",
-        choices=("auto", "nginx", "python"),
-        default="auto",
-        help="the web server: auto is nginx when installed, else the Python one",
+        "--cpu-repeats",
+        type=at_least(1),
+        default=3,
+        help="repetitions of the CPU comparison; best kept",
     )
     parser.add_argument(
         "--profile",
         action="store_true",
         help="also profile one urdupoint crawl of the benchmark site (profile.txt)",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("output/bench-speed"),
-        help="where results.md and results.json go",
-    )
-    parser.add_argument(
-        "--work", type=Path, help="working directory, emptied first (default: a temp dir)"
-    )
     args = parser.parse_args(argv)
-    if args.stories < 100:
-        parser.error("--stories: at least 100")
-    for name in (
-        "scale_days",
-        "scale_stories_per_day",
-        "vocabulary",
-        "rounds",
-        "cpu_pages",
-        "cpu_repeats",
-        "concurrency",
-    ):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')}: at least 1")
     return args
 
 

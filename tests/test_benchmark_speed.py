@@ -144,3 +144,26 @@ def test_speed_command_reports_every_ratio(tmp_path: Path) -> None:
             f"| {row['target']} | {row['ratio']:.2f}x | {'PASS' if row['met'] else '**FAIL**'}"
             in table
         )
+
+
+@pytest.mark.parametrize(
+    ("command", "argv", "message"),
+    [
+        ([], ["--stories", "50"], "argument --stories: at least 100, not 50"),
+        (["speed"], ["--rounds", "0"], "argument --rounds: at least 1, not 0"),
+        (["speed"], ["--concurrency", "x"], "argument --concurrency: not a whole number: 'x'"),
+        (["freshness"], ["--hours", "0"], "argument --hours: at least 1, not 0"),
+        (["freshness"], ["--concurrency", "-3"], "argument --concurrency: at least 1, not -3"),
+    ],
+)
+def test_benchmark_commands_refuse_a_bad_number_in_one_line(
+    command: list[str], argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every command checks its numbers the same way (``benchmark.at_least``), before
+    building anything: the error names the option and its bound."""
+    from benchmark.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, *argv])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.rstrip().splitlines()[-1].endswith(message)
