@@ -215,3 +215,25 @@ def test_promo_prefilter_sees_every_promo() -> None:
         assert looks_like_promo(paragraph) == expected, paragraph
         checked[expected] += 1
     assert checked[True] > 500 and checked[False] > 500, checked
+
+
+def defined_resemblance(a: list[int], b: list[int], size: int = 16) -> float:
+    """The definition: the share of the union's ``size`` smallest values both sketches hold."""
+    union_bottom = sorted(set(a) | set(b))[:size]
+    if not union_bottom:
+        return 0.0
+    common = set(a) & set(b)
+    return sum(1 for value in union_bottom if value in common) / len(union_bottom)
+
+
+def test_sketch_resemblance_is_its_definition() -> None:
+    """Sketches from disjoint to equal, short ones and empty ones."""
+    rng = random.Random(3)
+    seen = Counter[bool]()
+    for _ in range(5000):
+        pool = range(rng.choice([20, 40, 400]))
+        a = sorted(rng.sample(pool, rng.randrange(0, 17)))
+        b = sorted(rng.sample(pool, rng.randrange(0, 17)))
+        assert sketch_resemblance(a, b) == defined_resemblance(a, b), (a, b)
+        seen[sketch_resemblance(a, b) > 0] += 1
+    assert seen[True] > 1000 and seen[False] > 1000, seen

@@ -604,14 +604,12 @@ class SqliteStateStore(BaseStateStore):
         """The recent rows of ``order``'s stories, in that order (one without a row is skipped)."""
         if not order:
             return []
-        found = {
-            article_id: Candidate(article_id, words, packed_sketch, packed_tokens)
-            for article_id, packed_tokens, packed_sketch, words in self.db.execute(
-                "SELECT article_id, tokens, sketch, words FROM recent "
-                f"WHERE article_id IN ({','.join('?' * len(order))})",
-                order,
-            )
-        }
+        rows = self.db.execute(
+            "SELECT article_id, words, sketch, tokens FROM recent "  # Candidate's fields
+            f"WHERE article_id IN ({','.join('?' * len(order))})",
+            order,
+        )
+        found = {candidate.article_id: candidate for candidate in map(Candidate._make, rows)}
         return [found[article_id] for article_id in order if article_id in found]
 
     def _postings_of(self, indexed: list[int]) -> list[SketchPostings] | None:
