@@ -8,9 +8,11 @@ changes one decision fails.
 
 from __future__ import annotations
 
+import heapq
 import random
 import re
 import sys
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -35,6 +37,7 @@ from newsbot.text.fingerprints import (
     pack_sketch,
     pack_tokens,
     similarity_bound,
+    sketch,
     sketch_resemblance,
     unpack_sketch,
     unpack_tokens,
@@ -237,3 +240,30 @@ def test_sketch_resemblance_is_its_definition() -> None:
         assert sketch_resemblance(a, b) == defined_resemblance(a, b), (a, b)
         seen[sketch_resemblance(a, b) > 0] += 1
     assert seen[True] > 1000 and seen[False] > 1000, seen
+
+
+def defined_sketch(tokens: list[str], size: int = 16) -> list[int]:
+    """The definition: the ``size`` smallest crc32 values of the UTF-8 5-shingles."""
+    shingles = {" ".join(tokens[i : i + 5]) for i in range(max(len(tokens) - 4, 1))}
+    return heapq.nsmallest(size, {zlib.crc32(shingle.encode("utf-8")) for shingle in shingles})
+
+
+def test_sketch_is_its_definition() -> None:
+    """Texts short and long, with repeated shingles (a value counted once) and words
+    beyond ASCII: the stored values are the definition's."""
+    rng = random.Random(5)
+    vocabulary = [
+        "the",
+        "minister",
+        "said",
+        "café",
+        "zürich",
+        "٣٤",
+        "über",
+        "x",
+        "\u0131\u015f\u0131k",
+    ]
+    for _ in range(3000):
+        tokens = [rng.choice(vocabulary[: rng.randrange(1, 10)]) for _ in range(rng.randrange(80))]
+        for size in (1, 8, 16, 40):
+            assert sketch(tokens, size) == defined_sketch(tokens, size), tokens

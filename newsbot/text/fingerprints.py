@@ -83,10 +83,18 @@ def sketch(tokens: list[str], size: int = SKETCH_SIZE) -> list[int]:
     """The ``size`` smallest crc32 values of the word 5-shingles, ascending."""
     if len(tokens) < SHINGLE_SIZE:
         return heapq.nsmallest(size, {zlib.crc32(" ".join(tokens).encode("utf-8"))})
-    crc32 = zlib.crc32
-    # The shingles are zip()'s windows: no slice copied per shingle, one set.
+    # The shingles are zip()'s windows, joined, encoded (UTF-8, str.encode's default) and
+    # hashed by map(): no Python step per shingle. The values are sorted with their
+    # repeats (cheaper than a set of them) and the first ``size`` distinct ones kept.
     windows = zip(*(tokens[i:] for i in range(SHINGLE_SIZE)), strict=False)
-    return heapq.nsmallest(size, {crc32(" ".join(s).encode("utf-8")) for s in windows})
+    values = sorted(map(zlib.crc32, map(str.encode, map(" ".join, windows))))
+    smallest: list[int] = []
+    for value in values:
+        if not smallest or value != smallest[-1]:
+            smallest.append(value)
+            if len(smallest) == size:
+                break
+    return smallest
 
 
 def sketch_resemblance(a: list[int], b: list[int], size: int = SKETCH_SIZE) -> float:
