@@ -47,11 +47,11 @@ DAYS = [f"2026-01-{day:02d}T09:00:00+05:00" for day in range(1, 29)]
 
 
 def crafted(
-    article_id: int, sketch: list[int], published_at: str | None
+    article_id: int, sketch: list[int], published_at: str | None, version: int = 0
 ) -> tuple[Story, StoryPrint]:
     """A story whose indexed sketch values are ``sketch`` (few values: many stories share)."""
     item = Story(article_id=str(article_id), title=f"Story {article_id}", published_at=published_at)
-    item.set_body(f"body of story {article_id} " * 10)
+    item.set_body(f"body of story {article_id} " * (10 + version))
     print_ = StoryPrint.of(item.title or "", item.body or "")
     print_.__dict__["sketch"] = sketch  # the cached property, set as it would be computed
     return item, print_
@@ -64,7 +64,8 @@ def candidate_ids(candidates: list[Candidate]) -> list[int]:
 @pytest.mark.parametrize("seed", range(6))
 def test_candidates_counted_in_memory_are_the_sql_ones(tmp_path: Path, seed: int) -> None:
     """Stories remembered, new versions, prunes and another connection's commits, asked
-    from many windows: the in-memory count ranks exactly the candidates SQL ranks."""
+    from many windows: the in-memory count ranks exactly the candidates SQL ranks, and
+    the rows kept in memory are the table's (a new version's words, not the old ones)."""
     rng = random.Random(seed)
     store = SqliteStateStore(tmp_path / "s.sqlite3")
     other = SqliteStateStore(tmp_path / "s.sqlite3")
@@ -75,14 +76,19 @@ def test_candidates_counted_in_memory_are_the_sql_ones(tmp_path: Path, seed: int
             if action < 0.55:
                 article_id = rng.randrange(1, 300)
                 published = rng.choice([*DAYS, None])
-                item, print_ = crafted(article_id, sorted(rng.sample(pool, 16)), published)
+                item, print_ = crafted(
+                    article_id, sorted(rng.sample(pool, 16)), published, rng.randrange(5)
+                )
                 if rng.random() < 0.2:
                     store.retire_body(str(article_id))  # a new version of the story
                 store.remember_emitted(item, print_)
             elif action < 0.6:
                 store.commit()
                 item, print_ = crafted(
-                    rng.randrange(300, 400), sorted(rng.sample(pool, 16)), rng.choice(DAYS)
+                    rng.randrange(1, 400),
+                    sorted(rng.sample(pool, 16)),
+                    rng.choice(DAYS),
+                    rng.randrange(5),
                 )
                 other.remember_emitted(item, print_)  # another connection writes...
                 other.commit()  # ...and commits: what this store holds in memory is stale
@@ -90,10 +96,12 @@ def test_candidates_counted_in_memory_are_the_sql_ones(tmp_path: Path, seed: int
                 store.prune(rng.choice([3, 7, 14]))
             indexed = sorted(rng.sample(pool, rng.randrange(1, INDEXED_SIZE + 1)))
             low, high = window(rng.choice([*DAYS, None]), rng.choice([0, 2, 14]))
-            fast = candidate_ids(store._near_candidates(indexed, low, high))
-            slow = candidate_ids(store._near_candidates_sql(indexed, low, high))
-            assert fast == slow, f"step {step}: {indexed} {low}..{high}"
+            fast = store._near_candidates(indexed, low, high)
+            slow = store._near_candidates_sql(indexed, low, high)
+            assert candidate_ids(fast) == candidate_ids(slow), f"step {step}: {indexed} {low}.."
+            assert fast == slow, f"step {step}: a row kept in memory is not the table's"
         assert any(store._postings.values()), "the in-memory count was used"
+        assert store._recent_rows, "rows were kept in memory"
     finally:
         other.close()
         store.close()

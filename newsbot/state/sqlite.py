@@ -158,6 +158,9 @@ POSTINGS_SQL = (
 #: A value common in the site's prose (a stock phrase) lists hundreds of stories, and
 #: counting them in SQL for every story cost more than the rest of the dedupe.
 POSTINGS_KEPT = 50_000
+#: Recent rows held in memory (``_recent_rows``): a row is a story's packed words, about
+#: a third of its text, so a few thousand hold a few MB.
+RECENT_ROWS_KEPT = 4096
 
 
 class SqliteStateStore(BaseStateStore):
@@ -183,6 +186,11 @@ class SqliteStateStore(BaseStateStore):
         #: committed (``PRAGMA data_version``), a body was retired, or the index pruned.
         self._postings: dict[int, SketchPostings] = {}
         self._postings_version: int | None = None
+        #: article id -> its ``recent`` row, for the stories near-duplicate look-ups
+        #: asked for: the same few hundred recent stories are candidates of story after
+        #: story. Trusted as ``_postings`` is (dropped with it), and a story's row is
+        #: dropped when it is remembered again.
+        self._recent_rows: dict[int, Candidate] = {}
         # A write that fails (disk full, damaged file) stops the crawl, never half-commits.
         self._db: GuardedConnection | None = sqlite3.connect(
             path, isolation_level="DEFERRED", factory=GuardedConnection
@@ -482,6 +490,7 @@ class SqliteStateStore(BaseStateStore):
         """Before a new version of a story is remembered, forget its old text."""
         self.db.execute("DELETE FROM sketch_index WHERE article_id = ?", (int(article_id),))
         self._postings.clear()  # which values held it is not known here: read them again
+        self._recent_rows.clear()
         self._changed()
 
     def emitted_body_hash(self, article_id: str) -> int | None:
@@ -590,7 +599,7 @@ class SqliteStateStore(BaseStateStore):
         ranked = list(compress(shared, map(MIN_SHARED_SKETCH.__le__, shared.values())))
         ranked.sort()
         ranked.sort(key=shared.__getitem__, reverse=True)
-        return self._recent_candidates(ranked[:NEAR_CANDIDATES])
+        return self._recent_candidates(ranked[:NEAR_CANDIDATES], self._recent_rows)
 
     def _near_candidates_sql(self, indexed: list[int], low: str, high: str) -> list[Candidate]:
         """The candidates counted by SQLite: the definition the in-memory count keeps."""
@@ -600,17 +609,29 @@ class SqliteStateStore(BaseStateStore):
         ).fetchall()
         return self._recent_candidates([article_id for (article_id,) in candidates])
 
-    def _recent_candidates(self, order: list[int]) -> list[Candidate]:
-        """The recent rows of ``order``'s stories, in that order (one without a row is skipped)."""
-        if not order:
-            return []
-        rows = self.db.execute(
-            "SELECT article_id, words, sketch, tokens FROM recent "  # Candidate's fields
-            f"WHERE article_id IN ({','.join('?' * len(order))})",
-            order,
-        )
-        found = {candidate.article_id: candidate for candidate in map(Candidate._make, rows)}
-        return [found[article_id] for article_id in order if article_id in found]
+    def _recent_candidates(
+        self, order: list[int], kept: dict[int, Candidate] | None = None
+    ) -> list[Candidate]:
+        """The recent rows of ``order``'s stories, in that order (one without a row is skipped).
+
+        ``kept``: rows read before (``_recent_rows``, once ``_postings_of`` found it
+        current); only the others are read, and kept there.
+        """
+        found = {} if kept is None else kept
+        missing = [article_id for article_id in order if article_id not in found]
+        if missing:
+            rows = self.db.execute(
+                "SELECT article_id, words, sketch, tokens FROM recent "  # Candidate's fields
+                f"WHERE article_id IN ({','.join('?' * len(missing))})",
+                missing,
+            )
+            found.update(
+                (candidate.article_id, candidate) for candidate in map(Candidate._make, rows)
+            )
+        candidates = [found[article_id] for article_id in order if article_id in found]
+        while len(found) > RECENT_ROWS_KEPT:  # the oldest read go first
+            del found[next(iter(found))]
+        return candidates
 
     def _postings_of(self, indexed: list[int]) -> list[SketchPostings] | None:
         """The ``sketch_index`` entries of each value, from memory (read once a value);
@@ -622,6 +643,7 @@ class SqliteStateStore(BaseStateStore):
             return None
         if row[0] != self._postings_version:  # another connection committed: read again
             self._postings.clear()
+            self._recent_rows.clear()
             self._postings_version = row[0]
         kept = self._postings
         values = list(dict.fromkeys(indexed))
@@ -681,6 +703,7 @@ class SqliteStateStore(BaseStateStore):
             entries = self._postings.get(value)
             if entries is not None and not entries.holds(published_at, article_id):
                 entries.add(published_at, article_id)
+        self._recent_rows.pop(article_id, None)  # its row was just replaced
         self.db.execute("DELETE FROM staged WHERE article_id = ?", (article_id,))
         self._changed(3)
 
@@ -691,6 +714,7 @@ class SqliteStateStore(BaseStateStore):
             low, _ = window(newest, window_days)
             self.db.execute("DELETE FROM sketch_index WHERE published_at < ?", (low,))
             self._postings.clear()
+            self._recent_rows.clear()
             self.db.execute("DELETE FROM recent WHERE published_at < ?", (low,))
         cutoff = paragraph_memory_cutoff().isoformat()
         self.db.execute("DELETE FROM paragraphs WHERE stories = 1 AND last_seen < ?", (cutoff,))
