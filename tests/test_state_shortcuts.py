@@ -18,12 +18,14 @@ from pathlib import Path
 
 import pytest
 
+import newsbot.state.base as state_base
 from newsbot.items import Story
 from newsbot.state.base import (
     MIN_RESEMBLANCE,
     PROMO_RE,
     PROMO_STEMS,
     Candidate,
+    candidate_words,
     looks_like_promo,
     nearly_repeats,
     window,
@@ -275,3 +277,25 @@ def test_sketch_is_its_definition() -> None:
         tokens = [rng.choice(vocabulary[: rng.randrange(1, 10)]) for _ in range(rng.randrange(80))]
         for size in (1, 8, 16, 40):
             assert sketch(tokens, size) == defined_sketch(tokens, size), tokens
+
+
+def test_candidate_words_are_the_packed_words_and_stay_bounded() -> None:
+    """Short texts asked again and again, and long ones: every answer is the packed text's
+    words, the packed texts kept never pass their budget, and a long one is not kept."""
+    rng = random.Random(11)
+    texts = [
+        [f"w{rng.randrange(99)}" for _ in range(rng.choice([5, 300, 3000, 12_000, 30_000]))]
+        for _ in range(150)
+    ]
+    packed = [pack_tokens(tokens) for tokens in texts]
+    evicted = 0
+    for _ in range(3000):
+        at = rng.randrange(len(texts))
+        before = len(state_base._UNPACKED)
+        assert candidate_words(packed[at]) == texts[at]
+        kept = sum(map(len, state_base._UNPACKED))
+        assert kept == state_base._unpacked_bytes <= state_base.UNPACKED_KEPT_BYTES
+        if len(packed[at]) > state_base.UNPACKED_KEPT_BYTES // 16:
+            assert packed[at] not in state_base._UNPACKED
+        evicted += len(state_base._UNPACKED) <= before
+    assert state_base._UNPACKED and evicted > 100, "texts were kept, and let go"

@@ -366,6 +366,37 @@ class SketchPostings:
         return self.ids[bisect_left(self.dates, low) : bisect_right(self.dates, high)]
 
 
+#: Candidates' words by their packed text, the most recently used last (``candidate_words``).
+_UNPACKED: dict[bytes, list[str]] = {}
+#: How many bytes of packed text ``_UNPACKED`` holds at most: its words take ten times
+#: more once unpacked, so a few MB in all.
+UNPACKED_KEPT_BYTES = 256 * 1024
+_unpacked_bytes = 0
+
+
+def candidate_words(packed: bytes) -> list[str]:
+    """``unpack_tokens(packed)``, kept for the candidates unpacked last.
+
+    A recent story that repeats a stock phrase is a candidate of story after story, and
+    unpacking its words was the ladder's dearest step before the diff. Keyed by the
+    packed text itself, so a story's new version is a new entry and nothing goes stale
+    whichever store gave it. The list is shared: its readers do not change it.
+    """
+    global _unpacked_bytes
+    words = _UNPACKED.pop(packed, None)
+    if words is None:
+        words = unpack_tokens(packed)
+        if len(packed) > UNPACKED_KEPT_BYTES // 16:  # a long text is not kept
+            return words
+        _unpacked_bytes += len(packed)
+    _UNPACKED[packed] = words
+    while _unpacked_bytes > UNPACKED_KEPT_BYTES:  # the least recently used go first
+        oldest = next(iter(_UNPACKED))
+        del _UNPACKED[oldest]
+        _unpacked_bytes -= len(oldest)
+    return words
+
+
 def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: float) -> bool:
     """Whether ``print_``'s body is within ``min_similarity`` of the candidate's.
 
@@ -381,7 +412,7 @@ def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: flo
         MIN_RESEMBLANCE
     ):
         return False
-    tokens = unpack_tokens(candidate.packed_tokens)
+    tokens = candidate_words(candidate.packed_tokens)
     if length_bound(print_.tokens, tokens) < min_similarity:
         return False
     if contained_bound(print_.tokens, tokens, print_.token_set) < min_similarity:
