@@ -37,6 +37,7 @@ from newsbot.text.fingerprints import (
     StoryPrint,
     contained_bound,
     edit_similarity,
+    order_bound,
     pack_sketch,
     pack_tokens,
     similarity_bound,
@@ -164,6 +165,8 @@ def test_near_duplicate_decisions_are_the_diffs() -> None:
             assert similarity_bound(base, other, Counter(base)) == exact
         # x / n against 1 - (n - x) / n: equal but for the last bit of a float
         assert contained_bound(base, other) >= similarity_bound(base, other) >= edit - 1e-12
+        assert similarity_bound(base, other) >= order_bound(base, other) - 1e-12
+        assert order_bound(base, other) >= edit  # written as the diff's: no last bit lost
     assert decided[True] > 500 and decided[False] > 500, decided
 
 
@@ -321,3 +324,27 @@ def test_a_print_property_is_computed_once_and_a_failure_is_not_kept() -> None:
     assert Print.__dict__["value"].__get__(None, Print) is Print.__dict__["value"]
     story = StoryPrint.of("A title", "One paragraph.\n\nAnother one.")
     assert story.tokens is story.tokens and story.sketch is story.sketch
+
+
+def defined_lcs(a: list[str], b: list[str]) -> int:
+    """The longest common subsequence's length, by the textbook table."""
+    row = [0] * (len(b) + 1)
+    for word in a:
+        diagonal = 0
+        for j, other in enumerate(b, 1):
+            diagonal, row[j] = row[j], diagonal + 1 if word == other else max(row[j], row[j - 1])
+    return row[-1]
+
+
+def test_order_bound_is_the_longest_common_subsequence() -> None:
+    """The bit-parallel LCS is the table's, from equal texts to strangers, sentences
+    moved, and one text empty."""
+    rng = random.Random(21)
+    for _ in range(1500):
+        vocabulary = [f"w{i}" for i in range(rng.choice([2, 5, 30]))]
+        a = [rng.choice(vocabulary) for _ in range(rng.randrange(0, 90))]
+        b = variant(rng, a) if rng.random() < 0.7 else [rng.choice(vocabulary) for _ in a]
+        longest = max(len(a), len(b))
+        expected = 1.0 - (longest - defined_lcs(a, b)) / longest if a and b else float(a == b)
+        assert order_bound(a, b) == expected, (a, b)
+        assert order_bound(a, b) >= edit_similarity(a, b)

@@ -41,6 +41,7 @@ from newsbot.text.fingerprints import (
     contained_bound,
     edit_similarity,
     length_bound,
+    order_bound,
     paragraph_hash,
     similarity_bound,
     sketch_resemblance,
@@ -402,8 +403,9 @@ def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: flo
 
     The cheap tests go first (lengths, sketch resemblance) and discard most candidates;
     then upper bounds of the diff's similarity, each above the next (shared words at
-    most, shared words), skip the diffs that would say no: the answer is the one the
-    lengths, the resemblance and the word-level diff give together, only reached sooner.
+    most, shared words, the longest common subsequence), skip the diffs that would say
+    no: the answer is the one the lengths, the resemblance and the word-level diff give
+    together, only reached sooner.
     """
     size, words = len(print_.tokens), candidate.words
     if words and min(words, size) < min_similarity * max(words, size):
@@ -418,6 +420,8 @@ def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: flo
     if contained_bound(print_.tokens, tokens, print_.token_set) < min_similarity:
         return False
     if similarity_bound(print_.tokens, tokens, print_.token_counts) < min_similarity:
+        return False
+    if order_bound(print_.tokens, tokens) < min_similarity:
         return False
     return edit_similarity(print_.tokens, tokens) >= min_similarity
 
