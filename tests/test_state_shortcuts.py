@@ -348,3 +348,29 @@ def test_order_bound_is_the_longest_common_subsequence() -> None:
         expected = 1.0 - (longest - defined_lcs(a, b)) / longest if a and b else float(a == b)
         assert order_bound(a, b) == expected, (a, b)
         assert order_bound(a, b) >= edit_similarity(a, b)
+
+
+def test_a_long_text_is_not_bounded_by_its_subsequence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LCS bound holds a bit per position for each distinct word: a long text goes
+    to the diff without it, with the same answer."""
+    rng = random.Random(4)
+    vocabulary = [f"w{i}" for i in range(400)]
+    tokens = [rng.choice(vocabulary) for _ in range(state_base.ORDER_BOUND_WORDS + 1)]
+    other = list(tokens)
+    for at in rng.sample(range(len(other)), 50):
+        other[at] = "changed"
+    mine, theirs = StoryPrint([], [tokens]), StoryPrint([], [other])
+    candidate = Candidate(1, len(other), pack_sketch(theirs.sketch), pack_tokens(other))
+    assert nearly_repeats(mine, candidate, 0.9)  # with the bound: 50 words changed
+
+    def refused(a: list[str], b: list[str]) -> float:
+        raise AssertionError("order_bound ran on a long text")
+
+    monkeypatch.setattr(state_base, "order_bound", refused)
+    assert nearly_repeats(mine, candidate, 0.9)
+    short, short_other = StoryPrint([], [tokens[:500]]), StoryPrint([], [other[:500]])
+    short_candidate = Candidate(
+        1, 500, pack_sketch(short_other.sketch), pack_tokens(short_other.tokens)
+    )
+    with pytest.raises(AssertionError, match="order_bound ran"):
+        nearly_repeats(short, short_candidate, 0.9)

@@ -367,6 +367,10 @@ class SketchPostings:
         return self.ids[bisect_left(self.dates, low) : bisect_right(self.dates, high)]
 
 
+#: Texts longer than this many words skip ``order_bound``: it keeps, for each distinct
+#: word, a bit for each position of the text (a few MB at 10,000 words, GBs for a page
+#: near DOWNLOAD_MAXSIZE). A story is a few hundred words.
+ORDER_BOUND_WORDS = 10_000
 #: Candidates' words by their packed text, the most recently used last (``candidate_words``).
 _UNPACKED: dict[bytes, list[str]] = {}
 #: How many bytes of packed text ``_UNPACKED`` holds at most: its words take ten times
@@ -421,7 +425,7 @@ def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: flo
         return False
     if similarity_bound(print_.tokens, tokens, print_.token_counts) < min_similarity:
         return False
-    if order_bound(print_.tokens, tokens) < min_similarity:
+    if size <= ORDER_BOUND_WORDS and order_bound(print_.tokens, tokens) < min_similarity:
         return False
     return edit_similarity(print_.tokens, tokens) >= min_similarity
 
