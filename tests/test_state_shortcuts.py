@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import newsbot.state.base as state_base
+import newsbot.state.sqlite as sqlite_store
 from newsbot.items import Story
 from newsbot.state.base import (
     MIN_RESEMBLANCE,
@@ -374,3 +375,36 @@ def test_a_long_text_is_not_bounded_by_its_subsequence(monkeypatch: pytest.Monke
     )
     with pytest.raises(AssertionError, match="order_bound ran"):
         nearly_repeats(short, short_candidate, 0.9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_recent_rows_held_in_memory_stay_within_their_budget(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Short and long stories asked for again and again: the rows held never pass their
+    byte budget, a long one is never held, and every answer is the table's."""
+    monkeypatch.setattr(sqlite_store, "RECENT_ROWS_KEPT_BYTES", 1500)
+    monkeypatch.setattr(sqlite_store, "RECENT_ROW_KEPT_MAX_BYTES", 150)
+    rng = random.Random(seed)
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    pool = list(range(1, 25))
+    evicted = False
+    try:
+        for step in range(300):
+            item = Story(article_id=str(rng.randrange(1, 200)), title="t", published_at=DAYS[0])
+            item.set_body(" ".join(f"w{rng.randrange(999)}" for _ in range(rng.choice([5, 60]))))
+            print_ = StoryPrint.of(item.title or "", item.body or "")
+            print_.__dict__["sketch"] = sorted(rng.sample(pool, 16))
+            store.remember_emitted(item, print_)
+            indexed = sorted(rng.sample(pool, INDEXED_SIZE))
+            before = len(store._recent_rows)
+            fast = store._near_candidates(indexed, "", "\uffff")
+            assert fast == store._near_candidates_sql(indexed, "", "\uffff"), f"step {step}"
+            rows = store._recent_rows.values()
+            held = sum(len(row.packed_tokens) for row in rows)
+            assert held == store._recent_rows_bytes <= sqlite_store.RECENT_ROWS_KEPT_BYTES
+            assert all(len(row.packed_tokens) <= 150 for row in rows)
+            evicted = evicted or len(store._recent_rows) < before
+        assert store._recent_rows and evicted, "rows were held, and let go"
+    finally:
+        store.close()

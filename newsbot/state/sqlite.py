@@ -40,7 +40,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, compress
 from pathlib import Path
 
@@ -158,9 +158,12 @@ POSTINGS_SQL = (
 #: A value common in the site's prose (a stock phrase) lists hundreds of stories, and
 #: counting them in SQL for every story cost more than the rest of the dedupe.
 POSTINGS_KEPT = 50_000
-#: Recent rows held in memory (``_recent_rows``): a row is a story's packed words, about
-#: a third of its text, so a few thousand hold a few MB.
-RECENT_ROWS_KEPT = 4096
+#: Bytes of packed words the recent rows held in memory (``_recent_rows``) may hold: a
+#: row is a story's packed words, about a third of its text, so some 6,000 stories.
+RECENT_ROWS_KEPT_BYTES = 8 * 1024 * 1024
+#: A row with more packed words than this is read again when asked for, never held (a
+#: page near DOWNLOAD_MAXSIZE packs to a MB).
+RECENT_ROW_KEPT_MAX_BYTES = 64 * 1024
 
 
 class SqliteStateStore(BaseStateStore):
@@ -191,6 +194,7 @@ class SqliteStateStore(BaseStateStore):
         #: story. Trusted as ``_postings`` is (dropped with it), and a story's row is
         #: dropped when it is remembered again.
         self._recent_rows: dict[int, Candidate] = {}
+        self._recent_rows_bytes = 0
         # A write that fails (disk full, damaged file) stops the crawl, never half-commits.
         self._db: GuardedConnection | None = sqlite3.connect(
             path, isolation_level="DEFERRED", factory=GuardedConnection
@@ -490,7 +494,7 @@ class SqliteStateStore(BaseStateStore):
         """Before a new version of a story is remembered, forget its old text."""
         self.db.execute("DELETE FROM sketch_index WHERE article_id = ?", (int(article_id),))
         self._postings.clear()  # which values held it is not known here: read them again
-        self._recent_rows.clear()
+        self._forget_recent_rows()
         self._changed()
 
     def emitted_body_hash(self, article_id: str) -> int | None:
@@ -599,7 +603,7 @@ class SqliteStateStore(BaseStateStore):
         ranked = list(compress(shared, map(MIN_SHARED_SKETCH.__le__, shared.values())))
         ranked.sort()
         ranked.sort(key=shared.__getitem__, reverse=True)
-        return self._recent_candidates(ranked[:NEAR_CANDIDATES], self._recent_rows)
+        return self._recent_candidates(ranked[:NEAR_CANDIDATES], keep=True)
 
     def _near_candidates_sql(self, indexed: list[int], low: str, high: str) -> list[Candidate]:
         """The candidates counted by SQLite: the definition the in-memory count keeps."""
@@ -609,29 +613,49 @@ class SqliteStateStore(BaseStateStore):
         ).fetchall()
         return self._recent_candidates([article_id for (article_id,) in candidates])
 
-    def _recent_candidates(
-        self, order: list[int], kept: dict[int, Candidate] | None = None
-    ) -> list[Candidate]:
+    def _recent_candidates(self, order: list[int], keep: bool = False) -> list[Candidate]:
         """The recent rows of ``order``'s stories, in that order (one without a row is skipped).
 
-        ``kept``: rows read before (``_recent_rows``, once ``_postings_of`` found it
-        current); only the others are read, and kept there.
+        ``keep``: use and fill ``_recent_rows`` (once ``_postings_of`` found it current);
+        only the rows it lacks are read.
         """
-        found = {} if kept is None else kept
-        missing = [article_id for article_id in order if article_id not in found]
-        if missing:
-            rows = self.db.execute(
-                "SELECT article_id, words, sketch, tokens FROM recent "  # Candidate's fields
-                f"WHERE article_id IN ({','.join('?' * len(missing))})",
-                missing,
-            )
-            found.update(
-                (candidate.article_id, candidate) for candidate in map(Candidate._make, rows)
-            )
-        candidates = [found[article_id] for article_id in order if article_id in found]
-        while len(found) > RECENT_ROWS_KEPT:  # the oldest read go first
-            del found[next(iter(found))]
+        kept = self._recent_rows if keep else {}
+        missing = [article_id for article_id in order if article_id not in kept]
+        if not missing:
+            return [kept[article_id] for article_id in order]
+        rows = self.db.execute(
+            "SELECT article_id, words, sketch, tokens FROM recent "  # Candidate's fields
+            f"WHERE article_id IN ({','.join('?' * len(missing))})",
+            missing,
+        )
+        read = {candidate.article_id: candidate for candidate in map(Candidate._make, rows)}
+        candidates = [
+            kept[article_id] if article_id in kept else read[article_id]
+            for article_id in order
+            if article_id in kept or article_id in read
+        ]
+        if keep:
+            self._keep_recent_rows(read.values())
         return candidates
+
+    def _keep_recent_rows(self, rows: Iterable[Candidate]) -> None:
+        """Hold ``rows`` in ``_recent_rows``, the oldest read let go past the byte budget."""
+        kept = self._recent_rows
+        for row in rows:
+            if len(row.packed_tokens) <= RECENT_ROW_KEPT_MAX_BYTES:
+                kept[row.article_id] = row
+                self._recent_rows_bytes += len(row.packed_tokens)
+        while self._recent_rows_bytes > RECENT_ROWS_KEPT_BYTES:
+            self._forget_recent_row(next(iter(kept)))
+
+    def _forget_recent_row(self, article_id: int) -> None:
+        row = self._recent_rows.pop(article_id, None)
+        if row is not None:
+            self._recent_rows_bytes -= len(row.packed_tokens)
+
+    def _forget_recent_rows(self) -> None:
+        self._recent_rows.clear()
+        self._recent_rows_bytes = 0
 
     def _postings_of(self, indexed: list[int]) -> list[SketchPostings] | None:
         """The ``sketch_index`` entries of each value, from memory (read once a value);
@@ -643,7 +667,7 @@ class SqliteStateStore(BaseStateStore):
             return None
         if row[0] != self._postings_version:  # another connection committed: read again
             self._postings.clear()
-            self._recent_rows.clear()
+            self._forget_recent_rows()
             self._postings_version = row[0]
         kept = self._postings
         values = list(dict.fromkeys(indexed))
@@ -703,7 +727,7 @@ class SqliteStateStore(BaseStateStore):
             entries = self._postings.get(value)
             if entries is not None and not entries.holds(published_at, article_id):
                 entries.add(published_at, article_id)
-        self._recent_rows.pop(article_id, None)  # its row was just replaced
+        self._forget_recent_row(article_id)  # its row was just replaced
         self.db.execute("DELETE FROM staged WHERE article_id = ?", (article_id,))
         self._changed(3)
 
@@ -714,7 +738,7 @@ class SqliteStateStore(BaseStateStore):
             low, _ = window(newest, window_days)
             self.db.execute("DELETE FROM sketch_index WHERE published_at < ?", (low,))
             self._postings.clear()
-            self._recent_rows.clear()
+            self._forget_recent_rows()
             self.db.execute("DELETE FROM recent WHERE published_at < ?", (low,))
         cutoff = paragraph_memory_cutoff().isoformat()
         self.db.execute("DELETE FROM paragraphs WHERE stories = 1 AND last_seen < ?", (cutoff,))
