@@ -375,6 +375,10 @@ def test_a_long_text_is_not_bounded_by_its_subsequence(monkeypatch: pytest.Monke
     )
     with pytest.raises(AssertionError, match="order_bound ran"):
         nearly_repeats(short, short_candidate, 0.9)
+    # a short story and a long candidate (a low NEWSBOT_NEAR_DUPLICATE_SIMILARITY)
+    long = StoryPrint([], [short.tokens * 21])
+    long_candidate = Candidate(1, 0, pack_sketch(long.sketch), pack_tokens(long.tokens))
+    assert nearly_repeats(short, long_candidate, 0.01) == slow_nearly_repeats(short, long, 0, 0.01)
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -368,8 +368,9 @@ class SketchPostings:
 
 
 #: Texts longer than this many words skip ``order_bound``: it keeps, for each distinct
-#: word, a bit for each position of the text (a few MB at 10,000 words, GBs for a page
-#: near DOWNLOAD_MAXSIZE). A story is a few hundred words.
+#: word, a bit for each position of the story (a few MB at 10,000 words, GBs for a page
+#: near DOWNLOAD_MAXSIZE), and its row may grow a bit for each word of the candidate.
+#: A story is a few hundred words.
 ORDER_BOUND_WORDS = 10_000
 #: Candidates' words by their packed text, the most recently used last (``candidate_words``).
 _UNPACKED: dict[bytes, list[str]] = {}
@@ -425,7 +426,9 @@ def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: flo
         return False
     if similarity_bound(print_.tokens, tokens, print_.token_counts) < min_similarity:
         return False
-    if size <= ORDER_BOUND_WORDS and order_bound(print_.tokens, tokens) < min_similarity:
+    if max(size, len(tokens)) <= ORDER_BOUND_WORDS and (
+        order_bound(print_.tokens, tokens) < min_similarity
+    ):
         return False
     return edit_similarity(print_.tokens, tokens) >= min_similarity
 
