@@ -1,18 +1,30 @@
 """The SQLite store's batching gives the answers of doing each write and read at once.
 
-The release reads staged stories a chunk a query; it is checked here against the plain
-definition (a query per story).
+The paragraph counts of a batch's staged stories are held until it commits, and the
+release reads staged stories a chunk a query; each is checked here against the plain
+definition (an upsert per story, a query per story), on many random steps, and for the
+crash-safety rule: what a kill would leave is always a committed batch, whole.
 """
 
 from __future__ import annotations
 
 import random
+import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+import newsbot.state.base
 import newsbot.state.sqlite
-from newsbot.state.base import dump_story, release_key
+from newsbot.state.base import (
+    PARAGRAPH_MEMORY_DAYS,
+    ParagraphCount,
+    dump_story,
+    is_boilerplate,
+    paragraph_tally,
+    release_key,
+)
 from newsbot.state.sqlite import SqliteStateStore
 from newsbot.text.fingerprints import StoryPrint
 from tests.test_state_backends import story, text
@@ -68,3 +80,113 @@ def test_release_reads_staged_stories_a_chunk_a_query(
     assert any(sizes[-1] > cap for sizes in chunks), "the big story closes its chunk"
     assert store.staged_count() == 0
     store.close()
+
+
+#: Paragraphs stories are made of: recurring ones (two of the same words, one worded as
+#: a promo and one not: the first story's flag stays), and one-offs.
+PARAGRAPHS = [
+    "Follow us on WhatsApp for the latest news.",
+    "Sign up today for our newsletter",
+    "Sign-up today for our newsletter",  # the same words, no promo wording
+    "The spokesman said the matter was under review.",
+    "All rights reserved.",
+    *(f"Paragraph {n} of the pool, plain words." for n in range(8)),
+]
+
+
+def test_paragraph_counts_held_until_commit_are_the_per_story_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SQLite store holds a batch's paragraph counts until it commits. They must be
+    the counts of an upsert per staged story (the definition, modelled here): seen at
+    once by the store's own boilerplate answer and by prune, by another connection only
+    in the commit that brings their stories, written once a paragraph between two reads,
+    and given up with the stories of an abandoned release."""
+    rng = random.Random(9)
+    path = tmp_path / "s.sqlite3"
+    today = datetime.now(UTC)
+    clock = [today]
+    monkeypatch.setattr(newsbot.state.base, "now", lambda: clock[0])
+    store = SqliteStateStore(path)
+    other = sqlite3.connect(path)  # what a kill would leave: the committed state
+    writes: list[str] = []
+    store.db.set_trace_callback(
+        lambda sql: writes.append(sql) if "INTO paragraphs" in sql else None
+    )
+    model: dict[int, list[int | str]] = {}  # hash -> stories, at an edge, promo, last seen
+    committed: tuple[dict[int, list[int | str]], set[int]] = ({}, set())
+    staged: set[int] = set()
+    emitted: set[int] = set()
+    counted: set[int] = set()  # paragraphs counted since the counts were last read
+    pruned = 0
+
+    def check_committed() -> None:
+        rows = other.execute("SELECT hash, stories, edge_stories, promo, last_seen FROM paragraphs")
+        assert {row[0]: list(row[1:]) for row in rows} == committed[0]
+        assert {row[0] for row in other.execute("SELECT article_id FROM staged")} == committed[1]
+
+    def counts_read() -> None:
+        assert len(writes) == len(counted), "one write a paragraph since the last read"
+        writes.clear()
+        counted.clear()
+
+    for step in range(400):
+        action = rng.random()
+        if action < 0.6:
+            article_id = rng.randrange(1, 120)
+            paragraphs = rng.sample(PARAGRAPHS, rng.randrange(1, 6))
+            if rng.random() < 0.5:  # a rare paragraph: a one-off is forgotten a month on
+                paragraphs.insert(rng.randrange(len(paragraphs)), f"Rare {rng.randrange(150)}.")
+            item = story(article_id, body="\n\n".join(paragraphs))
+            if store.stage(item) and article_id not in emitted:
+                day = clock[0].date().isoformat()
+                for digest, (edge, promo) in paragraph_tally(item.body).items():
+                    counts = model.setdefault(digest, [0, 0, promo, day])
+                    counts[0] = int(counts[0]) + 1
+                    counts[1] = int(counts[1]) + edge
+                    counts[3] = day
+                    counted.add(digest)
+            staged.add(article_id)
+        elif action < 0.7:
+            store.commit()
+            counts_read()
+            committed = ({digest: list(counts) for digest, counts in model.items()}, set(staged))
+        elif action < 0.8:
+            min_stories = 2  # the setting: one value a crawl
+            expected = {
+                digest
+                for digest, (stories, edge, promo, _) in model.items()
+                if is_boilerplate(
+                    ParagraphCount(digest, int(stories), int(edge), bool(promo)), min_stories
+                )
+            }
+            assert store.boilerplate_paragraphs(min_stories) == expected, f"step {step}"
+            counts_read()
+        elif action < 0.85 and staged:
+            article_id = rng.choice(sorted(staged))
+            item = story(article_id)
+            store.remember_emitted(item, StoryPrint.of(item.title or "", item.body or ""))
+            staged.discard(article_id)
+            emitted.add(article_id)
+        elif action < 0.9:
+            clock[0] = today - timedelta(days=rng.choice([0, 40]))
+        elif action < 0.95:
+            store.prune(7)  # commits
+            cutoff = (clock[0] - timedelta(days=PARAGRAPH_MEMORY_DAYS)).date().isoformat()
+            for digest in [d for d, c in model.items() if c[0] == 1 and str(c[3]) < cutoff]:
+                del model[digest]
+                pruned += 1
+            counts_read()
+            committed = ({digest: list(counts) for digest, counts in model.items()}, set(staged))
+        check_committed()
+    assert pruned and any(counts[0] == 1 for counts in committed[0].values())
+    assert any(counts[0] > 3 and counts[2] for counts in committed[0].values())
+
+    # A release given up: what it staged since it began, counts included, is not kept.
+    store.begin_release()
+    committed = ({digest: list(counts) for digest, counts in model.items()}, set(staged))
+    assert store.stage(story(500, body="\n\n".join(PARAGRAPHS[:3])))
+    store.abandon_release()
+    store.close()
+    check_committed()
+    other.close()
