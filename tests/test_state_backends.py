@@ -12,6 +12,7 @@ import random
 import re
 import socket
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,8 @@ from pathlib import Path
 import pytest
 
 import newsbot.state.base
+import newsbot.state.redis
+import newsbot.state.sqlite
 from newsbot.items import Story
 from newsbot.state.base import Frontier, StateStore
 from newsbot.state.redis import RedisStateStore
@@ -274,6 +277,28 @@ def test_near_duplicates_within_the_window(store: Store, releasing: bool) -> Non
     assert store.near_duplicate_of(copy, DAY, 14, 0.9, exclude="100") is None
     assert store.near_duplicate_of(print_of(story(400)), DAY, 14, 0.9) is None, "different"
     assert store.near_duplicate_of(print_of(story(5, body="")), DAY, 14, 0.9) is None
+
+
+def test_texts_packed_by_an_older_version_are_read_alike(
+    opened: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recent texts an older version packed (zlib level 6; level 0 now) are read back as
+    the same words: a state keeps finding near-duplicates across the upgrade."""
+
+    def packed_at_level_6(tokens: list[str]) -> bytes:
+        return zlib.compress(" ".join(tokens).encode("utf-8"), 6)
+
+    older = opened()
+    original = story(100)
+    with monkeypatch.context() as patched:
+        for module in (newsbot.state.sqlite, newsbot.state.redis):
+            patched.setattr(module, "pack_tokens", packed_at_level_6)
+        emit(older, original)
+        older.commit()
+    store = opened()  # this version, on the same state
+    copy = print_of(story(300, body=edited(original.body or "")))
+    assert store.near_duplicate_of(copy, DAY, 14, 0.9) == "100"
+    assert store.near_duplicate_of(print_of(story(400)), DAY, 14, 0.9) is None
 
 
 @pytest.mark.parametrize("releasing", [False, True])

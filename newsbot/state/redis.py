@@ -17,7 +17,7 @@ lexicographic range lists them in numeric order):
 - ``N:emitted``: hash id -> body hash, template hash, emitted_at (epoch seconds,
   4 bytes), published_at. ``N:emitted:body`` and ``N:emitted:template``: zsets of
   members hash + id: the first member with a hash's 8-byte prefix is its lowest id.
-- ``N:recent``: hash id -> published_at, sketch and compressed tokens of a story
+- ``N:recent``: hash id -> published_at, sketch and packed tokens of a story
   within the near-duplicate window. ``N:recent:order``: zset of ``published_at NUL id``,
   to prune by age. ``N:sketch``: zset of value + publication date + id, the sketch
   index (a look-up reads only the near-duplicate window);
@@ -320,7 +320,7 @@ def _pack_emitted(print_: StoryPrint, published_at: str | None, emitted_at: int)
 
 
 def _pack_recent(published_at: str, print_: StoryPrint) -> bytes:
-    """published_at (length-prefixed), sketch (count-prefixed), compressed tokens."""
+    """published_at (length-prefixed), sketch (count-prefixed), tokens (``pack_tokens``)."""
     date = published_at.encode("utf-8")
     sketch = pack_sketch(print_.sketch)
     head = struct.pack(">H", len(date)) + date + struct.pack(">B", len(print_.sketch))

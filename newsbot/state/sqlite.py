@@ -7,7 +7,7 @@ keyed by spider, not by run, so scheduled runs continue each other. It holds:
   They are released in publication order when the crawl is idle (``spidermiddlewares/staging.py``).
 - ``emitted``: every story ever emitted, by id, with its exact-body and template
   hashes (indexed). A few dozen bytes a story: a million stories stay small.
-- ``recent``: the word tokens (compressed) and sketch of stories emitted within the
+- ``recent``: the word tokens (``pack_tokens``) and sketch of stories emitted within the
   near-duplicate window, with ``sketch_index`` to find candidates; pruned by age.
 - ``paragraphs``: in how many distinct stories each paragraph was seen, to learn the
   site's boilerplate; paragraphs seen once are forgotten after a while.
@@ -161,7 +161,8 @@ RELEASE_CHUNK_CHARS = 1_000_000
 #: counting them in SQL for every story cost more than the rest of the dedupe.
 POSTINGS_KEPT = 50_000
 #: Bytes of packed words the recent rows held in memory (``_recent_rows``) may hold: a
-#: row is a story's packed words, about a third of its text, so some 6,000 stories.
+#: row is a story's packed words (stored, not compressed: ``pack_tokens``), a little
+#: less than its text, so some 2,000 to 7,000 stories (4 KB to 1 KB of words).
 RECENT_ROWS_KEPT_BYTES = 8 * 1024 * 1024
 #: A row with more packed words than this is read again when asked for, never held (a
 #: page near DOWNLOAD_MAXSIZE packs to a MB).
