@@ -535,10 +535,11 @@ class SqliteStateStore(BaseStateStore):
         """Staged stories, oldest publication first (ties: lower id), in chunks.
 
         A chunk is at most ``batch`` stories and ``RELEASE_CHUNK_CHARS`` of their JSON
-        (a bigger story alone), read by one query: 500 stories near DOWNLOAD_MAXSIZE
-        held at once took the release past 1 GB, and a query per story cost a fifth of
-        the release's reading. The query is done before the first story of its chunk is
-        yielded: the pipelines settle each story (a DELETE here) while nothing reads.
+        (the story that passes the bound ends the chunk), read by one query: 500 stories
+        near DOWNLOAD_MAXSIZE held at once took the release past 1 GB, and a query per
+        story cost a fifth of the release's reading. The query is done before the first
+        story of its chunk is yielded: the pipelines settle each story (a DELETE here)
+        while nothing reads.
         """
         last = ""
         while True:
