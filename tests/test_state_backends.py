@@ -24,7 +24,7 @@ import newsbot.state.base
 import newsbot.state.redis
 import newsbot.state.sqlite
 from newsbot.items import Story
-from newsbot.state.base import Frontier, StateStore
+from newsbot.state.base import Frontier, StateStore, dump_story, release_key
 from newsbot.state.redis import RedisStateStore
 from newsbot.state.sqlite import SqliteStateStore
 from newsbot.text.fingerprints import INDEXED_SIZE, StoryPrint, paragraph_hash
@@ -152,6 +152,51 @@ def test_staged_items_round_trip(store: Store) -> None:
     item.author, item.author_handle, item.modified_at = "A. Writer", "@writer", DAY
     assert store.stage(item)
     assert list(store.staged_items()) == [item]
+
+
+@pytest.mark.parametrize("releasing", [False, True])
+def test_redis_release_reads_a_batch_in_bounded_chunks(
+    redis_server: str, redis_namespace: str, monkeypatch: pytest.MonkeyPatch, releasing: bool
+) -> None:
+    """The Redis store reads a batch's staged stories a chunk at a time, by their lengths:
+    under ``RELEASE_CHUNK_CHARS`` of JSON but for the story that passes it, in release
+    order, whether a release is under way (settling each story) or not. (The SQLite
+    store's reading: ``tests/test_state_batching.py``.)"""
+    cap, batch = 6_000, 20
+    monkeypatch.setattr(newsbot.state.redis, "RELEASE_CHUNK_CHARS", cap)
+    rng = random.Random(5)
+    stories = [
+        story(n, published=rng.choice([DAY, "2026-01-11T09:00:00+05:00", None]),
+              body=text(n, rng.randrange(1, 10)))
+        for n in range(1, 61)
+    ]  # fmt: skip
+    stories.append(story(999, body=text(999, 40)))  # bigger than a chunk by itself
+    store = RedisStateStore(redis_server, redis_namespace)
+    for item in stories:
+        assert store.stage(item)
+    size = {int(item.article_id or 0): len(dump_story(item)) for item in stories}
+    chunks: list[list[int]] = []
+    hmget = store.client.hmget
+
+    def recording(name: str, keys: list[int], *args: object) -> object:
+        if name == store.keys.staged_item:
+            chunks.append([size[int(key)] for key in keys])
+        return hmget(name, keys, *args)
+
+    monkeypatch.setattr(store.client, "hmget", recording)
+    if releasing:
+        store.begin_release()
+    released = []
+    for item in store.staged_items(batch=batch):
+        released.append(dump_story(item))
+        if releasing:
+            emit(store, item)
+    assert released == [dump_story(item) for item in sorted(stories, key=release_key)]
+    assert len(chunks) > len(stories) // batch + 1, "a batch is read in more than one chunk"
+    for sizes in chunks:
+        assert len(sizes) <= batch and sum(sizes[:-1]) < cap, sizes
+    assert any(sizes[-1] > cap for sizes in chunks), "the big story closes its chunk"
+    store.close()
 
 
 def test_unstage_settles_a_story(store: Store) -> None:

@@ -246,6 +246,27 @@ def release_key(item: Story) -> str:
     return f"{item.published_at or ''}|{int(item.article_id):012d}"
 
 
+#: The release reads staged stories in chunks of about this much JSON (characters in
+#: SQLite, bytes in Redis; the story that passes the bound ends its chunk): stories near
+#: DOWNLOAD_MAXSIZE read 500 at a time took a release past 1 GB.
+RELEASE_CHUNK_CHARS = 1_000_000
+
+
+def chunked_by_size(keys: list[int], sizes: list[int], bound: int) -> Iterator[list[int]]:
+    """``keys`` in order, in runs whose ``sizes`` add up to less than ``bound``, each with
+    the key that reaches it (a key bigger than ``bound`` ends its run)."""
+    chunk: list[int] = []
+    total = 0
+    for key, size in zip(keys, sizes, strict=True):
+        chunk.append(key)
+        total += size
+        if total >= bound:
+            yield chunk
+            chunk, total = [], 0
+    if chunk:
+        yield chunk
+
+
 def release_key_id(key: str | bytes) -> int:
     """The story id at the end of a ``release_key``."""
     if isinstance(key, bytes):

@@ -66,10 +66,12 @@ from newsbot.items import Story
 from newsbot.state.base import (
     MIN_SHARED_SKETCH,
     NEAR_CANDIDATES,
+    RELEASE_CHUNK_CHARS,
     BaseStateStore,
     Candidate,
     ParagraphCount,
     SketchPostings,
+    chunked_by_size,
     dump_story,
     load_story,
     paragraph_memory_cutoff,
@@ -137,6 +139,13 @@ if key then
   redis.call('HDEL', KEYS[2], ARGV[1])
   redis.call('HDEL', KEYS[3], ARGV[1])
 end
+"""
+
+_LUA_LENGTHS = """
+-- KEYS: a hash. ARGV: fields. The length of each field's value (0: none), in one call.
+local out = {}
+for i = 1, #ARGV do out[i] = redis.call('HSTRLEN', KEYS[1], ARGV[i]) end
+return out
 """
 
 _LUA_RECURRING_PARAGRAPHS = """
@@ -444,6 +453,7 @@ class RedisStateStore(BaseStateStore):
         self._stage = register(_LUA_STAGE)
         self._unstage = register(_LUA_UNSTAGE)
         self._recurring = register(_LUA_RECURRING_PARAGRAPHS)
+        self._lengths = register(_LUA_LENGTHS)
         self._prune_paragraphs = register(_LUA_PRUNE_PARAGRAPHS)
         self._remember = register(_LUA_REMEMBER)
         self._retire = register(_LUA_RETIRE_BODY)
@@ -684,7 +694,12 @@ class RedisStateStore(BaseStateStore):
         return count
 
     def staged_items(self, batch: int = 500) -> Iterator[Story]:
-        """Staged stories, oldest publication first (ties: lower id), in batches."""
+        """Staged stories, oldest publication first (ties: lower id), in batches.
+
+        A batch's stories are read a chunk at a time (``RELEASE_CHUNK_CHARS`` bytes of
+        JSON, as their lengths say): a batch of stories near DOWNLOAD_MAXSIZE read at
+        once would hold gigabytes.
+        """
         low = b"-"
         while True:
             sort_keys = self.client.zrangebylex(self.keys.staged, low, b"+", start=0, num=batch)
@@ -692,18 +707,19 @@ class RedisStateStore(BaseStateStore):
                 return
             low = b"(" + _raw(sort_keys[-1])
             ids = [release_key_id(key) for key in sort_keys]
-            if self._release is None:
-                items = self.client.hmget(self.keys.staged_item, ids)
-            else:
-                pipe = self.client.pipeline(transaction=False)
-                pipe.hmget(self.keys.staged_item, ids)
+            pipe = self.client.pipeline(transaction=False)
+            self._lengths(keys=[self.keys.staged_item], args=ids, client=pipe)
+            if self._release is not None:
                 pipe.hmget(self.keys.emitted, ids)
-                items, emitted = pipe.execute()
-                self._release.stored = dict(zip(ids, emitted, strict=True))
-            for article_id, raw in zip(ids, items, strict=True):
-                unstaged = self._release is not None and article_id in self._release.unstaged
-                if raw is not None and not unstaged:  # None: another worker settled it
-                    yield load_story(raw)
+            replies = pipe.execute()
+            if self._release is not None:
+                self._release.stored = dict(zip(ids, replies[1], strict=True))
+            for chunk in chunked_by_size(ids, replies[0], RELEASE_CHUNK_CHARS):
+                items = self.client.hmget(self.keys.staged_item, chunk)
+                for article_id, raw in zip(chunk, items, strict=True):
+                    unstaged = self._release is not None and article_id in self._release.unstaged
+                    if raw is not None and not unstaged:  # None: another worker settled it
+                        yield load_story(raw)
 
     def _unstage_id(self, article_id: int) -> None:
         if self._release is not None:

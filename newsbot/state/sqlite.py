@@ -51,6 +51,7 @@ from newsbot.items import Story
 from newsbot.state.base import (
     MIN_SHARED_SKETCH,
     NEAR_CANDIDATES,
+    RELEASE_CHUNK_CHARS,
     BaseStateStore,
     Candidate,
     ParagraphCount,
@@ -154,8 +155,6 @@ POSTINGS_SQL = (
     "SELECT value, published_at, article_id FROM sketch_index WHERE value IN ({}) "
     "ORDER BY value, published_at, article_id"
 )
-#: The release reads staged stories in chunks of up to this many characters of JSON.
-RELEASE_CHUNK_CHARS = 1_000_000
 #: Sketch values whose index entries are held in memory, the most recently asked kept.
 #: A value common in the site's prose (a stock phrase) lists hundreds of stories, and
 #: counting them in SQL for every story cost more than the rest of the dedupe.
