@@ -50,12 +50,28 @@ def parse_site_datetime(value: str | datetime | None) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        parsed = value
-    else:
-        found = _parse_text(normalize_space(str(value)))
-        if found is None:
-            return None
-        parsed = found
+        return _in_site_clock(value)
+    text = str(value)
+    if len(text) <= MAX_CACHED_TEXT:
+        return _short_site_datetime(text)
+    return _site_datetime(text)
+
+
+def _site_datetime(text: str) -> datetime | None:
+    found = _parse_text(normalize_space(text))
+    return None if found is None else _in_site_clock(found)
+
+
+#: A page gives the same date string to several signals (the byline's date is read as
+#: "Published" and as a bare date, then checked against the clock): short ones are kept
+#: with their result, as ``normalize_space`` keeps short texts.
+@lru_cache(maxsize=4096)
+def _short_site_datetime(text: str) -> datetime | None:
+    return _site_datetime(text)
+
+
+def _in_site_clock(parsed: datetime) -> datetime | None:
+    """``parsed`` in the site's offset (its own clock when it names none), to the second."""
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SITE_TZ)
     try:  # 9999-12-31T23:59:59-12:00 is a valid date whose +05:00 form is past year 9999
@@ -121,7 +137,15 @@ def _parse_text(text: str) -> datetime | None:
 
 def site_datetime_iso(value: str | datetime | None) -> str | None:
     """ISO 8601 in the site's offset (``2022-12-30T15:20:00+05:00``), or None."""
+    if type(value) is str and len(value) <= MAX_CACHED_TEXT:
+        return _short_site_datetime_iso(value)
     parsed = parse_site_datetime(value)
+    return parsed.isoformat() if parsed else None
+
+
+@lru_cache(maxsize=4096)
+def _short_site_datetime_iso(text: str) -> str | None:
+    parsed = _short_site_datetime(text)
     return parsed.isoformat() if parsed else None
 
 

@@ -46,6 +46,7 @@ AFTER_STORY_RE = re.compile(
 
 
 def _is_skipped(node: etree._Element) -> bool:
+    """Left out of a body: code, hidden elements, ads and share widgets (by id or class)."""
     tag = node.tag
     if not isinstance(tag, str):  # comments and processing instructions
         return True
@@ -53,6 +54,39 @@ def _is_skipped(node: etree._Element) -> bool:
         return True
     marker = f"{node.get('id', '')} {node.get('class', '')}".strip()
     return bool(marker) and bool(AD_MARKER_RE.search(marker))
+
+
+def _is_skipped_html(node: etree._Element) -> bool:
+    """``_is_skipped`` for a tree the HTML parser built, asking only for attributes it has.
+
+    Most of a body's elements (its paragraphs) carry no attribute: one ``keys()`` call
+    answers for them, where each of ``_is_skipped``'s five ``get`` calls costs about as
+    much. Only for HTML: in an XML document a DTD can give ``get`` a default value for an
+    attribute that ``keys()`` does not list; the HTML parser records no such defaults.
+    """
+    tag = node.tag
+    if not isinstance(tag, str):
+        return True
+    if tag.lower() in SKIP_TAGS:  # is_hidden's tags among them
+        return True
+    names = node.keys()
+    if not names:
+        return False
+    if "hidden" in names or ("aria-hidden" in names and node.get("aria-hidden") == "true"):
+        return True
+    if "style" in names:
+        style = node.get("style")
+        if style and _HIDDEN_STYLE_RE.search(style):
+            return True
+    if "id" not in names and "class" not in names:
+        return False
+    marker = f"{node.get('id', '')} {node.get('class', '')}".strip()
+    return bool(marker) and bool(AD_MARKER_RE.search(marker))
+
+
+def _built_by_html_parser(element: etree._Element) -> bool:
+    """Whether ``element``'s document is HTML (libxml2 gives only XML ones a version)."""
+    return element.getroottree().docinfo.xml_version is None
 
 
 def text_blocks(root: etree._Element, start_after: etree._Element | None = None) -> list[str]:
@@ -71,6 +105,8 @@ def text_blocks(root: etree._Element, start_after: etree._Element | None = None)
 
     def flush() -> None:
         nonlocal stopped
+        if not current:  # a block boundary with no text since the last one (most of them)
+            return
         text = normalize_space(" ".join(current))
         current.clear()
         if not text or stopped or not started:
@@ -80,25 +116,30 @@ def text_blocks(root: etree._Element, start_after: etree._Element | None = None)
         elif not AD_LABEL_RE.match(text):
             blocks.append(text)
 
+    is_skipped = _is_skipped_html if _built_by_html_parser(root) else _is_skipped
     stack: list[tuple[etree._Element, bool]] = [(root, False)]
     while stack and not stopped:
         node, leaving = stack.pop()
-        if not leaving and not _is_skipped(node):
-            if node.tag.lower() in BLOCK_TAGS:
-                flush()
-            if node.text:
-                current.append(node.text)
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node))
-            continue
         if leaving:
             if node.tag.lower() in BLOCK_TAGS:
                 flush()
             if node is start_after:
                 started = True
                 current.clear()
-        if node is not root and node.tail:
-            current.append(node.tail)
+        elif not is_skipped(node):
+            if node.tag.lower() in BLOCK_TAGS:
+                flush()
+            text = node.text
+            if text:
+                current.append(text)
+            stack.append((node, True))
+            if len(node):
+                stack.extend([(child, False) for child in reversed(node)])
+            continue
+        if node is not root:
+            tail = node.tail
+            if tail:
+                current.append(tail)
     flush()
     return blocks
 
@@ -430,13 +471,25 @@ def parse_jsonld(texts: list[str], problems: list[str] | None = None) -> list[di
                 problems.append(f"a JSON-LD script nested over {MAX_JSONLD_DEPTH} levels")
             continue
         try:
-            data = json.loads(raw, strict=False)
+            data = _loads_jsonld(raw)
         except (ValueError, RecursionError) as exc:
             if problems is not None:
                 problems.append(f"a JSON-LD script that does not parse ({type(exc).__name__})")
             continue
         objects.extend(_walk_jsonld(data))
     return objects
+
+
+#: One decoder for every script: ``json.loads(raw, strict=False)`` builds a new decoder
+#: and scanner at each call, which cost as much as decoding a page's small scripts.
+_JSONLD_DECODER = json.JSONDecoder(strict=False)
+
+
+def _loads_jsonld(raw: str) -> Any:
+    """``json.loads(raw, strict=False)`` with the shared decoder (a BOM refused as there)."""
+    if raw.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)
+    return _JSONLD_DECODER.decode(raw)
 
 
 def _json_depth(raw: str) -> int:

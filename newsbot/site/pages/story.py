@@ -356,7 +356,7 @@ class StoryPage:
             text
             for script in self.tags["script"]
             if script.get("type") == JSONLD_SCRIPT_TYPE
-            for text in OWN_TEXT_NODES(script)
+            for text in _own_text_nodes(script)
         ]
         objects = parse_jsonld(texts, problems)
         for problem in problems:
@@ -524,7 +524,7 @@ class StoryPage:
     def _summary_signals(self) -> list[tuple[str, Any]]:
         """The h2 standfirst: the first h2 of the story that comes before its body."""
         for h2 in self._in_container(self.tags["h2"]):  # SUMMARY
-            if INSIDE_BODY(h2):
+            if _inside_body(h2):
                 break
             text = text_of(h2)
             if text and not BLOCK_HEADING_RE.match(text):
@@ -954,6 +954,17 @@ def _same(name: str, a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _inside_body(element: etree._Element) -> bool:
+    """``INSIDE_BODY``'s test without an XPath evaluation (a context built per call): an
+    ancestor whose class attribute, between spaces, holds `` detail_txt ``."""
+    marker = f" {BODY_CLASS} "
+    for ancestor in element.iterancestors():
+        value = ancestor.get("class")
+        if value is not None and marker in f" {value} ":
+            return True
+    return False
+
+
 def _follows(element: etree._Element, other: etree._Element) -> bool:
     """Whether ``element`` starts after ``other`` ends, in document order."""
     if element is other:
@@ -972,6 +983,14 @@ def _position(element: etree._Element) -> tuple[int, ...]:
         path.append(parent.index(node))
         node, parent = parent, parent.getparent()
     return tuple(reversed(path))
+
+
+def _own_text_nodes(script: etree._Element) -> list[str]:
+    """``OWN_TEXT_NODES`` of a script: the parser gives a script's content as one text
+    node (it holds no elements), so its ``.text`` is that list without an XPath call."""
+    if len(script):
+        return cast(list[str], OWN_TEXT_NODES(script))
+    return [script.text] if script.text else []
 
 
 def _byline_name(line: str) -> str | None:

@@ -1,0 +1,105 @@
+"""Each shortcut the story parser takes for speed (issue 18) answers as the slower call it
+replaces: an XPath evaluated per call, ``json.loads`` building a decoder per script, five
+attribute look-ups per body element, a date parsed again. Checked on the golden pages,
+the tricky pages of ``test_parse_cpu`` and pages built to trip each one; no timing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from lxml import etree
+
+from newsbot.site.pages import html as html_module
+from newsbot.site.pages.html import OWN_TEXT_NODES, text_blocks
+from newsbot.site.pages.story import INSIDE_BODY, _inside_body, _own_text_nodes, page_tree
+from newsbot.text import normalize
+from tests.test_parse_cpu import pages, response
+
+#: Body markup for the attribute shortcut: boolean and empty attributes, hidden styles,
+#: ad markers in ids and classes, ``detail_txt`` between tabs (not spaces), scripts.
+TRIPS = """<html><head><script type="application/ld+json">{"a": 1}</script>
+<script type="application/ld+json"></script></head><body>
+<div class="x detail_txt"><h2>In <b>body</b></h2><p hidden>h</p><p hidden="">e</p>
+<p aria-hidden="true">a</p><p aria-hidden="false">shown</p><p style="display:none">s</p>
+<p style="color: red">red</p><p id="ad-1">ad</p><p class="teads_x">t</p><p class="">plain</p>
+<p id="" class=" ">blank</p><div class="share-box">share</div><span>inline <i>text</i></span>
+<script>var x = 1;</script><!-- c --><p>Last words of the story here.</p></div>
+<div class="a\tdetail_txt"><h2>tab</h2></div><h2>outside</h2></body></html>"""
+
+
+def trees() -> list[etree._Element]:
+    bodies = [body for _, body in pages()] + [TRIPS.encode()]
+    return [page_tree(response(body)) for body in bodies]
+
+
+@pytest.mark.parametrize("root", trees())
+def test_python_tests_answer_as_the_xpath_they_replace(root: etree._Element) -> None:
+    for element in root.iter(etree.Element):
+        assert _inside_body(element) is bool(INSIDE_BODY(element)), etree.tostring(element)
+        if element.tag == "script":
+            assert _own_text_nodes(element) == OWN_TEXT_NODES(element)
+
+
+@pytest.mark.parametrize("root", trees())
+def test_the_attribute_shortcut_skips_what_the_look_ups_skip(root: etree._Element) -> None:
+    for node in root.iter():
+        assert html_module._is_skipped_html(node) is html_module._is_skipped(node), node
+
+
+def test_a_dtd_default_attribute_still_hides_in_an_xml_document() -> None:
+    """In XML, a DTD default gives ``get`` an attribute ``keys()`` does not list."""
+    xml = (
+        b'<?xml version="1.0"?><!DOCTYPE body [<!ATTLIST p hidden CDATA "hidden">]>'
+        b"<body><div><p>Hidden by the DTD.</p><div>Shown.</div></div></body>"
+    )
+    root = etree.fromstring(xml, etree.XMLParser(recover=True, resolve_entities=False))
+    assert text_blocks(root) == ["Shown."]
+
+
+@pytest.mark.parametrize(
+    "raw", ['{"@type": "NewsArticle"}', "\ufeff{}", '{"a": "tab\there"}', "{", "[1, 2]", ""]
+)
+def test_the_shared_decoder_reads_as_json_loads(raw: str) -> None:
+    try:
+        expected: object = json.loads(raw, strict=False)
+    except ValueError as exc:
+        expected = (type(exc), str(exc))
+    try:
+        got: object = html_module._loads_jsonld(raw)
+    except ValueError as exc:
+        got = (type(exc), str(exc))
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "December 30, 2022 03:20 PM",
+        "2022-12-30T15:20:00+0500",
+        "2022-12-30T10:20:00Z",
+        "  Dec 30, 2022  ",
+        "not a date",
+        "9999-12-31T23:59:59-12:00",
+        "Dec 30, 2022 " + "x" * 300,
+    ],
+)
+def test_a_kept_date_is_the_date_parsed_again(value: str) -> None:
+    uncached = normalize._site_datetime(value)
+    assert normalize.parse_site_datetime(value) == uncached
+    assert normalize.parse_site_datetime(value) == uncached  # from the cache, if kept
+    iso = uncached.isoformat() if uncached else None
+    assert normalize.site_datetime_iso(value) == iso
+    assert normalize.site_datetime_iso(value) == iso
+
+
+def test_a_str_subclass_is_never_kept_with_its_date() -> None:
+    """lxml's smart strings hold their whole tree: a cache must not keep them."""
+
+    class Smart(str):
+        pass
+
+    normalize._short_site_datetime_iso.cache_clear()
+    assert normalize.site_datetime_iso(Smart("December 30, 2022 03:20 PM")) is not None
+    assert normalize._short_site_datetime_iso.cache_info().currsize == 0
