@@ -39,3 +39,14 @@ class Story:
         self.body = body
         self.word_count = len(body.split())
         self.content_hash = hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+    def set_paragraphs(self, paragraphs: list[str]) -> None:
+        """``set_body`` of the paragraphs joined by a blank line, for paragraphs already in
+        ``normalize_space``'s form (non-empty, words between single spaces).
+
+        Their words are then counted by their spaces, without ``split`` building a string
+        per word of the story (most of what building an item cost).
+        """
+        self.body = body = "\n\n".join(paragraphs)
+        self.word_count = body.count(" ") + len(paragraphs)
+        self.content_hash = hashlib.sha256(body.encode("utf-8")).hexdigest()

@@ -64,7 +64,11 @@ def normalize_field(name: str, value: Any) -> Any:
     """
     if value is None:
         return None
-    normalize: Callable[[Any], Any] = NORMALIZERS.get(name, _clean)
+    normalize: Callable[[Any], Any] | None = NORMALIZERS.get(name)
+    if normalize is None:
+        if type(value) is str:  # most calls: one text, cleaned (``_clean`` cannot fail on it)
+            return normalize_space(value) or None
+        normalize = _clean
     candidates = value if isinstance(value, list | tuple) else (value,)
     try:
         for candidate in candidates:
@@ -103,6 +107,9 @@ def build_story(values: dict[str, Any], normalized: frozenset[str] = frozenset()
     topics = _texts(values.get("related_topics"), "related_topics" in normalized)
     item.related_topics = list(dict.fromkeys(topics))
     item.language = "en"
-    item.set_body("\n\n".join(_texts(values.get("body"), "body" in normalized)))
+    if "body" in normalized:  # normalized paragraphs, as set_paragraphs needs them
+        item.set_paragraphs(_texts(values.get("body"), True))
+    else:
+        item.set_body("\n\n".join(_texts(values.get("body"))))
     item.crawled_at = datetime.now(UTC).isoformat(timespec="seconds")
     return item

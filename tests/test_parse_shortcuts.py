@@ -11,6 +11,8 @@ import json
 import pytest
 from lxml import etree
 
+from newsbot import loaders
+from newsbot.items import Story
 from newsbot.site.pages import html as html_module
 from newsbot.site.pages.html import OWN_TEXT_NODES, text_blocks
 from newsbot.site.pages.story import INSIDE_BODY, _inside_body, _own_text_nodes, page_tree
@@ -103,3 +105,35 @@ def test_a_str_subclass_is_never_kept_with_its_date() -> None:
     normalize._short_site_datetime_iso.cache_clear()
     assert normalize.site_datetime_iso(Smart("December 30, 2022 03:20 PM")) is not None
     assert normalize._short_site_datetime_iso.cache_info().currsize == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ["One two three.", "Four\u00a0five \u3000 six", "seven"],
+        ["  lead and trail  ", "tab\tnewline\nform\x0cfeed", "zero\u200bwidth word"],
+        ["single"],
+        [],
+        ["", "   ", "after empties"],
+    ],
+)
+def test_paragraphs_counted_by_spaces_count_as_split(raw: list[str]) -> None:
+    """``set_paragraphs`` (words counted by spaces) gives what ``set_body`` gives."""
+    paragraphs = [text for text in map(normalize.normalize_space, raw) if text]
+    by_split, by_spaces = Story(), Story()
+    by_split.set_body("\n\n".join(paragraphs))
+    by_spaces.set_paragraphs(paragraphs)
+    assert (by_spaces.body, by_spaces.word_count, by_spaces.content_hash) == (
+        by_split.body,
+        by_split.word_count,
+        by_split.content_hash,
+    )
+
+
+@pytest.mark.parametrize("value", ["  A  title ", "", "   ", None, "x\u200b", ["", " b "], 5])
+def test_a_text_field_normalizes_as_the_clean_step(value: object) -> None:
+    """``normalize_field``'s shortcut for one string is ``_clean`` of it."""
+    candidates = value if isinstance(value, list) else [value]
+    cleaned = [loaders._clean(candidate) for candidate in candidates]
+    expected = next((text for text in cleaned if text), None)
+    assert loaders.normalize_field("title", value) == expected
