@@ -5,7 +5,8 @@ the other Redis worker (which said ``"stories_emitted": 0`` after a round that e
 41), the next Scrapyd job. So each run keeps its own record, beside the state it used
 (``NewsbotConfig.runs_dir``, ``<state_dir>/reports/<spider>/``):
 
-- ``<run>.json``: the run's validation report, named by its run id (``run_id``);
+- ``<run>.json``: the run's validation report, named by its run id (``run_id``), deleted
+  when the run leaves the index;
 - ``runs.jsonl``: one line per run, the last ``KEEP_RUNS``, oldest first;
 - ``corpus.json``: the default feed's stories by publication day and by category, with
   the byte offset counted so far: each run reads only what was appended since, so it
@@ -139,10 +140,37 @@ def read_runs(index: Path) -> list[dict[str, Any]]:
 
 
 def append_run(index: Path, entry: dict[str, Any], keep: int = KEEP_RUNS) -> list[dict[str, Any]]:
-    """Add a run to the index, keep the last ``keep``; returns them. Call under ``locked``."""
-    runs = [*read_runs(index), entry][-keep:]
+    """Add a run to the index, keep the last ``keep``; returns them. Call under ``locked``.
+
+    The report files (``<run>.json``) of the runs that leave the index are deleted with
+    them: hourly runs would otherwise leave some 8,760 files a year that nothing reads.
+    Only those: a report another worker wrote but has not indexed yet is left alone.
+    """
+    every = [*read_runs(index), entry]
+    runs = every[-keep:]
     write_atomic(index, "".join(json.dumps(run, ensure_ascii=False) + "\n" for run in runs))
+    kept = {_report_name(run) for run in runs}
+    for run in every[:-keep]:
+        name = _report_name(run)
+        if name is None or name in kept:
+            continue
+        try:
+            (index.parent / name).unlink(missing_ok=True)
+        except OSError as exc:
+            logger.warning("Could not delete the old run report %s: %s", index.parent / name, exc)
     return runs
+
+
+def _report_name(run: dict[str, Any]) -> str | None:
+    """The file name of an indexed run's report (``report``, else ``<run>.json``); None when
+    it is not a plain ``.json`` name of the reports directory (an index edited by hand
+    must not delete anything else)."""
+    name = run.get("report") or (f"{run['run']}.json" if run.get("run") else None)
+    if not isinstance(name, str) or not name.endswith(".json") or name in {TALLY, INDEX}:
+        return None
+    if name != Path(name).name or name.startswith("."):
+        return None
+    return name
 
 
 # --- the corpus, counted from the feed ----------------------------------------------------

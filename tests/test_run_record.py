@@ -141,6 +141,22 @@ def test_the_index_keeps_the_last_runs_only(tmp_path: Path) -> None:
     assert [run["run"] for run in read_runs(index)] == [f"r{n}" for n in range(5, KEEP_RUNS + 5)]
 
 
+def test_a_run_leaving_the_index_takes_its_report_file_with_it(tmp_path: Path) -> None:
+    """Hourly runs must not leave a report file a run for ever (~8,760 a year): the
+    reports of runs that left the index are deleted, the others and the rest are kept."""
+    for number in range(KEEP_RUNS + 3):
+        (tmp_path / f"r{number}.json").write_text("{}")
+        entry = {"run": f"r{number}", "report": f"r{number}.json"}
+        if number == 1:
+            del entry["report"]  # an older index line without the field: named by its run
+        append_run(tmp_path / "runs.jsonl", entry)
+    (tmp_path / "unindexed.json").write_text("{}")  # another worker's, not indexed yet
+    append_run(tmp_path / "runs.jsonl", {"run": "evil", "report": "../corpus.json"})
+    reports = sorted(p.name for p in tmp_path.glob("*.json"))
+    expected = sorted([*(f"r{n}.json" for n in range(4, KEEP_RUNS + 3)), "unindexed.json"])
+    assert reports == expected
+
+
 def _append_many(directory: str, worker: int) -> None:
     for number in range(25):
         with locked(Path(directory)):
