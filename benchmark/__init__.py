@@ -62,6 +62,9 @@ def common_options(out: str, concurrency: int = 32, server: bool = True) -> argp
         )
     parser.add_argument("--out", type=Path, default=Path(out), help="where the results go")
     parser.add_argument(
-        "--work", type=Path, help="working directory, emptied first (default: a temp dir)"
+        "--work",
+        type=Path,
+        help="working directory (sites, states, feeds, logs), emptied first and kept "
+        "afterwards: delete it yourself (default: a new temp dir, also kept)",
     )
     return parser

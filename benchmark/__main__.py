@@ -21,7 +21,7 @@ quotes the results kept in ``docs/benchmark/``: ``--out docs/benchmark`` replace
 
 ``python -m benchmark freshness`` replays a simulated week of hourly runs instead
 (``freshness.py``); ``python -m benchmark speed`` measures urdupoint against bare Scrapy
-on two sites, as ratios in one run (``speed.py``, 7 to 11 minutes).
+on two sites, as ratios in one run (``speed.py``, 4 to 11 minutes).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,8 +34,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmark import at_least, common_options
-from newsbot.sample_site.scale import ScaleSite, ScaleSiteServer, ScaleSpec
+from benchmark import HelpFormatter, at_least, common_options
+from newsbot.sample_site.scale import TOPICS_PER_STORY, ScaleSite, ScaleSiteServer, ScaleSpec
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = {
@@ -51,25 +52,91 @@ TARGETS = {
 }
 
 
-def main(argv: list[str] | None = None) -> int:
+def share(text: str) -> float:
+    """An argparse ``type``: a fraction within 0..1 (the error says so in one line)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"within 0..1, not {value}")
+    return value
+
+
+def non_negative(text: str) -> float:
+    """An argparse ``type``: a number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"at least 0, not {value}")
+    return value
+
+
+def setting(text: str) -> tuple[str, str]:
+    """An argparse ``type``: ``NAME=VALUE`` (a clean error, not a traceback, without ``=``)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"NAME=VALUE, not {text!r}")
+    return name.strip(), value
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmark freshness",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(__doc__ or "").replace("``", ""),
+        formatter_class=HelpFormatter,
         parents=[common_options("output/bench/freshness", concurrency=8, server=False)],
     )
     parser.add_argument("--hours", type=at_least(1), default=168, help="hourly runs after hour 0")
-    parser.add_argument("--stories-per-day", type=int, default=450)
-    parser.add_argument("--vocabulary", type=int, default=10_000, help="topic names")
-    parser.add_argument("--history-days", type=int, default=2, help="days before hour 0")
-    parser.add_argument("--topic-only-share", type=float, default=0.03)
-    parser.add_argument("--delay", type=float, default=1.0, help="DOWNLOAD_DELAY of a real run")
     parser.add_argument(
-        "-s", "--setting", action="append", default=[], help="NAME=VALUE for every run"
+        "--stories-per-day", type=at_least(1), default=450, help="new stories a day on the site"
     )
-    parser.add_argument("--no-window-check", action="store_true")
-    args = parser.parse_args(argv)
-    extra = dict(item.split("=", 1) for item in args.setting)
+    parser.add_argument(
+        "--vocabulary",
+        type=at_least(TOPICS_PER_STORY[1]),
+        default=10_000,
+        help=f"topic names (a story names {TOPICS_PER_STORY[0]}-{TOPICS_PER_STORY[1]} of them)",
+    )
+    parser.add_argument(
+        "--history-days",
+        type=at_least(0),
+        default=2,
+        help="days of stories before hour 0 (the first run's backfill)",
+    )
+    parser.add_argument(
+        "--topic-only-share",
+        type=share,
+        default=0.03,
+        help="share of stories reachable only through topic pages (0..1)",
+    )
+    parser.add_argument(
+        "--delay",
+        type=non_negative,
+        default=1.0,
+        help="DOWNLOAD_DELAY of a real run, in seconds: polite minutes = requests x delay",
+    )
+    parser.add_argument(
+        "-s",
+        "--setting",
+        type=setting,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting for every run (repeatable)",
+    )
+    parser.add_argument(
+        "--no-window-check",
+        action="store_true",
+        help="skip the date-window backfill on the last edition (since/until)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    extra = dict(args.setting)
     spec = ScaleSpec(
         stories_per_day=args.stories_per_day,
         vocabulary=args.vocabulary,
@@ -78,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         topic_only_share=args.topic_only_share,
     )
     work = args.work or Path(tempfile.mkdtemp(prefix="newsbot-freshness-"))
-    work.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(work, ignore_errors=True)  # a state left by another run would skew every figure
+    work.mkdir(parents=True)
+    print(f"freshness: work in {work} (kept afterwards)", flush=True)
     results = simulate(spec, args.hours, work, args.concurrency, extra, args.delay)
     if not args.no_window_check:
         results["window_check"] = window_check(spec, args.hours, work, args.concurrency)

@@ -22,7 +22,7 @@ figures here are ratios of things measured together, with the machine's speed be
    ``--profile`` adds ``profile.txt``: one more urdupoint crawl of the benchmark site under
    cProfile (``profile.py``).
 
-It takes 7 to 11 minutes at the defaults on a 2-core machine (the more loaded, the longer) and
+It takes 4 to 11 minutes at the defaults on a 2-core machine (the more loaded, the longer) and
 needs nginx (apt-get install nginx-light): the Python fallback server costs far more
 CPU than the crawlers and blurs the ratios. Exit status 1 when a crawl failed or
 fetched nothing (the figures would mean nothing), 0 otherwise, targets met or not.
@@ -53,7 +53,7 @@ from benchmark.runs import (
 )
 from benchmark.server import BenchServer
 from newsbot.sample_site import build_site
-from newsbot.sample_site.scale import ScaleSite, ScaleSpec, write_edition
+from newsbot.sample_site.scale import TOPICS_PER_STORY, ScaleSite, ScaleSpec, write_edition
 
 #: The two sites, in the order they are measured: (key, title, the target on their ratio).
 SITES = (
@@ -132,7 +132,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="real-scale site: stories a day",
     )
     parser.add_argument(
-        "--vocabulary", type=at_least(1), default=10_000, help="real-scale site: topic names"
+        "--vocabulary",
+        type=at_least(TOPICS_PER_STORY[1]),
+        default=10_000,
+        help=f"real-scale site: topic names (a story names up to {TOPICS_PER_STORY[1]})",
     )
     parser.add_argument(
         "--rounds",

@@ -146,6 +146,16 @@ def test_speed_command_reports_every_ratio(tmp_path: Path) -> None:
         )
 
 
+def test_a_real_scale_site_refuses_a_vocabulary_smaller_than_a_story_s_topics() -> None:
+    """A story names up to 18 distinct topics: with fewer names the site was drawn for ever
+    (``--vocabulary 11`` never finished). Now refused at once, the bound named."""
+    from newsbot.sample_site.scale import ScaleSpec, build_scale_stories
+
+    with pytest.raises(ValueError, match=r"at least 18 topic names .* not 11"):
+        build_scale_stories(ScaleSpec(vocabulary=11, days=1, history_days=0, stories_per_day=2))
+    assert build_scale_stories(ScaleSpec(vocabulary=18, days=1, history_days=0, stories_per_day=2))
+
+
 @pytest.mark.parametrize(
     ("command", "argv", "message"),
     [
@@ -154,6 +164,19 @@ def test_speed_command_reports_every_ratio(tmp_path: Path) -> None:
         (["speed"], ["--concurrency", "x"], "argument --concurrency: not a whole number: 'x'"),
         (["freshness"], ["--hours", "0"], "argument --hours: at least 1, not 0"),
         (["freshness"], ["--concurrency", "-3"], "argument --concurrency: at least 1, not -3"),
+        (["freshness"], ["-s", "FOO"], "argument -s/--setting: NAME=VALUE, not 'FOO'"),
+        (
+            ["freshness"],
+            ["--stories-per-day", "0"],
+            "argument --stories-per-day: at least 1, not 0",
+        ),
+        (
+            ["freshness"],
+            ["--topic-only-share", "1.5"],
+            "argument --topic-only-share: within 0..1, not 1.5",
+        ),
+        (["freshness"], ["--vocabulary", "11"], "argument --vocabulary: at least 18, not 11"),
+        (["speed"], ["--vocabulary", "17"], "argument --vocabulary: at least 18, not 17"),
     ],
 )
 def test_benchmark_commands_refuse_a_bad_number_in_one_line(

@@ -60,6 +60,10 @@ SUFFIXES = (
 )  # fmt: skip
 
 
+#: Related Topics a story names (the real site's 12-18): the smallest vocabulary is the maximum.
+TOPICS_PER_STORY = (12, 18)
+
+
 @dataclass(frozen=True)
 class ScaleSpec:
     """The shape of a real-scale site (the defaults are the issue's targets)."""
@@ -69,8 +73,23 @@ class ScaleSpec:
     days: int = 7
     history_days: int = 2
     topic_only_share: float = 0.03
-    topics_per_story: tuple[int, int] = (12, 18)
+    topics_per_story: tuple[int, int] = TOPICS_PER_STORY
     seed: int = 7
+
+    def __post_init__(self) -> None:
+        """Refuse a shape the site cannot be drawn in: a story's topics are distinct names,
+        so a vocabulary smaller than ``topics_per_story``'s maximum would be drawn from for
+        ever."""
+        low, high = self.topics_per_story
+        if not 0 <= low <= high:
+            raise ValueError(
+                f"topics_per_story must be (low, high), 0 <= low <= high: {self.topics_per_story}"
+            )
+        if self.vocabulary < high:
+            raise ValueError(
+                f"vocabulary must hold at least {high} topic names (a story names up to {high} "
+                f"distinct topics), not {self.vocabulary}"
+            )
 
     @property
     def hours(self) -> int:
