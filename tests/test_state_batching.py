@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 import newsbot.state.base
 import newsbot.state.sqlite
+from newsbot.items import Story
 from newsbot.state.base import (
     PARAGRAPH_MEMORY_DAYS,
     ParagraphCount,
@@ -190,3 +192,39 @@ def test_paragraph_counts_held_until_commit_are_the_per_story_counts(
     store.close()
     check_committed()
     other.close()
+
+
+def _hostile_story(article_id: int, paragraphs: int) -> Story:
+    """A story page near DOWNLOAD_MAXSIZE made of short distinct paragraphs
+    (``<p>w1 x</p><p>w2 x</p>...``: 5 MB of HTML holds about 400,000 of them)."""
+    item = Story(
+        url=f"https://www.urdupoint.com/en/pakistan/story-{article_id}.html",
+        article_id=str(article_id),
+        title=f"Story {article_id}",
+        published_at="2026-01-05T09:00:00+05:00",
+    )
+    item.set_body("\n\n".join(f"p{article_id}x{i} y" for i in range(paragraphs)))
+    return item
+
+
+def test_hostile_stories_staged_in_one_batch_hold_bounded_memory(tmp_path: Path) -> None:
+    """The held paragraph counts are written early past ``HELD_PARAGRAPHS_MAX`` (in the
+    batch's transaction): three 150,000-paragraph pages held 66 MB of Python objects
+    until the commit (found by the adversarial review), and four near DOWNLOAD_MAXSIZE
+    added 340 MB to the crawl. Their counts are still exact once committed."""
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    store.commit()
+    stories = [_hostile_story(1000 + n, 150_000) for n in range(3)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for item in stories:
+            assert store.stage(item)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 16 * 1024 * 1024, f"{held / 2**20:.0f} MB held by 3 staged stories"
+    store.commit()
+    rows = store.db.execute("SELECT COUNT(*), SUM(stories) FROM paragraphs").fetchone()
+    assert rows == (450_000, 450_000)
+    store.close()

@@ -140,6 +140,10 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 COMMIT_EVERY = 2000
 #: ...or this many seconds, whichever comes first: what a kill can cost a slow, polite crawl.
 COMMIT_SECONDS = 10.0
+#: Distinct paragraphs whose counts are held for the batch's commit (``_count_paragraphs``)
+#: before they are written early, in the same transaction: a hostile page near
+#: DOWNLOAD_MAXSIZE is 400,000 short paragraphs, some 60 MB of Python objects held.
+HELD_PARAGRAPHS_MAX = 20_000
 #: Stories of the window sharing enough sketch values with a story, most shared first.
 #: The index is keyed (value, published_at): a value's look-up reads only the window's
 #: stories, so the cost stays flat however many stories the state holds.
@@ -582,6 +586,8 @@ class SqliteStateStore(BaseStateStore):
                 held[digest] = (1, edge, promo, today)
             else:  # the batch's first story keeps its promo flag
                 held[digest] = (counts[0] + 1, counts[1] + edge, counts[2], today)
+        if len(held) >= HELD_PARAGRAPHS_MAX:
+            self._flush_paragraphs()  # still the batch's transaction: committed with it
         self._boilerplate = None
 
     def _flush_paragraphs(self) -> None:
