@@ -460,6 +460,44 @@ class TopicPolicyConfig:
         return max(1, int(self.budget * (1 - self.pages_share)))
 
 
+#: Scrapy's own settings a typo in which stalls or breaks a crawl, with the least value
+#: each may take and whether that least is allowed: ``CONCURRENT_REQUESTS=0`` (meant as
+#: 10) left a crawl waiting for ever with nothing in flight, and ``=abc`` was a traceback
+#: from deep in the engine.
+SCRAPY_SETTING_BOUNDS: Mapping[str, tuple[type[int] | type[float], float, bool]] = MappingProxyType(
+    {
+        "CONCURRENT_REQUESTS": (int, 1, True),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": (int, 1, True),
+        "CONCURRENT_REQUESTS_PER_IP": (int, 0, True),  # 0: by domain
+        "CONCURRENT_ITEMS": (int, 1, True),
+        "DOWNLOAD_DELAY": (float, 0, True),
+        "DOWNLOAD_TIMEOUT": (float, 0, False),
+        "DOWNLOAD_MAXSIZE": (int, 0, True),  # 0: no limit
+        "DOWNLOAD_WARNSIZE": (int, 0, True),
+        "RETRY_TIMES": (int, 0, True),
+        "DEPTH_LIMIT": (int, 0, True),  # 0: no limit
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": (float, 0, False),
+    }
+)
+
+
+def check_scrapy_settings(settings: BaseSettings) -> None:
+    """``ConfigError`` naming the first of ``SCRAPY_SETTING_BOUNDS`` that does not parse or
+    is out of range; the crawl command refuses the run with it (exit status 2)."""
+    for name, (kind, least, allowed) in SCRAPY_SETTING_BOUNDS.items():
+        raw = settings.get(name)
+        if raw is None:
+            continue
+        try:
+            value = settings.getint(name) if kind is int else settings.getfloat(name)
+        except (TypeError, ValueError):
+            what = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{name}: {raw!r} is not {what}") from None
+        if value < least or (value == least and not allowed):
+            bound = f"at least {least:g}" if allowed else f"more than {least:g}"
+            raise ConfigError(f"{name}: {raw!r} must be {bound}")
+
+
 #: ``NEWSBOT_*`` names that are no field of the config: read by others (the benchmark's probe).
 OTHER_SETTINGS_PREFIXES = ("NEWSBOT_BENCH_",)
 

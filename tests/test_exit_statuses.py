@@ -220,3 +220,27 @@ def test_a_state_store_class_that_does_not_load_is_a_bad_setting(tmp_path: Path,
     (line,) = [entry for entry in run.log.splitlines() if " ERROR: " in entry]
     assert f"Not crawling: bad setting NEWSBOT_STATE_STORE: {path!r} " in line
     assert line.endswith("(exit status 2)")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("CONCURRENT_REQUESTS", "0", "must be at least 1"),
+        ("CONCURRENT_REQUESTS_PER_DOMAIN", "-3", "must be at least 1"),
+        ("CONCURRENT_REQUESTS", "ten", "is not a whole number"),
+        ("DOWNLOAD_TIMEOUT", "0", "must be more than 0"),
+        ("DOWNLOAD_DELAY", "-1", "must be at least 0"),
+    ],
+)
+def test_a_scrapy_setting_that_would_stall_the_crawl_is_refused(
+    sample_site: SampleSite, tmp_path: Path, name: str, value: str, says: str
+) -> None:
+    """An operator's typo in Scrapy's own settings: ``CONCURRENT_REQUESTS=0`` (or a
+    negative per-domain limit) left the crawl waiting for ever with nothing in flight, and
+    a word was a traceback from the engine. Now one line, exit 2, nothing fetched."""
+    run = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}", settings={name: value})
+    assert run.returncode == 2, run.log[-3000:]
+    (line,) = [entry for entry in run.log.splitlines() if " ERROR: " in entry]
+    assert f"Not crawling: bad setting {name}: {value!r} {says}" in line, line
+    assert line.endswith("(exit status 2)"), line
+    assert "Traceback" not in run.log and "Spider opened" not in run.log

@@ -54,7 +54,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.utils.misc import load_object
 
-from newsbot.config import ConfigError, NewsbotConfig, unknown_settings
+from newsbot.config import ConfigError, NewsbotConfig, check_scrapy_settings, unknown_settings
 from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
 from newsbot.extensions.summary import record_refused
 from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed, lock_worker_feed
@@ -90,6 +90,12 @@ class Command(ScrapyCrawl):
         except ConfigError as exc:
             message = f"Not crawling: bad setting {exc}"
             self._refuse(ExitCode.BAD_ARGUMENT, message, opts, config_despite(self.settings, exc))
+            return
+        try:
+            check_scrapy_settings(self.settings)
+        except ConfigError as exc:
+            message = f"Not crawling: bad setting {exc} (exit status {int(ExitCode.BAD_ARGUMENT)})"
+            self._refuse(ExitCode.BAD_ARGUMENT, message, opts, config)
             return
         if unknown := unknown_settings(self.settings):
             message = f"Not crawling: unknown setting {'; '.join(unknown)}"
