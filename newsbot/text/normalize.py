@@ -70,14 +70,21 @@ def _short_site_datetime(text: str) -> datetime | None:
     return _site_datetime(text)
 
 
+#: No story of the site is older: a date before this year is a broken value (a CMS's zero
+#: timestamp, 1970-01-01), not a date, and the field's next signal is asked instead.
+EARLIEST_STORY_YEAR = 1995
+
+
 def _in_site_clock(parsed: datetime) -> datetime | None:
-    """``parsed`` in the site's offset (its own clock when it names none), to the second."""
+    """``parsed`` in the site's offset (its own clock when it names none), to the second;
+    None when it is no story's date (before ``EARLIEST_STORY_YEAR``, or out of range)."""
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SITE_TZ)
     try:  # 9999-12-31T23:59:59-12:00 is a valid date whose +05:00 form is past year 9999
-        return parsed.astimezone(SITE_TZ).replace(microsecond=0)
+        in_site_clock = parsed.astimezone(SITE_TZ).replace(microsecond=0)
     except (OverflowError, ValueError):
         return None
+    return in_site_clock if in_site_clock.year >= EARLIEST_STORY_YEAR else None
 
 
 #: The byline's own form, read without dateutil (the common case, and 20x faster).
