@@ -142,19 +142,20 @@ NOT_TOPICS = frozenset({PageKind.STORY, PageKind.AUTHOR, PageKind.FOREIGN})
 RELATED_TOPICS_RE = re.compile(r"^related topics\W*$", re.I)
 MORE_STORIES_RE = re.compile(r"^more stories from\s+(?P<category>.+?)\W*$", re.I)
 BLOCK_HEADING_RE = re.compile(r"^(related topics|recent stories|more stories from\b)", re.I)
-#: ``Published December 30, 2022 | 03:20 PM`` (REAL); the time may be missing.
+#: ``Published December 30, 2022 | 03:20 PM`` (REAL); the time may be missing, or written
+#: on the 24-hour clock (``| 15:20``), which is read as such, not as midnight.
 PUBLISHED_RE = re.compile(
     r"Published(?:\s+on)?\s*:?\s*(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
-    r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?\s*[AaPp]\.?\s*[Mm]\.?))?"
+    r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?\s*[Mm]\.?)?))?"
 )
 UPDATED_RE = re.compile(
     r"(?:Last\s+)?Updated(?:\s+on)?\s*:?\s*(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
-    r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?\s*[AaPp]\.?\s*[Mm]\.?))?"
+    r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?\s*[Mm]\.?)?))?"
 )
 #: A byline date without the word "Published" (a layout we have not seen yet).
 BARE_DATE_RE = re.compile(
     r"(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
-    r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?\s*[AaPp]\.?\s*[Mm]\.?))?"
+    r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?\s*[Mm]\.?)?))?"
 )
 HANDLE_RE = re.compile(r"\(?\s*(?P<handle>@[A-Za-z0-9_]{1,30})\s*\)?")
 #: ``Moscow, (UrduPoint / Pakistan Point News - 30th Dec, 2022 ) :Text`` (REAL).
@@ -202,6 +203,10 @@ SIGNAL_ORDER: dict[str, tuple[str, ...]] = {
 #: Signals read only to check the winner (they never give the value): their absence on a
 #: page means nothing, but a different value means one of the two readings is wrong.
 CHECK_ONLY = {"modified_at": ("meta",)}
+#: The fields holding a date and time.
+DATE_FIELDS = frozenset({"published_at", "modified_at"})
+#: A time of day in a raw date signal (``03:20 PM``, ``T15:20:00``); without one, a date only.
+TIME_OF_DAY_RE = re.compile(r"\d:\d\d")
 #: Fields whose comparison ignores case (headlines are title-cased in one place, not another).
 CASELESS = frozenset({"title", "author", "category"})
 
@@ -621,23 +626,43 @@ class StoryPage:
         return value
 
     def _resolve_signals(self, name: str, signals: list[tuple[str, Any]]) -> Any:
-        winner: tuple[str, Any, Any] | None = None
-        disagree: list[str] = []
+        """The winner among ``signals`` (see ``_resolve``) and the signals that differ.
+
+        A date field's signal that gives a date without a time ("Published December 30,
+        2022") yields to a later one giving the same calendar date with a time: its
+        midnight is no time of the story's. Agreeing on the date, it is no disagreement.
+        """
+        dated = name in DATE_FIELDS
+        found: list[tuple[str, Any, Any]] = []
         checks = CHECK_ONLY.get(name, ())
         for signal, raw in signals:
             value = normalize_field(name, raw)
             if value is None:
-                if raw is not None and name in ("published_at", "modified_at"):
+                if raw is not None and dated:
                     self._problem(f"fields/{name}/invalid", f"Ignored {name} {str(raw)[:80]!r}")
                 continue
-            if winner is None:
-                if signal not in checks:
-                    winner = (signal, raw, value)
-                continue
-            if not _same(name, winner[2], value):
-                disagree.append(signal)
-        if winner is None:
+            if found or signal not in checks:  # a check before any winner checks nothing
+                found.append((signal, raw, value))
+        if not found:
             return None
+        winner = found[0]
+        if dated and _date_only(winner[1]):
+            winner = next(
+                (
+                    other
+                    for other in found[1:]
+                    if other[0] not in checks
+                    and not _date_only(other[1])
+                    and str(other[2])[:10] == str(winner[2])[:10]
+                ),
+                winner,
+            )
+        disagree = [
+            signal
+            for signal, raw, value in found
+            if signal != winner[0]
+            and not _same(name, winner[2], value, dated and (_date_only(raw) or _date_only(winner[1])))
+        ]
         self._normalized[name] = winner[2]
         self.report.sources[name] = winner[0]
         if disagree:
@@ -663,7 +688,23 @@ class StoryPage:
         return self._resolve_text("published_at")
 
     def modified_at(self) -> str | None:
-        return self._resolve_text("modified_at")
+        """The last modification; null (reported) when it is before the publication: a
+        date-only "Updated" line read as midnight, or a wrong value, is no modification."""
+        value = self._resolve_text("modified_at")
+        if value is None or self.published_at() is None:
+            return value
+        modified = parse_site_datetime(self._normalized.get("modified_at"))
+        published = parse_site_datetime(self._normalized.get("published_at"))
+        if modified is None or published is None or modified >= published:
+            return value
+        self._problem(
+            "fields/modified_at/before_published",
+            f"Left modified_at null: {self._normalized['modified_at']} is before "
+            f"published_at {self._normalized['published_at']}",
+        )
+        del self._normalized["modified_at"]
+        self._resolved["modified_at"] = None
+        return None
 
     def category(self) -> str | None:
         return self._resolve_text("category")
@@ -945,13 +986,21 @@ def story_or_rejection(response: Response, site: Site | None = None) -> Story | 
     return result.rejected
 
 
-def _same(name: str, a: Any, b: Any) -> bool:
-    """Whether two normalized values of a field say the same (dates to the minute)."""
-    if name in ("published_at", "modified_at"):
+def _same(name: str, a: Any, b: Any, date_only: bool = False) -> bool:
+    """Whether two normalized values of a field say the same (dates to the minute; to the
+    day when one of them gave no time)."""
+    if name in DATE_FIELDS:
+        if date_only:
+            return str(a)[:10] == str(b)[:10]
         return str(a)[:16] == str(b)[:16] and str(a)[19:] == str(b)[19:]
     if name in CASELESS:
         return str(a).casefold() == str(b).casefold()
     return bool(a == b)
+
+
+def _date_only(raw: Any) -> bool:
+    """A raw date signal that names no time of day (``December 30, 2022``, ``2022-12-30``)."""
+    return isinstance(raw, str) and TIME_OF_DAY_RE.search(raw) is None
 
 
 def _inside_body(element: etree._Element) -> bool:

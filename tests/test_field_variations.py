@@ -1,0 +1,62 @@
+"""Story-page variations where a field came out silently wrong (dates, author, title).
+
+Each test is the seed story's golden page with one plausible change; the expected value
+is what a reader of that page would say (and what the page's own JSON-LD says).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from scrapy.http import HtmlResponse
+
+from newsbot.site.pages.story import Rejected, story_or_rejection
+
+GOLDEN = Path(__file__).parent / "golden" / "article"
+SEED = (GOLDEN / "seed-story.html").read_text(encoding="utf-8")
+SPEC = json.loads((GOLDEN / "seed-story.json").read_text(encoding="utf-8"))
+URL = SPEC["fetched_url"]
+EXPECTED = SPEC["expected"]
+BYLINE_DATE = "Published December 30, 2022 | 03:20 PM"
+
+
+def _item(body: bytes, headers: dict[str, str] | None = None) -> dict:
+    result = story_or_rejection(HtmlResponse(url=URL, body=body, headers=headers or {}))
+    assert not isinstance(result, Rejected), result
+    return asdict(result)
+
+
+def test_byline_date_without_time_does_not_override_jsonld_time() -> None:
+    # "the time may be missing" (story.py's own comment on the byline); JSON-LD says 15:20.
+    page = SEED.replace(BYLINE_DATE, "Published December 30, 2022")
+    item = _item(page.encode())
+    assert item["published_at"] == EXPECTED["published_at"]  # got 2022-12-30T00:00:00+05:00
+
+
+def test_byline_24_hour_time_is_not_read_as_midnight() -> None:
+    page = SEED.replace(BYLINE_DATE, "Published December 30, 2022 | 15:20")
+    item = _item(page.encode())
+    assert item["published_at"] == EXPECTED["published_at"]  # got 2022-12-30T00:00:00+05:00
+
+
+def test_date_only_updated_line_is_not_a_modification_before_publication() -> None:
+    page = SEED.replace(BYLINE_DATE, BYLINE_DATE + " | Updated December 30, 2022")
+    item = _item(page.encode())
+    # got modified_at 2022-12-30T00:00:00+05:00: fifteen hours before its publication
+    assert item["modified_at"] is None or item["modified_at"] >= item["published_at"]
+
+
+def test_twitter_handle_without_at_sign_stays_out_of_author() -> None:
+    page = SEED.replace('target="_blank">@ChaudhryMAli88</a>', 'target="_blank">ChaudhryMAli88</a>')
+    item = _item(page.encode())
+    assert item["author"] == "Mohammad Ali"  # got 'Mohammad Ali ( ChaudhryMAli88 )'
+
+
+def test_a_second_h1_before_the_headline_is_not_the_title() -> None:
+    page = SEED.replace(
+        '<h1 class="fs24 lh38">', '<h1 class="label">Breaking</h1><h1 class="fs24 lh38">'
+    )
+    item = _item(page.encode())
+    assert item["title"] == EXPECTED["title"]  # got 'Breaking' (JSON-LD headline disagrees)
