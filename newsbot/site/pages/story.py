@@ -157,6 +157,14 @@ BARE_DATE_RE = re.compile(
     r"(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
     r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?\s*[Mm]\.?)?))?"
 )
+#: A profile link on X (Twitter): ``https://twitter.com/ChaudhryMAli88``, ``x.com/...``.
+SOCIAL_PROFILE_RE = re.compile(
+    r"^(?:https?:)?//(?:www\.|mobile\.)?(?:twitter|x)\.com/(?:#!/)?@?(?P<handle>[A-Za-z0-9_]{1,30})"
+    r"/?(?:[?#].*)?$",
+    re.I,
+)
+#: Paths of those sites that are no one's profile.
+SOCIAL_NON_PROFILES = frozenset({"intent", "share", "home", "i", "search", "hashtag", "login"})
 HANDLE_RE = re.compile(r"\(?\s*(?P<handle>@[A-Za-z0-9_]{1,30})\s*\)?")
 #: ``Moscow, (UrduPoint / Pakistan Point News - 30th Dec, 2022 ) :Text`` (REAL).
 DATELINE_RE = re.compile(
@@ -318,8 +326,20 @@ class StoryPage:
 
     @cached_property
     def headline_element(self) -> etree._Element | None:
+        """The story's h1: the first, unless there are several and another one is the
+        headline JSON-LD or ``og:title`` names (a "Breaking" label may be an h1 too)."""
         headings = self._in_container(self.tags["h1"])
-        return headings[0] if headings else None
+        if len(headings) < 2:
+            return headings[0] if headings else None
+        named = {
+            normalize_space(name).casefold()
+            for name in (self._jsonld_text("headline"), self._meta("og:title"))
+            if name
+        }
+        for heading in headings:
+            if text_of(heading).casefold() in named:
+                return heading
+        return headings[0]
 
     @cached_property
     def meta(self) -> dict[str, str]:
@@ -387,12 +407,34 @@ class StoryPage:
     @cached_property
     def byline(self) -> str:
         """The byline's spans as one line: ``Name (@handle) Published <date> | <time>``."""
+        return normalize_space(" ".join(text_of(span) for span in self.byline_spans))
+
+    @cached_property
+    def byline_spans(self) -> list[etree._Element]:
+        """``BYLINE_SPANS`` in the container, else anywhere on the page."""
         anywhere = [span for span in self.tags["span"] if has_class(span, BYLINE_CLASS)]
-        spans = self._in_container(anywhere) or anywhere  # BYLINE_SPANS in the container, else
-        return normalize_space(" ".join(text_of(span) for span in spans))
+        return self._in_container(anywhere) or anywhere
+
+    @cached_property
+    def linked_handle(self) -> str | None:
+        """The author's handle as the byline's ``twitter.com/<handle>`` or ``x.com/<handle>``
+        link names it: the visible text may drop the "@" (``(ChaudhryMAli88)``)."""
+        block = self.byline_block[0]
+        roots = self.byline_spans or ([block] if block is not None else [])
+        for root in roots:
+            for link in root.iter("a"):
+                match = SOCIAL_PROFILE_RE.match((link.get("href") or "").strip())
+                if match and match["handle"].lower() not in SOCIAL_NON_PROFILES:
+                    return f"@{match['handle']}"
+        return None
 
     @cached_property
     def byline_text(self) -> str:
+        """``byline_block``'s line."""
+        return self.byline_block[1]
+
+    @cached_property
+    def byline_block(self) -> tuple[etree._Element | None, str]:
         """The byline found by its words, whatever its classes: the block around "Published".
 
         From the element whose own text says "Published <date>", up to the smallest
@@ -401,7 +443,7 @@ class StoryPage:
         the same words (JSON-LD is the independent check when they are).
         """
         if PUBLISHED_RE.search(self.byline):
-            return ""
+            return None, ""
         for element in PUBLISHED_ELEMENTS(self.container):
             line = text_of(element)
             if not PUBLISHED_RE.search(line):
@@ -416,8 +458,8 @@ class StoryPage:
                 if len(parent_line) > MAX_BYLINE_CHARS:
                     break
                 element, line = parent, parent_line
-            return line
-        return ""
+            return element, line
+        return None, ""
 
     @cached_property
     def paragraphs(self) -> list[str]:
@@ -547,15 +589,18 @@ class StoryPage:
             and isinstance(a.get("name"), str)
         ]
         return [
-            ("byline", _byline_name(self.byline)),
+            ("byline", _byline_name(self.byline, self.linked_handle)),
             ("jsonld", people[0] if people else None),
-            ("byline_text", _byline_name(self.byline_text)),
+            ("byline_text", _byline_name(self.byline_text, self.linked_handle)),
         ]
 
     def _author_handle_signals(self) -> list[tuple[str, Any]]:
         return [
-            ("byline", _byline_handle(self.byline)),
-            ("byline_text", _byline_handle(self.byline_text)),
+            ("byline", _byline_handle(self.byline) or (self.byline and self.linked_handle)),
+            (
+                "byline_text",
+                _byline_handle(self.byline_text) or (self.byline_text and self.linked_handle),
+            ),
         ]
 
     def _published_at_signals(self) -> list[tuple[str, Any]]:
@@ -661,7 +706,9 @@ class StoryPage:
             signal
             for signal, raw, value in found
             if signal != winner[0]
-            and not _same(name, winner[2], value, dated and (_date_only(raw) or _date_only(winner[1])))
+            and not _same(
+                name, winner[2], value, dated and (_date_only(raw) or _date_only(winner[1]))
+            )
         ]
         self._normalized[name] = winner[2]
         self.report.sources[name] = winner[0]
@@ -1042,9 +1089,14 @@ def _own_text_nodes(script: etree._Element) -> list[str]:
     return [script.text] if script.text else []
 
 
-def _byline_name(line: str) -> str | None:
+def _byline_name(line: str, linked_handle: str | None = None) -> str | None:
+    """The name before "Published", without the handle: ``(@handle)``, or the handle the
+    byline's profile link names, written with or without its "@" and brackets."""
     name = line.split("Published", 1)[0]
     name = HANDLE_RE.sub(" ", UPDATED_RE.sub(" ", name))
+    if linked_handle:
+        bare = re.escape(linked_handle.lstrip("@"))
+        name = re.sub(rf"\(?\s*(?<![\w@]){bare}(?!\w)\s*\)?", " ", name, flags=re.I)
     name = re.sub(r"^\s*by\s+", "", name, flags=re.I).strip(" |,-")
     return name or None
 
