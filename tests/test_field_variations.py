@@ -12,7 +12,7 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse
 
-from newsbot.site.pages.story import Rejected, story_or_rejection
+from newsbot.site.pages.story import Rejected, parse_story, story_or_rejection
 
 GOLDEN = Path(__file__).parent / "golden" / "article"
 SEED = (GOLDEN / "seed-story.html").read_text(encoding="utf-8")
@@ -60,3 +60,31 @@ def test_a_second_h1_before_the_headline_is_not_the_title() -> None:
     )
     item = _item(page.encode())
     assert item["title"] == EXPECTED["title"]  # got 'Breaking' (JSON-LD headline disagrees)
+
+
+def test_a_date_only_byline_agreeing_on_the_day_is_no_disagreement() -> None:
+    page = SEED.replace(BYLINE_DATE, "Published December 30, 2022")
+    result = parse_story(HtmlResponse(url=URL, body=page.encode()))
+    assert result.report.sources["published_at"] == "jsonld"
+    assert "published_at" not in result.report.disagreements
+    other_day = SEED.replace(BYLINE_DATE, "Published December 29, 2022")
+    result = parse_story(HtmlResponse(url=URL, body=other_day.encode()))
+    assert result.report.disagreements["published_at"] == ["jsonld"]  # a different day is
+
+
+def test_a_modification_before_publication_is_reported() -> None:
+    page = SEED.replace(BYLINE_DATE, BYLINE_DATE + " | Updated December 29, 2022 | 11:00 PM")
+    result = parse_story(HtmlResponse(url=URL, body=page.encode()))
+    assert result.item is not None and result.item.modified_at is None
+    keys = [problem.key for problem in result.report.problems]
+    assert keys == ["fields/modified_at/before_published"]
+
+
+def test_the_handle_is_read_from_an_x_com_link() -> None:
+    page = SEED.replace(
+        'href="https://twitter.com/ChaudhryMAli88" rel="nofollow" target="_blank">@ChaudhryMAli88<',
+        'href="https://x.com/ChaudhryMAli88/" rel="nofollow" target="_blank">ChaudhryMAli88<',
+    )
+    assert page != SEED
+    item = _item(page.encode())
+    assert (item["author"], item["author_handle"]) == ("Mohammad Ali", "@ChaudhryMAli88")
