@@ -64,6 +64,10 @@ ALREADY_RECORDED = STATS + "drops/already_recorded"
 BLOCKED_CHALLENGE = STATS + "blocked/challenge"
 BROWSER_STATS = STATS + "browser/"  # challenged, pages
 RATE_LIMITED = STATS + "rate_limited"
+#: HTML pages labelled Latin-1/windows-1252 whose bytes are UTF-8: read as UTF-8.
+CHARSET_CORRECTED = PAGES + "charset_corrected"
+#: HTML pages whose decoded text holds U+FFFD (bytes not of the encoding read with).
+UNDECODABLE_BYTES = PAGES + "undecodable_bytes"
 FRONTIER = STATS + "frontier/"  # resumed, duplicate
 INCREMENTAL = STATS + "incremental/"  # known_story_skipped, rechecked, listing_stopped...
 WINDOW = STATS + "window/"  # outside: stories outside the since/until window

@@ -135,6 +135,14 @@ class UrdupointSpider(scrapy.Spider):
             count(self.crawler, STATS + "feed/malformed")
             logger.warning("Malformed feed %s: %s; going on with the listings", response.url, exc)
             return
+        if links.recovered is not None:
+            count(self.crawler, STATS + "rss/recovered")
+            logger.warning(
+                "Feed %s is not well-formed XML (%s); read what could be recovered: %d stories",
+                response.url,
+                links.recovered,
+                len(links.stories),
+            )
         if links.ignored:
             count(self.crawler, STATS + "feed/ignored_entries")
             logger.info(

@@ -486,10 +486,35 @@ _JSONLD_DECODER = json.JSONDecoder(strict=False)
 
 
 def _loads_jsonld(raw: str) -> Any:
-    """``json.loads(raw, strict=False)`` with the shared decoder (a BOM refused as there)."""
+    """``json.loads(raw, strict=False)`` with the shared decoder (a BOM refused as there).
+
+    CMS templates often wrap the script in ``//<![CDATA[ ... //]]>`` or ``<!-- -->`` (for
+    old browsers) or leave a trailing comma; browsers and search engines read those, so
+    a strict failure is retried once on the text with the wrappers and such commas gone.
+    """
     if raw.startswith("\ufeff"):
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)
-    return _JSONLD_DECODER.decode(raw)
+    try:
+        return _JSONLD_DECODER.decode(raw)
+    except json.JSONDecodeError:
+        lenient = _lenient_jsonld(raw)
+        if lenient == raw:
+            raise
+        return _JSONLD_DECODER.decode(lenient)
+
+
+#: ``//<![CDATA[``, ``<!--`` at the start; ``//]]>``, ``]]>``, ``-->`` at the end.
+_JSONLD_OPENER = re.compile(r"\A\s*(?:(?://\s*)?<!\[CDATA\[|<!--)")
+_JSONLD_CLOSER = re.compile(r"(?:(?://\s*)?\]\]>|(?://\s*)?-->)\s*\Z")
+#: A comma before a closing bracket (outside strings is not checked: a retry only).
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def _lenient_jsonld(raw: str) -> str:
+    """The script's text without CDATA/comment wrappers and trailing commas."""
+    text = _JSONLD_OPENER.sub("", raw, count=1)
+    text = _JSONLD_CLOSER.sub("", text, count=1)
+    return _TRAILING_COMMA.sub(r"\1", text)
 
 
 def _json_depth(raw: str) -> int:

@@ -19,7 +19,13 @@ from newsbot.site.urls import PageKind, Site, page_kind
 
 #: No entities, no network, no huge trees: a hostile feed cannot expand or fetch anything.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
+#: The same protections, recovering what it can: feed readers take a bare ``&``, an HTML
+#: entity, a control character or a feed cut short, so one defect must not cost every link.
+_RECOVERING_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, huge_tree=False, recover=True
+)
 _ATOM = "{http://www.w3.org/2005/Atom}"
+_RSS1 = "{http://purl.org/rss/1.0/}"
 
 
 class MalformedFeed(ValueError):
@@ -28,27 +34,40 @@ class MalformedFeed(ValueError):
 
 @dataclass
 class FeedLinks:
-    """Story URLs of the feed (normalized, feed order, no repeats) and what was left out."""
+    """Story URLs of the feed (normalized, feed order, no repeats) and what was left out.
+
+    ``recovered`` names the defect when the feed was not well-formed XML and was read by
+    the recovering parser (the caller logs and counts it: the site's feed needs a look).
+    """
 
     stories: list[str] = field(default_factory=list)
     ignored: int = 0
+    recovered: str | None = None
 
 
 def parse_feed(response: Response, site: Site) -> FeedLinks:
     """The feed's story links; raises ``MalformedFeed`` when the body is not a feed."""
+    recovered: str | None = None
     try:
         root = etree.fromstring(response.body, parser=_PARSER)
     except (etree.XMLSyntaxError, ValueError) as exc:
-        raise MalformedFeed(f"not XML: {exc}") from None
+        recovered = str(exc) or type(exc).__name__
+        body = response.body.lstrip(b"\xef\xbb\xbf \t\r\n")
+        try:
+            root = etree.fromstring(body, parser=_RECOVERING_PARSER) if body else None
+        except (etree.XMLSyntaxError, ValueError) as again:
+            raise MalformedFeed(f"not XML: {again}") from None
     if root is None:
-        raise MalformedFeed("empty document")
+        raise MalformedFeed("empty document" if recovered is None else f"not XML: {recovered}")
     if root.tag == "rss" or root.find("channel") is not None:
         hrefs = [_item_link(item) for item in root.iter("item")]
+    elif root.find(f"{_RSS1}item") is not None or root.find(f"{_RSS1}channel") is not None:
+        hrefs = [_item_link(item, _RSS1) for item in root.iter(f"{_RSS1}item")]
     elif root.tag == f"{_ATOM}feed":
         hrefs = [_entry_link(entry) for entry in root.iter(f"{_ATOM}entry")]
     else:
         raise MalformedFeed(f"root element <{root.tag}> is neither <rss> nor an Atom <feed>")
-    links = FeedLinks()
+    links = FeedLinks(recovered=recovered)
     found: dict[str, None] = {}
     for href in hrefs:
         url = site.normalize(urljoin(response.url, href)) if href else None
@@ -60,11 +79,13 @@ def parse_feed(response: Response, site: Site) -> FeedLinks:
     return links
 
 
-def _item_link(item: etree._Element) -> str:
+def _item_link(item: etree._Element, namespace: str = "") -> str:
     for tag in ("link", "guid"):
-        text = (item.findtext(tag) or "").strip()
+        text = (item.findtext(namespace + tag) or "").strip()
         if text:
             return text
+    if namespace:  # RSS 1.0: the item's rdf:about is its link
+        return (item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about") or "").strip()
     return ""
 
 

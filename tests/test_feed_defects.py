@@ -1,0 +1,50 @@
+"""One small defect in the RSS feed loses every link in it.
+
+Feed readers take all of these; ``parse_feed`` (``recover=False``) raises ``MalformedFeed``
+and the run's freshest source is gone (one warning, the listings carry on).
+"""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.http import TextResponse
+
+from newsbot.site.pages.rss import parse_feed
+from newsbot.site.urls import Site
+
+SITE = Site.from_base_url("https://www.urdupoint.com")
+S1 = "https://www.urdupoint.com/en/pakistan/some-story-title-here-1649997.html"
+S2 = "https://www.urdupoint.com/en/world/other-story-title-here-1649998.html"
+DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def _rss(title: str = "A", decl: str = DECL, items: tuple[str, ...] = (S1, S2)) -> str:
+    entries = "".join(f"<item><title>{title}</title><link>{u}</link></item>" for u in items)
+    return f'{decl}<rss version="2.0"><channel><title>UrduPoint</title>{entries}</channel></rss>'
+
+
+CASES = {
+    "bare-ampersand-in-a-title": _rss("Gold & Silver Rates").encode(),
+    "html-entity-in-a-title": _rss("Gold&nbsp;Rates").encode(),
+    "blank-line-before-xml-declaration": ("\n\n" + _rss()).encode(),
+    "control-character-in-a-title": _rss("A\x0bB").encode(),
+    "latin-1-byte-in-a-utf-8-feed": _rss("caf\xe9").encode("latin-1"),
+    "rss-1.0-rdf": (
+        '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>U</title></channel>'
+        f'<item rdf:about="{S1}"><title>A</title><link>{S1}</link></item>'
+        f'<item rdf:about="{S2}"><title>B</title><link>{S2}</link></item></rdf:RDF>'
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_a_small_feed_defect_keeps_the_feeds_links(case: str) -> None:
+    response = TextResponse(url="https://www.urdupoint.com/en/sitemap/news.rss", body=CASES[case])
+    assert parse_feed(response, SITE).stories == [S1, S2]  # raises MalformedFeed
+
+
+def test_a_feed_cut_short_keeps_its_whole_entries() -> None:
+    body = _rss().encode()[:-30]  # cut inside the last </item></channel></rss>
+    response = TextResponse(url="https://www.urdupoint.com/en/sitemap/news.rss", body=body)
+    assert S1 in parse_feed(response, SITE).stories  # raises MalformedFeed
