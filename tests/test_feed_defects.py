@@ -6,6 +6,8 @@ and the run's freshest source is gone (one warning, the listings carry on).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from scrapy.http import TextResponse
 
@@ -48,3 +50,21 @@ def test_a_feed_cut_short_keeps_its_whole_entries() -> None:
     body = _rss().encode()[:-30]  # cut inside the last </item></channel></rss>
     response = TextResponse(url="https://www.urdupoint.com/en/sitemap/news.rss", body=body)
     assert S1 in parse_feed(response, SITE).stories  # raises MalformedFeed
+
+
+def test_a_broken_feed_read_by_the_recovering_parser_expands_and_fetches_nothing(
+    tmp_path: Path,
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text(S2)
+    body = (
+        '<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+        f'<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<rss version="2.0"><channel><title>UrduPoint</title>'
+        f"<item><title>&a;</title><link>{S1}</link></item>"
+        "<item><title>T</title><link>&x;</link></item></channel><x>Gold & Silver</rss>"
+    ).encode()
+    response = TextResponse(url="https://www.urdupoint.com/en/sitemap/news.rss", body=body)
+    links = parse_feed(response, SITE)
+    assert links.recovered  # the bare & after the items: read by the recovering parser
+    assert links.stories == [S1]  # the file's URL never read into the second link
