@@ -67,6 +67,9 @@ def parse_feed(response: Response, site: Site) -> FeedLinks:
         hrefs = [_entry_link(entry) for entry in root.iter(f"{_ATOM}entry")]
     else:
         raise MalformedFeed(f"root element <{root.tag}> is neither <rss> nor an Atom <feed>")
+    if recovered is not None and not any(hrefs):
+        # What the recovering parser made of it names no link: not a feed with a defect.
+        raise MalformedFeed(f"not XML: {recovered}")
     links = FeedLinks(recovered=recovered)
     found: dict[str, None] = {}
     for href in hrefs:
