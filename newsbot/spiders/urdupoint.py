@@ -136,7 +136,7 @@ class UrdupointSpider(scrapy.Spider):
             logger.warning("Malformed feed %s: %s; going on with the listings", response.url, exc)
             return
         if links.recovered is not None:
-            count(self.crawler, STATS + "rss/recovered")
+            count(self.crawler, STATS + "feed/recovered")
             logger.warning(
                 "Feed %s is not well-formed XML (%s); read what could be recovered: %d stories",
                 response.url,
