@@ -44,7 +44,7 @@ from newsbot.keys import (
     WINDOW,
     count,
 )
-from newsbot.site.pages.story import Rejected
+from newsbot.site.pages.story import RETRIED, Rejected
 from newsbot.site.urls import story_id
 from newsbot.state.base import StateStore
 from newsbot.text.normalize import SITE_TZ
@@ -196,6 +196,8 @@ class IncrementalMiddleware:
         return published >= datetime.now(SITE_TZ) - timedelta(hours=self.config.recheck_hours)
 
     def _remember_story(self, response: Response, story: Story | Rejected) -> None:
+        if isinstance(story, Rejected) and story.reason in RETRIED:
+            return  # a failed fetch (empty, cut off): the next run asks again
         sid = story.article_id or story_id(response.url)
         published_at = story.published_at if isinstance(story, Story) else None
         if sid:

@@ -176,6 +176,13 @@ PLACE_DATE_RE = re.compile(
     r",?\s+(?:[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?)"
     r"(?:,?\s+\d{4})?\s*$"
 )
+#: Drop reasons of a failed fetch: the story is not remembered as seen, the next run asks again.
+RETRIED = frozenset({"empty", "truncated"})
+#: A page shorter than this with no text outside its tags is empty (a 200 with nothing).
+EMPTY_BYTES = 2048
+#: How much of a page's end is searched for ``</body>``/``</html>``.
+TAIL_BYTES = 8192
+_TAG_RE = re.compile(rb"<[^>]*>")
 NOT_FOUND_RE = re.compile(r"\b(page not found|404|not found)\b", re.I)
 
 
@@ -985,6 +992,12 @@ def parse_story(response: Response, site: Site | None = None) -> StoryResult:
     """
     if not isinstance(response, TextResponse) or not _declared_html(response):
         return StoryResult(None, Rejected("not_html", response.url), [])
+    failed = None if is_challenge(response) else failed_fetch(response)
+    if failed is not None:
+        reason, why = failed
+        report = FieldReport(problems=[Problem(f"pages/{reason}", f"{why} {response.url}")])
+        rejected = Rejected(reason, response.url, None, story_id(response.url))
+        return StoryResult(None, rejected, [], report)
     page = StoryPage(response, site)
     try:
         if page.body_element is None or not page.paragraphs:
@@ -1000,6 +1013,25 @@ def parse_story(response: Response, site: Site | None = None) -> StoryResult:
         )
         return StoryResult(None, Rejected("parse_error", response.url), [], page.report)
     return StoryResult(item, rejected, [url for url, _ in topics], page.report)
+
+
+def failed_fetch(response: TextResponse) -> tuple[str, str] | None:
+    """A page that is a failed fetch, not the server's verdict: its reason and log phrase.
+
+    An empty 200 (a server restarting, a cache miss answered with nothing) or a page cut
+    off cleanly (a correct Content-Length, so Scrapy sees no data loss, but no closing
+    ``</body>`` nor ``</html>``) says nothing of the story: parsed, the one is dropped as
+    ``not_article`` and remembered as seen, the other written with part of its body, both
+    for good. Their reasons are in ``RETRIED``: not remembered, the next run asks again.
+    Only the last few KB are searched for the closing tags (a 5 MB page costs nothing).
+    """
+    body = response.body
+    if len(body) < EMPTY_BYTES and not _TAG_RE.sub(b"", body).strip():
+        return "empty", "Empty page (retried next run):"
+    tail = body[-TAIL_BYTES:].lower()
+    if b"</body" not in tail and b"</html" not in tail:
+        return "truncated", "Page cut off, no </body> nor </html> (retried next run):"
+    return None
 
 
 def _flattened_if_too_deep(page: StoryPage, site: Site | None) -> StoryPage:
