@@ -54,6 +54,8 @@ WATCHED_DROPS = {
     "not_found": DEGRADED,
     "challenge": DEGRADED,
     "not_html": DEGRADED,
+    "empty": DEGRADED,  # failed fetches: retried next run, but a surge is a sick server
+    "truncated": DEGRADED,
 }
 #: Keys beside the signals in the parser's stats (``newsbot/fields/<field>/disagree``...).
 NOT_SIGNALS = frozenset({"disagree", "disagree_urls", "fallback_urls", "invalid"})
