@@ -121,3 +121,28 @@ def test_a_story_answered_badly_once_is_whole_after_the_next_run(
     latest = feed[-1]
     assert latest["body"] == story["body"]
     assert latest["title"] == story["title"]
+
+
+def test_a_story_url_redirected_to_another_story_is_on_record_and_fetched_once(
+    flaky: tuple[_Server, str, list[dict]], tmp_path: Path
+) -> None:
+    """Story A answers 301 to story B (a merged or replaced story).
+
+    Seen before the fix: A was neither in the feed nor in the drops, no log line named it,
+    errors: none, exit 0; and B was fetched twice (from its own link, through A's redirect).
+    """
+    server, base, truth = flaky
+    a, b = truth[0], truth[1]
+    a_path, b_path = urlsplit(a["url"]).path, urlsplit(b["url"]).path
+    server.faults[a_path] = "redirect:" + b["url"]
+    run = run_crawl(tmp_path, "-a", f"base_url={base}")
+    assert run.returncode == 0, run.log[-2000:]
+    assert server.hits[b_path] == 1, "the redirect's target story was fetched twice"
+    drops = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
+    on_record = [d for d in drops if d.get("article_id") == a["article_id"]]
+    assert on_record, "story A vanished without a record"
+    assert [(d["reason"], d["duplicate_of"]) for d in on_record] == [
+        ("redirected_to_story", b["url"])
+    ]
+    feed = read_jsonl(tmp_path / "output" / "urdupoint.jsonl")
+    assert [r["article_id"] for r in feed].count(b["article_id"]) == 1

@@ -13,5 +13,5 @@ class RecordRejections:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Rejected):
-            raise StoryDropped(item.reason)
+            raise StoryDropped(item.reason, item.duplicate_of)
         return item

@@ -26,6 +26,7 @@ from newsbot.downloadermiddlewares.challenge import (
     browser_retry_off,
 )
 from newsbot.downloadermiddlewares.failures import failure_reason
+from newsbot.downloadermiddlewares.offsite import RedirectedToStory
 from newsbot.downloadermiddlewares.robotstxt import ForbiddenByRobots
 from newsbot.items import Story
 from newsbot.keys import (
@@ -247,6 +248,19 @@ class UrdupointSpider(scrapy.Spider):
         elif isinstance(error, BrowserRetrySkipped):
             # Queued for the browser when the breaker opened: its raw HTML had no body.
             yield Rejected("stub", request.url, article_id=story_id(request.url))
+            return
+        elif isinstance(error, RedirectedToStory):
+            # On record, naming the story it became, which is fetched from its own link
+            # (an errback's requests would pass no spider middleware: not the frontier's
+            # dedupe, so a second fetch of it).
+            count(self.crawler, STATS + "pages/redirected_to_story")
+            logger.warning("Story %s redirected to another story: %s", request.url, error.target)
+            yield Rejected(
+                "redirected_to_story",
+                request.url,
+                article_id=story_id(request.url),
+                duplicate_of=error.target,
+            )
             return
         elif isinstance(error, BrowserLeftSite):
             count(self.crawler, STATS + "errors/browser_left_site")

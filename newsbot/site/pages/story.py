@@ -194,6 +194,8 @@ class Rejected:
     url: str
     title: str | None = None
     article_id: str | None = None
+    #: The story this one became (``redirected_to_story``), named in its drop record.
+    duplicate_of: str | None = None
 
 
 #: Who wins when a field's signals disagree: the first signal of its list that gave a value.
@@ -996,8 +998,8 @@ def parse_story(response: Response, site: Site | None = None) -> StoryResult:
     if failed is not None:
         reason, why = failed
         report = FieldReport(problems=[Problem(f"pages/{reason}", f"{why} {response.url}")])
-        rejected = Rejected(reason, response.url, None, story_id(response.url))
-        return StoryResult(None, rejected, [], report)
+        failure = Rejected(reason, response.url, None, story_id(response.url))
+        return StoryResult(None, failure, [], report)
     page = StoryPage(response, site)
     try:
         if page.body_element is None or not page.paragraphs:
