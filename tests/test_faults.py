@@ -148,7 +148,9 @@ def test_every_fault_is_named_counted_and_the_crawl_goes_on(
             continue
         assert any(slug in line for line in lines), f"no log line names the {kind} URL"
     assert run.stat("newsbot/dropped/not_html") == 3  # pdf, image, json
-    assert run.stat("newsbot/dropped/not_article") == 1  # the empty page
+    # the empty page: a failed fetch on record (retried next run), no longer not_article
+    assert run.stat("newsbot/dropped/empty") == 1
+    assert run.stat("newsbot/pages/empty") == 1
     assert run.stat("newsbot/rate_limited") == 1
     errors = {
         k: v
