@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -42,6 +43,9 @@ from newsbot.alarms import Thresholds
 CONTACT_RE = re.compile(r"^(?:https?://[^\s()<>\"]+|(?:mailto:)?[^\s()<>\"@:]+@[^\s()<>\"@]+)$")
 #: The browser when neither ``NEWSBOT_CHROMIUM_PATH`` (setting or environment) names one.
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
+#: The most days a day-count setting may take (a century): larger ones leave the calendar
+#: (``now - days`` raises OverflowError on every story) while meaning nothing more.
+MAX_DAYS = 36_500
 #: One process, one SQLite file per spider (``RedisAddon`` switches to Redis).
 DEFAULT_STATE_STORE = "newsbot.state.sqlite.SqliteStateStore"
 #: The store of Redis mode (``RedisAddon`` sets it): the workers share one state.
@@ -267,9 +271,9 @@ class NewsbotConfig:
                 self.near_duplicate_similarity,
             ),
             (
-                self.near_duplicate_window_days >= 1,
+                1 <= self.near_duplicate_window_days <= MAX_DAYS,
                 "NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS",
-                "must be 1 or more",
+                f"must be from 1 to {MAX_DAYS}",
                 self.near_duplicate_window_days,
             ),
             (
@@ -279,15 +283,15 @@ class NewsbotConfig:
                 self.incremental_pages_past,
             ),
             (
-                self.topic_revisit_days >= 0,
+                0 <= self.topic_revisit_days <= MAX_DAYS,
                 "NEWSBOT_TOPIC_REVISIT_DAYS",
-                "must be 0 or more",
+                f"must be from 0 to {MAX_DAYS}",
                 self.topic_revisit_days,
             ),
             (
-                self.retry_after_max >= 0,
+                0 <= self.retry_after_max <= MAX_DAYS * 86400,
                 "NEWSBOT_RETRY_AFTER_MAX",
-                "must be 0 or more",
+                f"must be from 0 to {MAX_DAYS * 86400}",
                 self.retry_after_max,
             ),
             (
@@ -403,6 +407,15 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+def _finite(raw: Any) -> float:
+    """``raw`` as a float; ``nan`` and ``inf`` parse but pass every ``<``/``>`` check the
+    wrong way (``nan >= 0`` is false, ``inf >= 1`` true) and break later, so ValueError."""
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
+
+
 def _convert(name: str, raw: Any, kind: Any) -> Any:
     """``raw`` (a Python value, or text from ``-s``) as the field's type, or ConfigError."""
     text = str(raw).strip()
@@ -418,12 +431,12 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
                 raise ValueError("not a whole number")
             return int(raw) if isinstance(raw, int) else int(text)
         if kind is float:
-            return float(raw)
+            return _finite(raw)
         if kind is Path:
             return Path(text)
         if kind == Mapping[str, float]:
             mapping = json.loads(text) if isinstance(raw, str) else dict(raw)
-            return MappingProxyType({str(k): float(v) for k, v in mapping.items()})
+            return MappingProxyType({str(k): _finite(v) for k, v in mapping.items()})
         if kind == tuple[str, ...]:
             if isinstance(raw, str):
                 items = json.loads(text) if text.startswith("[") else text.split(",")
@@ -493,6 +506,8 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
         except (TypeError, ValueError):
             what = "a whole number" if kind is int else "a number"
             raise ConfigError(f"{name}: {raw!r} is not {what}") from None
+        if not math.isfinite(value):
+            raise ConfigError(f"{name}: {raw!r} is not a finite number")
         if value < least or (value == least and not allowed):
             bound = f"at least {least:g}" if allowed else f"more than {least:g}"
             raise ConfigError(f"{name}: {raw!r} must be {bound}")

@@ -15,7 +15,8 @@ from enum import IntEnum
 
 class ExitCode(IntEnum):
     OK = 0
-    #: Scrapy's own: an exception escaped, or Scrapy's usage error.
+    #: Scrapy's own: an exception escaped, or Scrapy's usage error; also a run whose every
+    #: released story raised in the pipelines (none written).
     ERROR = 1
     #: A spider argument or setting that does not parse, or is unknown; nothing was fetched.
     BAD_ARGUMENT = 2
@@ -52,6 +53,9 @@ FINISH_REASONS: dict[str, ExitCode] = {
     "robots_denied": ExitCode.ROBOTS_DENIED,
     "start_not_found": ExitCode.START_NOT_FOUND,
     "redis_unreachable": ExitCode.REDIS_UNREACHABLE,
+    # Every story released raised in the pipelines and none was written: the crawl failed
+    # with an error, the tracebacks are in the log (``newsbot.extensions.report``).
+    "release_failed": ExitCode.ERROR,
 }
 
 

@@ -61,6 +61,9 @@ BODY_DIFFERS = STATS + "stories/refetched_body_differs"
 #: Drops whose story and reason the drops file already holds (a ``full=1`` re-crawl):
 #: counted under ``dropped/<reason>`` as usual, not written again.
 ALREADY_RECORDED = STATS + "drops/already_recorded"
+#: Drops files whose torn last line (a full disk, a kill in mid-write) was cut before
+#: the first new record, which would otherwise have been glued to it.
+DROPS_TORN_LINE = STATS + "drops/torn_line_cut"
 BLOCKED_CHALLENGE = STATS + "blocked/challenge"
 BROWSER_STATS = STATS + "browser/"  # challenged, pages
 RATE_LIMITED = STATS + "rate_limited"

@@ -8,6 +8,8 @@ must stop before anything is fetched: no crawler, no request.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from newsbot.exitcodes import FINISH_REASONS, ExitCode, describe
-from tests.conftest import CrawlRun, SampleSite, _free_port, run_crawl
+from tests.conftest import CrawlRun, SampleSite, _free_port, crawl_env, run_crawl
 
 pytestmark = pytest.mark.e2e
 
@@ -244,3 +246,116 @@ def test_a_scrapy_setting_that_would_stall_the_crawl_is_refused(
     assert f"Not crawling: bad setting {name}: {value!r} {says}" in line, line
     assert line.endswith("(exit status 2)"), line
     assert "Traceback" not in run.log and "Spider opened" not in run.log
+
+
+@pytest.mark.parametrize("hours", ["nan", "inf", "100000000"])
+def test_recheck_hours_out_of_range_is_refused_not_a_traceback_per_listing(
+    sample_site: SampleSite, tmp_path: Path, hours: str
+) -> None:
+    """``recheck_hours=nan`` / ``inf`` / ``1e8`` passed ``>= 0``; on a state that knows
+    stories every listing then crashed in the recheck window (``timedelta(hours=nan)``:
+    ValueError; ``inf`` / ``1e8``: OverflowError) and the run still exited 0."""
+    args = ("-a", f"base_url={sample_site.base_url}")
+    first = run_crawl(tmp_path, *args)
+    assert first.returncode == 0, first.log[-2000:]
+    run = run_crawl(tmp_path, *args, "-a", f"recheck_hours={hours}")
+    assert run.returncode == 2, run.log[-3000:]
+    assert "bad argument recheck_hours" in run.log
+    assert "Traceback" not in run.log and "Spider opened" not in run.log
+
+
+def test_a_since_after_tomorrow_is_a_bad_argument_not_an_empty_run(tmp_path: Path) -> None:
+    """``since=2062-03-01`` (a typo for 2026): stories dated more than a day ahead are
+    refused as ``future_published_at``, so no story can be in that window; the run
+    fetched the listings, wrote nothing and exited 0. A port nothing listens on: a
+    refused argument fetches nothing; an accepted one would say exit 8."""
+    run = run_crawl(
+        tmp_path, "-a", f"base_url=http://127.0.0.1:{_free_port()}", "-a", "since=2062-03-01"
+    )
+    assert run.returncode == 2, run.log[-1500:]
+    assert "bad argument since" in run.log
+    assert "Traceback" not in run.log and "Spider opened" not in run.log
+
+
+def test_a_window_setting_too_large_is_a_bad_setting_not_zero_written(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """``NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS=1000000`` ("always") passed ``>= 1``; every
+    story's release then raised ``OverflowError`` in the dedupe: 0 written, a traceback
+    per story, exit 0."""
+    run = run_crawl(
+        tmp_path,
+        "-a",
+        f"base_url={sample_site.base_url}",
+        settings={"NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS": "1000000"},
+    )
+    assert run.returncode == 2, run.log[-3000:]
+    (line,) = [entry for entry in run.log.splitlines() if " ERROR: " in entry]
+    assert "bad setting NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS" in line, line
+    assert "Spider opened" not in run.log
+    assert not (tmp_path / "output" / "urdupoint.jsonl").exists()
+
+
+class ExplodingPipeline:
+    """A pipeline that raises on every story: a release in which every story fails."""
+
+    def process_item(self, item: object) -> object:
+        raise OverflowError("date value out of range")
+
+
+def test_a_release_in_which_every_story_failed_does_not_exit_0(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """Story pages staged, every one raised in the pipelines, 0 written: the run exited 0
+    (hourly, for ever). It is the crawl failing with an error: exit status 1."""
+    pipelines = {"tests.test_exit_statuses.ExplodingPipeline": 100}
+    run = run_crawl(
+        tmp_path,
+        "-a",
+        f"base_url={sample_site.base_url}",
+        settings={"ITEM_PIPELINES": json.dumps(pipelines)},
+    )
+    assert run.returncode == ExitCode.ERROR, run.log[-3000:]
+    assert "exit status 1" in run.log
+
+
+def test_download_timeout_nan_is_a_bad_setting_not_nothing_fetched(tmp_path: Path) -> None:
+    """``DOWNLOAD_TIMEOUT=nan`` passed the check (``nan <= 0`` is false); every request
+    then failed and the run ended with exit 8, sending the operator to the network."""
+    run = run_crawl(
+        tmp_path,
+        "-a",
+        f"base_url=http://127.0.0.1:{_free_port()}",
+        settings={"DOWNLOAD_TIMEOUT": "nan"},
+    )
+    assert run.returncode == 2, run.log[-1500:]
+    assert "bad setting DOWNLOAD_TIMEOUT" in run.log
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("-m", "scrapy", "demo", "--port", "99999"),
+        ("-m", "newsbot.sample_site", "serve", "SITE", "--port", "99999"),
+    ],
+    ids=["demo", "sample-site-serve"],
+)
+def test_a_port_out_of_range_is_one_line_not_a_traceback(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """``--port 99999`` ended in ``OverflowError: bind(): port must be 0-65535`` with a
+    traceback (exit 1); it is a usage error: one line, exit 2."""
+    args = [arg.replace("SITE", str(tmp_path / "site")) for arg in command]
+    proc = subprocess.run(
+        [sys.executable, *args],
+        cwd=tmp_path,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out, out[-1500:]
+    assert proc.returncode == 2, out[-1500:]
+    assert "--port" in out and "99999" in out, out[-1500:]

@@ -313,3 +313,22 @@ def test_a_record_that_cannot_be_written_stops_the_run_before_any_fetch(
     errors = error_lines(run.log)
     assert len(errors) == 1 and named in errors[0], errors
     assert "Crawled (" not in run.log, "fetched before the feed was checked"
+
+
+def test_a_torn_last_line_of_the_drops_file_is_cut_not_glued_to_the_next_record(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """A full disk (or a kill -9 in mid-write) leaves the drops file with a torn last
+    line; the next run appended its first record right after the fragment: one line that
+    is no JSON, and ``jq`` / ``pandas.read_json(lines=True)`` failed on the whole file.
+    The feed's torn line is cut at start; the drops file's must be too."""
+    drops = tmp_path / "output" / "urdupoint.dropped.jsonl"
+    drops.parent.mkdir(parents=True)
+    whole = '{"url": "http://127.0.0.1/en/business/x-0.html", "reason": "too_short"}\n'
+    drops.write_text(whole + '{"url": "http://127.0.0.1/en/business/x-1.html", "art', "utf-8")
+    run = run_crawl(tmp_path, "-a", f"base_url={sample_site.base_url}")
+    assert run.returncode == 0, run.log[-2000:]
+    lines = drops.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == whole.strip()  # what was whole is kept
+    records = [json.loads(line) for line in lines]  # no fragment left, none glued on
+    assert len(records) == 1 + len(sample_site.expected_drops())

@@ -133,3 +133,19 @@ def test_a_crawl_warns_about_no_component_the_user_left_alone(
     assert (run.stat("item_scraped_count") or 0) > 0, run.log[-3000:]
     disabled = [line for line in run.log.splitlines() if "Disabled " in line]
     assert not disabled, disabled
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS", "1000000"),  # now - 1e6 days: OverflowError
+        ("NEWSBOT_TOPIC_REVISIT_DAYS", "1000000"),
+        ("NEWSBOT_MIN_FIELD_COVERAGE", "nan"),  # nan passes every < / > check the wrong way
+        ("NEWSBOT_RETRY_AFTER_MAX", "inf"),
+        ("NEWSBOT_BASELINE_WEIGHT", "nan"),
+        ("NEWSBOT_ALARM_FIRST_RUN_COVERAGE", '{"title": NaN}'),
+    ],
+)
+def test_a_setting_beyond_the_calendar_or_not_finite_is_refused(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name.replace("[", r"\[")):
+        NewsbotConfig.from_settings(Settings({name: value}))

@@ -28,7 +28,7 @@ from scrapy.exceptions import UsageError
 
 from newsbot.config import project_path
 from newsbot.exitcodes import ExitCode, describe, exit_code_for
-from newsbot.sample_site import SampleSiteServer, build_site
+from newsbot.sample_site import SampleSiteServer, build_site, port_number
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,9 @@ class Command(BaseRunSpiderCommand):
         super().add_options(parser)
         parser.add_argument("--stories", type=int, default=150, help="sample site size")
         parser.add_argument("--seed", type=int, default=7, help="sample site random seed")
-        parser.add_argument("--port", type=int, default=0, help="loopback port (0: any free)")
+        parser.add_argument(
+            "--port", type=port_number, default=0, help="loopback port (0: any free)"
+        )
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None  # set by Scrapy before any option is processed

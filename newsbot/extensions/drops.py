@@ -34,10 +34,19 @@ from twisted.python.failure import Failure
 
 from newsbot.config import NewsbotConfig
 from newsbot.extensions.state import state_store
-from newsbot.keys import ALREADY_RECORDED, BODY_DIFFERS, DROPPED, UNCHANGED, count
+from newsbot.keys import (
+    ALREADY_RECORDED,
+    BODY_DIFFERS,
+    DROPPED,
+    DROPS_TORN_LINE,
+    UNCHANGED,
+    count,
+)
 from newsbot.runs import run_id
 from newsbot.site.urls import bare_host
 from newsbot.state.base import StateStore
+
+logger = logging.getLogger(__name__)
 
 
 class StoryDropped(DropItem):
@@ -168,6 +177,7 @@ class DropRecord:
             return
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._cut_torn_line(self.path)
             self._file = self.path.open("a", encoding="utf-8")
         self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
         # Now, not at close: the story is settled ("seen") by the state's next commit, so
@@ -176,6 +186,36 @@ class DropRecord:
         # write each costs nothing). No fsync per row: the state's commit does not fsync
         # either, so a power loss can lose both alike, and a row would cost a disk sync.
         self._file.flush()
+
+    def _cut_torn_line(self, path: Path) -> None:
+        """Cut a last line without its newline (a full disk or a kill in mid-write left
+        it), as the feed's is (``StateStore.reconcile_feed``): the next record appended to
+        it would make one line that is no JSON, and ``jq`` fails on the whole file."""
+        if not path.is_file():
+            return
+        with path.open("r+b") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if size == 0:
+                return
+            handle.seek(size - 1)
+            if handle.read(1) == b"\n":
+                return
+            # Read back from the end, a block at a time, to the last newline.
+            end = size
+            while end > 0:
+                start = max(0, end - 65536)
+                handle.seek(start)
+                block = handle.read(end - start)
+                newline = block.rfind(b"\n")
+                if newline >= 0:
+                    keep = start + newline + 1
+                    break
+                end = start
+            else:
+                keep = 0
+            handle.truncate(keep)
+        logger.warning("Cut a torn last line (%d bytes) off the drops file %s", size - keep, path)
+        count(self.crawler, DROPS_TORN_LINE)
 
     def spider_closed(self, spider: Spider) -> None:
         if self._file is not None:

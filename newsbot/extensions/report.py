@@ -48,6 +48,8 @@ from newsbot.signals import report_built
 logger = logging.getLogger(__name__)
 
 LAYOUT_CHANGED = "site_layout_changed"
+#: Stories were released, every one raised in the pipelines, none was written.
+RELEASE_FAILED = "release_failed"
 #: Fields without which a story page yields no story: dropped with this reason.
 REQUIRED = {"title": "missing_title", "published_at": "missing_published_at"}
 #: Parse outcomes that mean "this story page no longer looks like one".
@@ -67,6 +69,8 @@ class ValidationReport:
         self.min_coverage = min_coverage
         self.min_pages = min_pages
         self.emitted = 0
+        #: Stories that raised in the pipelines (Scrapy logs each with its traceback).
+        self.failed = 0
         self.filled = dict.fromkeys((f.name for f in fields(Story)), 0)
         self.config = NewsbotConfig.from_crawler(crawler)
         #: ("coverage", field) or ("drop_rate", reason) -> the first few URLs concerned.
@@ -82,6 +86,7 @@ class ValidationReport:
         )
         crawler.signals.connect(report.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(report.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(report.item_error, signal=signals.item_error)
         crawler.signals.connect(report.spider_closed, signal=signals.spider_closed)
         return report
 
@@ -94,6 +99,10 @@ class ValidationReport:
                     count(self.crawler, COVERAGE + name)  # read by the alarms (newsbot.alarms)
                 else:
                     self._example(("coverage", name), item.url)
+
+    def item_error(self, item: Any) -> None:
+        if isinstance(item, Story):
+            self.failed += 1
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         if isinstance(exception, StoryDropped):
@@ -115,6 +124,13 @@ class ValidationReport:
             if len(report["problems"]) > len(alarms):  # build()'s required-field checks
                 reasons.append(LAYOUT_CHANGED)
             final = min(reasons, key=SEVERITY.index) if reasons else reason
+            if final == reason and self.failed and not self.emitted:
+                # Every story released raised in the pipelines (a bug, a value that breaks
+                # them): nothing written, a traceback each. Not a finished run.
+                final = RELEASE_FAILED
+                report["problems"].append(
+                    f"no story written: {self.failed} raised an error in the pipelines"
+                )
             report["finish_reason"] = final
             if final != reason and self.crawler.stats is not None:
                 self.crawler.stats.set_value("finish_reason", final)

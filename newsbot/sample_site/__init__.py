@@ -7,6 +7,6 @@ template series; see ``model``); ``SampleSiteServer`` serves them on loopback. S
 """
 
 from .build import BuildResult, build_site
-from .server import SampleSiteServer
+from .server import SampleSiteServer, port_number
 
-__all__ = ["BuildResult", "SampleSiteServer", "build_site"]
+__all__ = ["BuildResult", "SampleSiteServer", "build_site", "port_number"]

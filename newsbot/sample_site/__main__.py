@@ -16,7 +16,7 @@ from pathlib import Path
 from .build import build_site
 from .render import VARIANTS
 from .scale import ScaleSite, ScaleSiteServer, ScaleSpec, ground_truth, write_edition
-from .server import SampleSiteServer
+from .server import SampleSiteServer, port_number
 
 DESCRIPTION = """\
 The project's offline copy of urdupoint.com's English news: story pages, category and
@@ -116,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=_HelpFormatter,
     )
     _add_build_options(serve)
-    serve.add_argument("--port", type=int, default=0, help="loopback port; 0 picks a free one")
+    serve.add_argument(
+        "--port", type=port_number, default=0, help="loopback port; 0 picks a free one"
+    )
     build = commands.add_parser(
         "build",
         help="write the site and its ground truth, for a server at --base-url",

@@ -6,6 +6,7 @@ served as rebuilt. Query strings and fragments are ignored, like a static host w
 
 from __future__ import annotations
 
+import argparse
 import sys
 import threading
 import time
@@ -43,6 +44,18 @@ CONTENT_TYPES = {
     ".gif": "image/gif",
     ".png": "image/png",
 }
+
+
+def port_number(text: str) -> int:
+    """An argparse ``type`` for ``--port``: 0 (any free port) to 65535. A larger one was
+    an ``OverflowError`` traceback from ``bind()``; now argparse's one usage line."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0: any free one, to 65535)")
+    return port
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -15,13 +15,15 @@ its text needs parsing) and a line to the README's table.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from newsbot.site.urls import Site
+from newsbot.text.normalize import SITE_TZ
 
 DEFAULT_BASE_URL = "https://www.urdupoint.com"
 #: The main English sections (nav bar and story URLs of the site).
@@ -30,6 +32,9 @@ DEFAULT_MAX_PAGES = 20
 #: Arguments Scrapyd adds to every job (``_job``, ``_version``), or passes through
 #: (``setting``): known, and not the spider's business.
 SCRAPYD_ARGUMENTS = frozenset({"_job", "_version", "setting"})
+#: The longest ``recheck_hours`` (about ten years): beyond it, ``now - recheck_hours``
+#: leaves the calendar (OverflowError on every listing), and nothing older exists anyway.
+MAX_RECHECK_HOURS = 24 * 3660
 
 
 class ArgumentError(ValueError):
@@ -100,8 +105,8 @@ class CrawlArguments(BaseModel):
             hours = float(str(value).strip())
         except ValueError:
             raise ValueError(f"{value!r} is not a number") from None
-        if hours < 0:
-            raise ValueError(f"must be 0 or more, got {hours}")
+        if not math.isfinite(hours) or not 0 <= hours <= MAX_RECHECK_HOURS:
+            raise ValueError(f"must be a number from 0 to {MAX_RECHECK_HOURS}, got {value!r}")
         return hours
 
     @field_validator("since", "until", mode="before")
@@ -120,6 +125,12 @@ class CrawlArguments(BaseModel):
     def _window(self) -> CrawlArguments:
         if self.since and self.until and self.since > self.until:
             raise ValueError(f"{self.since} is after until {self.until}")
+        # Stories dated more than a day ahead of the site's clock are refused as
+        # ``future_published_at``, so a later ``since`` (a typo: 2062 for 2026) can
+        # only give a silently empty run.
+        tomorrow = datetime.now(SITE_TZ).date() + timedelta(days=1)
+        if self.since and self.since > tomorrow:
+            raise ValueError(f"{self.since} is after tomorrow ({tomorrow}, site clock)")
         return self
 
 
