@@ -140,7 +140,7 @@ def test_a_crawl_warns_about_no_component_the_user_left_alone(
     [
         ("NEWSBOT_NEAR_DUPLICATE_WINDOW_DAYS", "1000000"),  # now - 1e6 days: OverflowError
         ("NEWSBOT_TOPIC_REVISIT_DAYS", "1000000"),
-        ("NEWSBOT_RETRY_AFTER_MAX", "inf"),  # inf >= 0: a 429 waited for ever
+        ("NEWSBOT_RETRY_AFTER_MAX", "inf"),  # inf >= 0: no bound on a 429's wait
     ],
 )
 def test_a_setting_beyond_the_calendar_or_not_finite_is_refused(name: str, value: str) -> None:
