@@ -105,7 +105,9 @@ class CrawlArguments(BaseModel):
             hours = float(str(value).strip())
         except ValueError:
             raise ValueError(f"{value!r} is not a number") from None
-        if not math.isfinite(hours) or not 0 <= hours <= MAX_RECHECK_HOURS:
+        if hours < 0:
+            raise ValueError(f"must be 0 or more, got {hours}")
+        if not math.isfinite(hours) or hours > MAX_RECHECK_HOURS:
             raise ValueError(f"must be a number from 0 to {MAX_RECHECK_HOURS}, got {value!r}")
         return hours
 
