@@ -32,9 +32,10 @@ DEFAULT_MAX_PAGES = 20
 #: Arguments Scrapyd adds to every job (``_job``, ``_version``), or passes through
 #: (``setting``): known, and not the spider's business.
 SCRAPYD_ARGUMENTS = frozenset({"_job", "_version", "setting"})
-#: The longest ``recheck_hours`` (about ten years): beyond it, ``now - recheck_hours``
-#: leaves the calendar (OverflowError on every listing), and nothing older exists anyway.
-MAX_RECHECK_HOURS = 24 * 3660
+#: The longest ``recheck_hours`` (a century, as ``NEWSBOT_*`` day counts): far beyond it,
+#: ``now - recheck_hours`` leaves the calendar (OverflowError on every listing), and
+#: nothing older exists anyway. A large value ("everything", 100000) stays allowed.
+MAX_RECHECK_HOURS = 24 * 36_500
 
 
 class ArgumentError(ValueError):
