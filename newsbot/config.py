@@ -433,6 +433,8 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
         if kind is float:
             return _finite(raw)
         if kind is Path:
+            if not text:  # "" would be the project root: the state written among its files
+                raise ValueError("empty (an unset shell variable?); give a directory")
             return Path(text)
         if kind == Mapping[str, float]:
             mapping = json.loads(text) if isinstance(raw, str) else dict(raw)

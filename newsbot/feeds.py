@@ -53,13 +53,25 @@ class FeedInUse(Exception):
     """Another live process writes this feed file."""
 
 
+def feed_lock_path(path: Path) -> Path:
+    """The lock file of a feed: ``<feed>.lock`` beside the file itself, symlinks resolved.
+
+    Why resolved: a feed reached through a symlink (``b/feed.jsonl`` -> ``a/feed.jsonl``,
+    a feed kept on a data disk) is one file; a lock beside the link would let two crawls
+    each take "their" lock and both write every story into it.
+    """
+    real = path.resolve()
+    return real.with_name(real.name + ".lock")
+
+
 def lock_feed(path: Path) -> io.TextIOBase:
-    """Take the feed's lock (``flock`` on ``<feed>.lock``); keep the returned file open.
+    """Take the feed's lock (``flock`` on ``<feed>.lock``, ``feed_lock_path``); keep the
+    returned file open.
 
     Raises ``FeedInUse``, naming the feed and the other process, when one holds it.
     """
     try:
-        return hold_lock(path.with_name(path.name + ".lock"))  # type: ignore[return-value]
+        return hold_lock(feed_lock_path(path))  # type: ignore[return-value]
     except LockHeld as held:
         raise FeedInUse(f"another process (pid {held.holder}) is writing the feed {path}") from None
 
@@ -92,9 +104,10 @@ def lock_worker_feed(feed: Path) -> tuple[io.TextIOBase, Path]:
     raise FeedInUse(f"{MAX_WORKER_FEEDS} workers on this machine already write {feed} and its kin")
 
 
-def local_feed_paths(settings: BaseSettings) -> Iterator[Path]:
-    """The local files among ``FEEDS`` whose name is known before the spider opens."""
-    for uri in settings.getdict("FEEDS"):
+def local_feeds(settings: BaseSettings) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """The local files among ``FEEDS`` whose name is known before the spider opens, each
+    with its options (``overwrite``...)."""
+    for uri, options in settings.getdict("FEEDS").items():
         text = str(uri)
         scheme = urlparse(text).scheme
         if scheme == "file":
@@ -102,7 +115,19 @@ def local_feed_paths(settings: BaseSettings) -> Iterator[Path]:
         elif scheme:
             continue  # s3://, ftp://...: not a local file
         if "%(" not in text:  # %(time)s and the like are known when the spider opens
-            yield Path(text)
+            yield Path(text), dict(options or {})
+
+
+def local_feed_paths(settings: BaseSettings) -> Iterator[Path]:
+    """The local files among ``FEEDS`` whose name is known before the spider opens."""
+    for path, _ in local_feeds(settings):
+        yield path
+
+
+def same_file(one: Path, other: Path) -> bool:
+    """``one`` and ``other`` name one file: the same path once made absolute (from the
+    current directory, as Scrapy opens a feed) and rid of symlinks, existing or not."""
+    return one.resolve() == other.resolve()
 
 
 def check_feed(path: Path) -> str | None:

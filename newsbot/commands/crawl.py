@@ -57,7 +57,16 @@ from scrapy.utils.misc import load_object
 from newsbot.config import ConfigError, NewsbotConfig, check_scrapy_settings, unknown_settings
 from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
 from newsbot.extensions.summary import record_refused
-from newsbot.feeds import FeedInUse, check_feed, local_feed_paths, lock_feed, lock_worker_feed
+from newsbot.feeds import (
+    FeedInUse,
+    check_feed,
+    feed_lock_path,
+    local_feed_paths,
+    local_feeds,
+    lock_feed,
+    lock_worker_feed,
+    same_file,
+)
 from newsbot.runs import make_run_id
 from newsbot.sitehost import (
     SiteFileError,
@@ -231,6 +240,8 @@ class Command(ScrapyCrawl):
                 return ExitCode.BAD_ARGUMENT, str(exc)
             if base_url := getattr(arguments, "base_url", None):
                 self._site_host = url_host(str(base_url))
+        if (refusal := self._check_paths(args[0], config)) is not None:
+            return refusal
         if (problem := class_problem(config.state_store)) is not None:
             code = ExitCode.BAD_ARGUMENT
             return code, (
@@ -244,6 +255,65 @@ class Command(ScrapyCrawl):
                 f"Not crawling: the Redis server at {redacted(redis_url)} cannot be reached: "
                 f"{problem} (exit status {int(code)})"
             )
+        return None
+
+    def _check_paths(self, spider: str, config: NewsbotConfig) -> Refusal | None:
+        """Each file the run writes has one role: no setting names another's file.
+
+        Why: the default feed is the crawl's record (the state remembers every story in
+        it as written, and never writes it again). A ``-O`` on the feed's own path
+        truncates it (Scrapy merges the option into the feed's entry); drop records in it
+        are lines that are no stories; a report naming the feed, the drops file, another
+        feed or the state's database replaces that file wholesale. Paths are compared
+        resolved, so a relative path, a ``..`` or a symlink to the same file is caught.
+        """
+        assert self.settings is not None
+        feed = config.feed_path
+        dropped = config.dropped_path(spider)
+        others = list(local_feeds(self.settings))
+        code = ExitCode.FEED_UNWRITABLE
+        if feed is not None:
+            for path, options in others:
+                if options.get("overwrite") and same_file(path, feed):
+                    return code, (
+                        f"Not crawling: -O (or FEEDS overwrite) on {path} would truncate the "
+                        f"feed NEWSBOT_FEED={feed}, the crawl's record: its stories would be "
+                        "lost and never written again. Use -o to add a copy, or -O with "
+                        f"another path (exit status {int(code)})"
+                    )
+        if dropped is not None:
+            feeds: list[tuple[str, Path | None]] = [
+                ("NEWSBOT_FEED", feed),
+                *(("-o/-O/FEEDS", path) for path, _ in others),
+            ]
+            for role, target in feeds:
+                if target is not None and same_file(dropped, target):
+                    return code, (
+                        f"Not crawling: NEWSBOT_DROPPED_FEED={dropped} is the feed {role} "
+                        f"({target}): drop records would be mixed with the stories. Give the "
+                        f"drops a file of their own (exit status {int(code)})"
+                    )
+        report = config.latest_report_path(spider)
+        if report is None:
+            return None
+        state = config.state_path(spider)
+        taken: list[tuple[str, Path | None]] = [
+            ("the feed NEWSBOT_FEED", feed),
+            ("the drops file NEWSBOT_DROPPED_FEED", dropped),
+            *(("the feed given by -o/-O/FEEDS", path) for path, _ in others),
+            *(
+                ("the state's database", state.with_name(state.name + suffix))
+                for suffix in ("", "-wal", "-shm", "-journal", ".lock")
+            ),
+        ]
+        for role, held in taken:
+            if held is not None and same_file(report, held):
+                code = ExitCode.BAD_ARGUMENT
+                return code, (
+                    f"Not crawling: bad setting NEWSBOT_REPORT: {report} is {role}, which "
+                    f"the report would replace. Give the report a file of its own "
+                    f"(exit status {int(code)})"
+                )
         return None
 
     def _lock_state(self, args: list[str], config: NewsbotConfig) -> TextIO | None:
@@ -290,7 +360,7 @@ class Command(ScrapyCrawl):
                         )
                         self.settings.set("NEWSBOT_FEED", str(path), priority="cmdline")
                 else:
-                    lock_file = feed.with_name(feed.name + ".lock")
+                    lock_file = feed_lock_path(feed)
                     new = not lock_file.exists()
                     locks.enter_context(lock_feed(feed))
                     if new:
@@ -360,7 +430,7 @@ class Command(ScrapyCrawl):
             return None
         in_use = feed.is_file() and feed.stat().st_size > 0
         return self._guard_host(
-            site_file(feed),
+            site_file(feed.resolve()),  # one file through a symlink too: one host record
             host,
             in_use=in_use,
             found=feed_lines_host(feed) if in_use else None,

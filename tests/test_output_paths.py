@@ -1,0 +1,150 @@
+"""Output paths an operator can get wrong: every file the crawl writes has one role and one writer.
+
+A report, drops file or ``-O`` feed that names the feed (or the state) would replace or
+pollute the corpus, and the state would still remember every story as written; a feed
+reached through a symlink is still one file with one writer; an empty state directory
+(an unset shell variable) is refused like an empty feed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import SampleSite, run_crawl
+
+
+def test_newsbot_report_naming_the_feed_must_not_overwrite_the_stories(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """``-s NEWSBOT_REPORT=output/urdupoint.jsonl`` (a copy-paste slip): the run writes its
+    stories, then replaces the whole feed with its JSON report. Every story of the corpus
+    is gone, the state says they were written, and the run exits 0. (Naming the state file
+    instead destroys the state: the next run is exit 5.)"""
+    args = ("-a", f"base_url={sample_site.base_url}")
+    first = run_crawl(tmp_path, *args)
+    assert first.returncode == 0, first.log[-2000:]
+    feed = tmp_path / "output" / "urdupoint.jsonl"
+    before = feed.read_text(encoding="utf-8")
+    run = run_crawl(tmp_path, *args, settings={"NEWSBOT_REPORT": "output/urdupoint.jsonl"})
+    after = feed.read_text(encoding="utf-8")
+    if run.returncode == 2:
+        assert "NEWSBOT_REPORT" in run.log
+    assert after.startswith(before), (run.returncode, after[:300])
+
+
+def test_drops_file_naming_the_feed_must_not_put_drop_records_in_the_feed(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """``NEWSBOT_DROPPED_FEED`` equal to ``NEWSBOT_FEED``: drop records (``reason``,
+    ``dropped_at``, no body) are appended into the stories' feed among the stories, and the
+    run exits 0. A reader of the feed gets 14 lines that are no stories."""
+    run = run_crawl(
+        tmp_path,
+        "-a",
+        f"base_url={sample_site.base_url}",
+        settings={"NEWSBOT_DROPPED_FEED": "output/urdupoint.jsonl"},
+    )
+    feed = tmp_path / "output" / "urdupoint.jsonl"
+    lines = feed.read_text(encoding="utf-8").splitlines() if feed.exists() else []
+    if run.returncode == 2:
+        assert "NEWSBOT_DROPPED_FEED" in run.log
+    assert not [line for line in lines if '"reason"' in line and '"body"' not in line]
+
+
+def test_a_feed_reached_through_a_symlink_still_has_one_writer(tmp_path: Path) -> None:
+    """Two crawls, each with its own state (a backfill beside the hourly crawl), whose feeds
+    are one file: ``b/feed.jsonl`` is a symlink to ``a/feed.jsonl`` (a feed kept on a data
+    disk). The feed's lock is ``<path>.lock`` of the path as given, not of the file, so both
+    take "their" lock, both write every new story, both exit 0: each new story twice in the
+    feed (seen: 352 lines, 244 stories). The same path spelt the same way is refused (exit 6)."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import build_and_serve, crawl_command, crawl_env
+
+    def settings(name: str) -> dict[str, str]:
+        return {
+            "NEWSBOT_STATE_DIR": str(tmp_path / name / "state"),
+            "NEWSBOT_FEED": str(tmp_path / name / "feed.jsonl"),
+            "NEWSBOT_DROPPED_FEED": str(tmp_path / name / "drops.jsonl"),
+            "NEWSBOT_REPORT": str(tmp_path / name / "report.json"),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
+        }
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = build_and_serve(tmp_path / "site1")
+    try:
+        run = run_crawl(tmp_path, "-a", f"base_url={first.base_url}", settings=settings("a"))
+        assert run.returncode == 0, run.log[-2000:]
+    finally:
+        first.server.stop()
+    shutil.copytree(tmp_path / "a" / "state", tmp_path / "b" / "state")
+    (tmp_path / "b" / "feed.jsonl").symlink_to(tmp_path / "a" / "feed.jsonl")
+    later = build_and_serve(tmp_path / "site10", delay=0.01, edition=10)
+    try:
+        procs = [
+            subprocess.Popen(
+                crawl_command("-a", f"base_url={later.base_url}", settings=settings(name)),
+                cwd=tmp_path,
+                env=crawl_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for name in ("a", "b")
+        ]
+        codes = [proc.wait(timeout=300) for proc in procs]
+    finally:
+        later.server.stop()
+    lines = (tmp_path / "a" / "feed.jsonl").read_text(encoding="utf-8").splitlines()
+    ids = [json.loads(line)["article_id"] for line in lines]
+    assert len(ids) == len(set(ids)), (codes, len(ids), len(set(ids)))
+
+
+def test_an_empty_state_dir_is_refused_like_an_empty_feed(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """``-s NEWSBOT_STATE_DIR=$STATE`` with ``STATE`` unset: the state (sqlite, lock,
+    ``.site``, baseline, ``reports/``) is written silently into the project root (the
+    repository, or Scrapyd's working directory), exit 0. An empty ``NEWSBOT_FEED`` is
+    refused for this very reason (exit 6, "an unset shell variable?")."""
+    run = run_crawl(
+        tmp_path,
+        "-a",
+        f"base_url={sample_site.base_url}",
+        settings={"NEWSBOT_STATE_DIR": ""},
+    )
+    from tests.conftest import REPO
+
+    homes = [str(where) for where in (REPO, tmp_path) if (where / "urdupoint.sqlite3").exists()]
+    assert not homes, (run.returncode, f"the state went to {homes}")
+    assert run.returncode == 2 and "NEWSBOT_STATE_DIR" in run.log, run.log[-1500:]
+
+
+def test_dash_capital_o_on_the_feed_path_must_not_truncate_the_corpus(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """``-O output/urdupoint.jsonl`` (the default feed's own path; the README shows
+    ``-O stories.jsonl``): Scrapy's overwrite flag lands on the default feed's entry, the
+    feed is truncated, and only this run's new stories remain. The state has every earlier
+    story as written, so they never come again: the corpus is lost, exit 0. (``-o`` on the
+    same path is fine: each story once.)"""
+    args = ("-a", f"base_url={sample_site.base_url}")
+    first = run_crawl(tmp_path, *args)
+    assert first.returncode == 0, first.log[-2000:]
+    feed = tmp_path / "output" / "urdupoint.jsonl"
+    before = feed.read_text(encoding="utf-8")
+    from tests.conftest import build_and_serve
+
+    later = build_and_serve(tmp_path / "edition2", edition=2)  # 12 new stories
+    try:
+        run = run_crawl(
+            tmp_path, "-a", f"base_url={later.base_url}", "-O", "output/urdupoint.jsonl"
+        )
+    finally:
+        later.server.stop()
+    after = feed.read_text(encoding="utf-8") if feed.exists() else ""
+    if run.returncode != 0:
+        assert run.returncode in (2, 6) and "-O" in run.log
+    assert after.startswith(before), (run.returncode, len(before), len(after))
