@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SampleSite, run_crawl
 
 
@@ -100,6 +102,7 @@ def test_a_feed_reached_through_a_symlink_still_has_one_writer(tmp_path: Path) -
     lines = (tmp_path / "a" / "feed.jsonl").read_text(encoding="utf-8").splitlines()
     ids = [json.loads(line)["article_id"] for line in lines]
     assert len(ids) == len(set(ids)), (codes, len(ids), len(set(ids)))
+    assert sorted(codes) == [0, 6], codes  # the second writer is refused as for a feed in use
 
 
 def test_an_empty_state_dir_is_refused_like_an_empty_feed(
@@ -145,6 +148,32 @@ def test_dash_capital_o_on_the_feed_path_must_not_truncate_the_corpus(
     finally:
         later.server.stop()
     after = feed.read_text(encoding="utf-8") if feed.exists() else ""
-    if run.returncode != 0:
-        assert run.returncode in (2, 6) and "-O" in run.log
+    assert run.returncode == 6 and "-O" in run.log, run.log[-1500:]
     assert after.startswith(before), (run.returncode, len(before), len(after))
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "output/state/urdupoint.sqlite3",
+        "output/urdupoint.dropped.jsonl",
+        "output/../output/x.jsonl",
+    ],
+    ids=["state-database", "drops-file", "an-o-feed"],
+)
+def test_a_report_naming_another_file_of_the_crawl_is_a_bad_setting(
+    sample_site: SampleSite, tmp_path: Path, report: str
+) -> None:
+    """A report over the state's database destroys the state (the next run is exit 5); over
+    the drops file or an ``-o`` feed, it replaces their records. Refused before anything is
+    fetched, exit 2, the line naming NEWSBOT_REPORT; the state and files are as they were."""
+    args = ("-a", f"base_url={sample_site.base_url}")
+    first = run_crawl(tmp_path, *args, "-o", "output/x.jsonl")
+    assert first.returncode == 0, first.log[-2000:]
+    files = [tmp_path / "output" / name for name in ("urdupoint.dropped.jsonl", "x.jsonl")]
+    files.append(tmp_path / "output" / "state" / "urdupoint.sqlite3")
+    before = [path.read_bytes() for path in files]
+    run = run_crawl(tmp_path, *args, "-o", "output/x.jsonl", settings={"NEWSBOT_REPORT": report})
+    assert run.returncode == 2 and "NEWSBOT_REPORT" in run.log, run.log[-1500:]
+    assert [path.read_bytes() for path in files] == before
+    assert run_crawl(tmp_path, *args).returncode == 0
