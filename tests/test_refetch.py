@@ -1,8 +1,9 @@
 """A story page answered badly once is fetched again by the next run, not lost or kept half.
 
 A sample site behind a server that answers one story badly on the first crawl only
-(an empty 200, a page cut off cleanly after the body's first paragraph); the second
-crawl sees the healthy site. A correct crawler ends with the story whole in its feed.
+(an empty 200, a page cut off cleanly after the body's first paragraph, UTF-8 bytes
+labelled ISO-8859-1); the second crawl sees the healthy site. A correct crawler ends with
+the story whole and right in its feed.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = body[: end + 4]
         elif fault == "down":
             status, body = getattr(self.server, "down_status", 503), b"busy"
+        elif fault == "mislabelled":  # UTF-8 bytes under a Latin-1 label
+            ctype = "text/html; charset=iso-8859-1"
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -146,3 +149,25 @@ def test_a_story_url_redirected_to_another_story_is_on_record_and_fetched_once(
     ]
     feed = read_jsonl(tmp_path / "output" / "urdupoint.jsonl")
     assert [r["article_id"] for r in feed].count(b["article_id"]) == 1
+
+
+def test_a_utf8_story_labelled_latin_1_is_right_in_the_feed(
+    flaky: tuple[_Server, str, list[dict]], tmp_path: Path
+) -> None:
+    server, base, truth = flaky
+    # a story with non-ASCII text in its title or body, so a wrong charset shows
+    story = next(s for s in truth if not (s["title"] + s["body"]).isascii())
+    server.faults[urlsplit(story["url"]).path] = "mislabelled"
+    first = run_crawl(tmp_path, "-a", f"base_url={base}")
+    assert "Traceback" not in first.log
+    assert "labelled cp1252 but its bytes are UTF-8" in first.log
+    server.faults.clear()
+    second = run_crawl(tmp_path, "-a", f"base_url={base}")
+    assert second.returncode == 0, second.log[-2000:]
+    feed = [
+        r
+        for r in read_jsonl(tmp_path / "output" / "urdupoint.jsonl")
+        if r["article_id"] == story["article_id"]
+    ]
+    assert feed, f"story {story['article_id']} lost"
+    assert all(r["body"] == story["body"] and r["title"] == story["title"] for r in feed)
