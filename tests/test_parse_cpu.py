@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 from scrapy.http import HtmlResponse, TextResponse
 
+from newsbot.cached import cached_property
 from newsbot.items import Story
 from newsbot.pipelines.boilerplate import DropTemplates, StripBoilerplate
 from newsbot.pipelines.dedupe import DropDuplicates, RememberEmitted, story_print
@@ -336,12 +337,13 @@ def test_normalize_space_keeps_only_short_plain_strings() -> None:
     assert normalize._normalized_short.cache_info().currsize == 1
 
 
-def test_a_page_property_is_computed_once_and_a_failure_is_not_kept() -> None:
-    """The story page's lock-free ``cached_property`` behaves as functools' does."""
+def test_a_lock_free_property_is_computed_once_and_a_failure_is_not_kept() -> None:
+    """``newsbot.cached.cached_property`` (the story page's and the story print's)
+    behaves as functools' does."""
     calls: list[int] = []
 
     class Page:
-        @story_module.cached_property
+        @cached_property
         def value(self) -> int:
             calls.append(1)
             if len(calls) == 1:

@@ -32,7 +32,6 @@ from newsbot.state.base import (
     window,
 )
 from newsbot.state.sqlite import SqliteStateStore
-from newsbot.text import fingerprints
 from newsbot.text.fingerprints import (
     INDEXED_SIZE,
     StoryPrint,
@@ -306,23 +305,9 @@ def test_candidate_words_are_the_packed_words_and_stay_bounded() -> None:
     assert state_base._UNPACKED and evicted > 100, "texts were kept, and let go"
 
 
-def test_a_print_property_is_computed_once_and_a_failure_is_not_kept() -> None:
-    """The story print's lock-free ``cached_property`` behaves as functools' does."""
-    calls: list[int] = []
-
-    class Print:
-        @fingerprints.cached_property
-        def value(self) -> int:
-            calls.append(1)
-            if len(calls) == 1:
-                raise ValueError("first read fails")
-            return len(calls)
-
-    print_ = Print()
-    with pytest.raises(ValueError, match="first read fails"):
-        _ = print_.value
-    assert (print_.value, print_.value, calls) == (2, 2, [1, 1])
-    assert Print.__dict__["value"].__get__(None, Print) is Print.__dict__["value"]
+def test_a_print_property_is_computed_once() -> None:
+    """``StoryPrint`` keeps each property (``newsbot.cached.cached_property``, tested in
+    test_parse_cpu.py) from its first read."""
     story = StoryPrint.of("A title", "One paragraph.\n\nAnother one.")
     assert story.tokens is story.tokens and story.sketch is story.sketch
 

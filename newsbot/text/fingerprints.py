@@ -24,7 +24,8 @@ from collections import Counter
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+
+from newsbot.cached import cached_property
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 NUMBER_RE = re.compile(r"^\d+(?:st|nd|rd|th)?$")
@@ -189,30 +190,6 @@ def edit_similarity(a: list[str], b: list[str]) -> float:
         max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
     )
     return 1.0 - edits / max(len(a), len(b))
-
-
-if TYPE_CHECKING:
-    from functools import cached_property
-else:
-
-    class cached_property:
-        """``functools.cached_property`` without its lock (Python 3.11 takes an RLock at
-        every first read): a print is used by one thread, and each story's print reads
-        five or six of its properties once each, every one a first read."""
-
-        def __init__(self, func: Any) -> None:
-            self.func = func
-            self.attrname = func.__name__
-            self.__doc__ = func.__doc__
-
-        def __set_name__(self, owner: type, name: str) -> None:
-            self.attrname = name
-
-        def __get__(self, instance: Any, owner: type | None = None) -> Any:
-            if instance is None:
-                return self
-            value = instance.__dict__[self.attrname] = self.func(instance)
-            return value
 
 
 class StoryPrint:

@@ -13,12 +13,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from scrapy.http import HtmlResponse, Response, TextResponse
 
+from newsbot.cached import cached_property
 from newsbot.items import Story
 from newsbot.loaders import build_story, normalize_field
 from newsbot.site.challenge import is_challenge
@@ -87,30 +88,6 @@ INDEX_TAGS = ("meta", "link", "title", "script", "h1", "h2", "span", "div")
 META_PROPERTIES = frozenset(
     {"og:image", "og:title", "article:published_time", "article:modified_time"}
 )
-
-
-if TYPE_CHECKING:
-    from functools import cached_property
-else:
-
-    class cached_property:
-        """``functools.cached_property`` without its lock (Python 3.11 takes an RLock at
-        every first read): a page is parsed by one thread, and a dozen of its properties
-        are read once each, so the lock was a visible part of the parse's CPU."""
-
-        def __init__(self, func: Any) -> None:
-            self.func = func
-            self.attrname = func.__name__
-            self.__doc__ = func.__doc__
-
-        def __set_name__(self, owner: type, name: str) -> None:
-            self.attrname = name
-
-        def __get__(self, instance: Any, owner: type | None = None) -> Any:
-            if instance is None:
-                return self
-            value = instance.__dict__[self.attrname] = self.func(instance)
-            return value
 
 
 #: Pieces of the block headings' words in their usual casings ("Related Topics", "MORE
