@@ -177,3 +177,40 @@ def test_a_report_naming_another_file_of_the_crawl_is_a_bad_setting(
     assert run.returncode == 2 and "NEWSBOT_REPORT" in run.log, run.log[-1500:]
     assert [path.read_bytes() for path in files] == before
     assert run_crawl(tmp_path, *args).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "path"),
+    [
+        ("NEWSBOT_FEED", "output/state/urdupoint.sqlite3"),
+        ("NEWSBOT_FEED", "output/state/urdupoint.sqlite3-wal"),
+        ("NEWSBOT_DROPPED_FEED", "output/state/urdupoint.sqlite3"),
+        ("-o", "output/state/../state/urdupoint.sqlite3:jsonlines"),
+    ],
+    ids=["feed", "feed-on-the-wal", "drops-file", "an-o-feed"],
+)
+def test_a_feed_naming_the_state_database_is_refused_naming_the_collision(
+    sample_site: SampleSite, tmp_path: Path, setting: str, path: str
+) -> None:
+    """``NEWSBOT_FEED`` on the state's database (a slip between two settings): the run was
+    refused as if "another process (pid N) is writing the feed" (the feed's lock is the
+    state's own lock file), which sends the operator looking for a process that does not
+    exist; a drops file or ``-o`` there appended JSON lines into the database. Refused
+    before anything is fetched, exit 6, one line naming the setting and the state's
+    database; the state is as it was and the next run goes on."""
+    args = ("-a", f"base_url={sample_site.base_url}")
+    first = run_crawl(tmp_path, *args)
+    assert first.returncode == 0, first.log[-2000:]
+    state = tmp_path / "output" / "state" / "urdupoint.sqlite3"
+    before = state.read_bytes()
+    extra = ("-o", path) if setting == "-o" else ()
+    settings = {} if setting == "-o" else {setting: path}
+    run = run_crawl(tmp_path, *args, *extra, settings=settings)
+    errors = [line for line in run.log.splitlines() if "] ERROR: " in line]
+    assert run.returncode == 6, run.log[-1500:]
+    assert len(errors) == 1, errors
+    assert "another process" not in errors[0], errors[0]
+    assert setting in errors[0] and "the state's database" in errors[0], errors[0]
+    assert str(state) in errors[0], errors[0]
+    assert state.read_bytes() == before
+    assert run_crawl(tmp_path, *args).returncode == 0

@@ -264,14 +264,34 @@ class Command(ScrapyCrawl):
         it as written, and never writes it again). A ``-O`` on the feed's own path
         truncates it (Scrapy merges the option into the feed's entry); drop records in it
         are lines that are no stories; a report naming the feed, the drops file, another
-        feed or the state's database replaces that file wholesale. Paths are compared
-        resolved, so a relative path, a ``..`` or a symlink to the same file is caught.
+        feed or the state's database replaces that file wholesale. A feed or drops file on
+        a file of the state appends JSON lines into the database, or takes the state's lock
+        as its own (the refusal then blamed "another process" writing the feed). Paths are
+        compared resolved, so a relative path, a ``..`` or a symlink to the same file is caught.
         """
         assert self.settings is not None
         feed = config.feed_path
         dropped = config.dropped_path(spider)
         others = list(local_feeds(self.settings))
         code = ExitCode.FEED_UNWRITABLE
+        state_files = self._state_files(spider, config)
+        writes: list[tuple[str, Path | None]] = [
+            (f"NEWSBOT_FEED={feed}", feed),
+            (f"NEWSBOT_DROPPED_FEED={dropped}", dropped),
+            *((f"-o/-O/FEEDS {path}", path) for path, _ in others),
+        ]
+        for role, target in writes:
+            if target is None:
+                continue
+            # A feed's lock and .site file are beside it: those must not be the state's either.
+            mine = [target, feed_lock_path(target), site_file(target.resolve())]
+            for state_file, what in state_files:
+                if any(same_file(path, state_file) for path in mine):
+                    return code, (
+                        f"Not crawling: {role} is {what} ({state_file}): its lines would go into "
+                        "the crawler's memory, or the two would take each other's lock. "
+                        f"Give the feed a file of its own (exit status {int(code)})"
+                    )
         if feed is not None:
             for path, options in others:
                 if options.get("overwrite") and same_file(path, feed):
@@ -296,15 +316,11 @@ class Command(ScrapyCrawl):
         report = config.latest_report_path(spider)
         if report is None:
             return None
-        state = config.state_path(spider)
         taken: list[tuple[str, Path | None]] = [
             ("the feed NEWSBOT_FEED", feed),
             ("the drops file NEWSBOT_DROPPED_FEED", dropped),
             *(("the feed given by -o/-O/FEEDS", path) for path, _ in others),
-            *(
-                ("the state's database", state.with_name(state.name + suffix))
-                for suffix in ("", "-wal", "-shm", "-journal", ".lock")
-            ),
+            *((what, state_file) for state_file, what in state_files),
         ]
         for role, held in taken:
             if held is not None and same_file(report, held):
@@ -315,6 +331,20 @@ class Command(ScrapyCrawl):
                     f"(exit status {int(code)})"
                 )
         return None
+
+    @staticmethod
+    def _state_files(spider: str, config: NewsbotConfig) -> list[tuple[Path, str]]:
+        """The files of the spider's state that no feed, drops file or report may name,
+        each with what it is (for the refusal's line)."""
+        state = config.state_path(spider)
+        return [
+            *(
+                (state.with_name(state.name + suffix), "the state's database")
+                for suffix in ("", "-wal", "-shm", "-journal")
+            ),
+            (state.with_name(state.name + ".lock"), "the state's lock"),
+            (state.with_name(f"{spider}.site"), "the state's host file"),
+        ]
 
     def _lock_state(self, args: list[str], config: NewsbotConfig) -> TextIO | None:
         """The lock of the spider's state file; None in Redis mode (shared on purpose)."""
