@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +20,14 @@ from pathlib import Path
 import pytest
 
 from newsbot.sample_site import build_site
-from tests.conftest import SampleSite, crawl_command, crawl_env, read_jsonl, run_crawl
+from tests.conftest import (
+    SampleSite,
+    build_and_serve,
+    crawl_command,
+    crawl_env,
+    read_jsonl,
+    run_crawl,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -106,6 +114,68 @@ def test_state_on_a_full_disk_stops_the_crawl_and_the_resume_gets_everything(
         second = run_crawl(tmp_path, *args, settings=settings)
         assert second.returncode == 0, second.log[-3000:]
         check_exactly_once(tmp_path / "output" / "urdupoint.jsonl", sample_site)
+
+
+@pytest.mark.parametrize(
+    ("removed", "moment"),
+    [("directory", 40), ("database", "Scraped from")],
+    ids=["state-directory-mid-fetch", "database-file-mid-release"],
+)
+def test_the_state_deleted_while_the_crawl_runs_fails_loudly(
+    tmp_path: Path, removed: str, moment: int | str
+) -> None:
+    """A clean-up job (or an operator starting afresh) removes the state directory, or the
+    database file alone, while an hourly crawl runs: SQLite writes on into the unlinked
+    file, the run said ``exit status 0: the crawl finished`` and everything it recorded
+    vanished with the file. Now: one ERROR line naming the state's path, the counter
+    ``newsbot/halted/state_unusable``, exit status 5; the next run, the same command, brings
+    every story exactly once."""
+    site = build_and_serve(tmp_path / "sample", delay=0.03)
+    try:
+        args = ["-a", f"base_url={site.base_url}"]
+        settings = {
+            "CONCURRENT_REQUESTS": "4",
+            "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
+            "LOG_LEVEL": "DEBUG",
+        }
+        state_dir = tmp_path / "output" / "state"
+        database = state_dir / "urdupoint.sqlite3"
+        proc = subprocess.Popen(
+            crawl_command(*args, settings=settings),
+            cwd=tmp_path,
+            env=crawl_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stderr is not None
+        log, responses, done = [], 0, False
+        for line in proc.stderr:
+            log.append(line)
+            responses += "] DEBUG: Crawled (" in line
+            now = moment in line if isinstance(moment, str) else responses >= moment
+            if now and not done:
+                if removed == "directory":
+                    shutil.rmtree(state_dir)
+                else:
+                    database.unlink()
+                done = True
+        proc.stderr.close()
+        proc.wait(timeout=300)
+        first = "".join(log)
+        assert done, "the crawl ended before the moment came"
+        assert proc.returncode == STATE_UNUSABLE, first[-3000:]
+        errors = error_lines(first)
+        assert len(errors) == 1, errors
+        assert f"the state {database} was deleted" in errors[0], errors[0]
+        assert "'newsbot/halted/state_unusable': 1" in first
+        assert "Traceback" not in first, first[-3000:]
+
+        second = run_crawl(tmp_path, *args)
+        assert second.returncode == 0, second.log[-3000:]
+        check_exactly_once(tmp_path / "output" / "urdupoint.jsonl", site)
+    finally:
+        site.server.stop()
 
 
 def test_an_extra_feed_that_cannot_be_opened_stops_the_run_before_any_fetch(

@@ -43,6 +43,7 @@ class Halt:
         halt = cls(crawler)
         crawler.signals.connect(halt.record_broken, signal=record_broken)
         crawler.signals.connect(halt.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(halt.spider_closed, signal=signals.spider_closed)
         # After the store's own engine_stopped handler (StateExtension is built first):
         # a failure while it closes still decides the exit status.
         crawler.signals.connect(halt.engine_stopped, signal=signals.engine_stopped)
@@ -69,6 +70,13 @@ class Halt:
             store.on_failure(self.state_failed)  # at once if it failed while opening
         if self.reason is not None:  # broken before the spider opened: fetch nothing
             raise CloseSpider(self.reason)
+
+    def spider_closed(self, spider: Spider) -> None:
+        # A state file deleted under the crawl is caught at its next commit; the last one
+        # is at engine_stopped, after the stats are dumped: check it now too.
+        store = state_store(self.crawler)
+        if isinstance(store, SqliteStateStore):
+            store.check_file()
 
     def engine_stopped(self) -> None:
         if self.reason is not None and self.crawler.stats is not None:

@@ -16,6 +16,12 @@ the requests and stories still in flight neither log a traceback each nor change
 file; a later read that fails raises ``StateUnusable``. The next run, once space is
 freed, resumes from the last commit and loses nothing.
 
+The state file deleted while a crawl runs (its directory removed by a clean-up, an
+operator starting afresh) is such a failure too: SQLite keeps writing the open, unlinked
+file, every commit succeeds and the whole run's memory vanishes when it closes. So each
+commit (and the crawl's end, ``check_file``) first checks that the path still names the
+file opened (same device and inode); when it does not, the crawl stops the same way.
+
 ``check_state`` is the start-up check (``PRAGMA quick_check``) run by ``scrapy crawl``
 before anything is fetched, and ``scrapy rebuild-state`` rebuilds a damaged file from
 the feed.
@@ -24,6 +30,7 @@ the feed.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -55,6 +62,25 @@ def describe_failure(path: Path | str, error: BaseException | str) -> str:
         f"the state {path} cannot be written ({error}); free space (or fix its permissions), "
         f"then run the same command again: the crawl resumes from the last commit"
     )
+
+
+def describe_deleted(path: Path | str, now: str) -> str:
+    """One line for a state file that is no longer at its path: what is lost, what to do."""
+    return (
+        f"the state {path} was {now} while the crawl ran: nothing this run recorded in it "
+        "is kept. Run the same command again: it starts a new state beside the feed (the "
+        "stories already in the feed count as written); if the state directory was removed "
+        "on purpose, check what removes it"
+    )
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``; None when there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def check_state(path: Path) -> str | None:
@@ -100,6 +126,8 @@ class GuardedConnection(sqlite3.Connection):
         self.state_path = str(database)
         self.failure: str | None = None
         self.on_failure: Callable[[str], None] | None = None
+        #: The file opened (device, inode): the path must still name it (``check_file``).
+        self._opened = _file_identity(self.state_path)
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
         return self._guard(super().execute, sql, parameters)
@@ -111,8 +139,22 @@ class GuardedConnection(sqlite3.Connection):
         return self._guard(super().executescript, script)
 
     def commit(self) -> None:
-        if self.failure is None:
+        if self.failure is None and self.check_file():
             self._guard(super().commit)
+
+    def check_file(self) -> bool:
+        """Whether the state's path still names the file opened; if not, it failed.
+
+        Costs one ``stat``: cheap beside a commit's fsync. A database that is no file
+        (``:memory:``) is not checked.
+        """
+        if self.failure is not None or self._opened is None:
+            return self.failure is None
+        now = _file_identity(self.state_path)
+        if now == self._opened:
+            return True
+        self._give_up(describe_deleted(self.state_path, "deleted" if now is None else "replaced"))
+        return False
 
     def _guard(self, call: Callable[..., Any], sql: str = "", *args: Any) -> Any:
         try:
@@ -126,9 +168,14 @@ class GuardedConnection(sqlite3.Connection):
             return _NoRows()
 
     def _fail(self, exc: BaseException) -> None:
+        if self.failure is None:
+            self._give_up(describe_failure(self.state_path, exc))
+
+    def _give_up(self, failure: str) -> None:
+        """Roll back to the last commit, write nothing more, tell the crawl once."""
         if self.failure is not None:
             return
-        self.failure = describe_failure(self.state_path, exc)
+        self.failure = failure
         try:
             super().rollback()
             super().execute("PRAGMA query_only = 1")  # nothing of this process reaches the file

@@ -290,6 +290,12 @@ class SqliteStateStore(BaseStateStore):
         if self.db.failure is not None:  # it failed while opening
             callback(self.db.failure)
 
+    def check_file(self) -> None:
+        """Fail now (``on_failure``) if the state's file was deleted under the crawl:
+        before the crawl's stats are final, not only at the closing commit."""
+        if self._db is not None:
+            self._db.check_file()
+
     def close(self) -> None:
         if self._db is not None:
             if self._abandoned:
