@@ -64,6 +64,10 @@ ALREADY_RECORDED = STATS + "drops/already_recorded"
 #: Drops files whose torn last line (a full disk, a kill in mid-write) was cut before
 #: the first new record, which would otherwise have been glued to it.
 DROPS_TORN_LINE = STATS + "drops/torn_line_cut"
+#: The default feed lost the stories earlier runs wrote (deleted, emptied): how many.
+FEED_LOST = STATS + "corpus/feed_lost_stories"
+#: The default feed was rotated (moved aside) since the last run.
+FEED_ROTATED = STATS + "corpus/feed_rotated"
 BLOCKED_CHALLENGE = STATS + "blocked/challenge"
 BROWSER_STATS = STATS + "browser/"  # challenged, pages
 RATE_LIMITED = STATS + "rate_limited"

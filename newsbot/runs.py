@@ -10,7 +10,8 @@ the other Redis worker (which said ``"stories_emitted": 0`` after a round that e
 - ``runs.jsonl``: one line per run, the last ``KEEP_RUNS``, oldest first;
 - ``corpus.json``: the default feed's stories by publication day and by category, with
   the byte offset counted so far: each run reads only what was appended since, so it
-  stays cheap for a feed of a million stories (``update_tally``);
+  stays cheap for a feed of a million stories (``update_tally``). It also tells the next
+  run what became of the feed it counted (``feed_change``): rotated, or lost;
 - ``runs.html``: the page an operator opens (``newsbot.report_html``).
 
 Processes that share the directory (Redis workers on one machine) take turns through
@@ -190,6 +191,10 @@ class CorpusTally:
     unreadable: int = 0
     by_day: dict[str, int] = field(default_factory=dict)
     by_category: dict[str, int] = field(default_factory=dict)
+    #: The counted file's device and inode (0: not known, a tally from before them): a
+    #: feed replaced by another file is counted afresh, and a rotated one found by them.
+    device: int = 0
+    inode: int = 0
 
     @classmethod
     def load(cls, path: Path, feed: Path) -> CorpusTally:
@@ -207,13 +212,18 @@ class CorpusTally:
     def count(self, feed: Path) -> int:
         """Count what was appended to ``feed`` since the last time; returns the stories added.
 
-        A feed smaller than the offset was replaced (``-O``, a rotation): counted afresh.
+        A feed smaller than the offset, or another file than the one counted (deleted
+        and written anew, rotated), is counted afresh.
         """
-        size = feed.stat().st_size if feed.exists() else 0
-        if size < self.offset:
-            logger.info("The feed %s shrank: counting its corpus afresh", feed)
+        identity = file_identity(feed)
+        size = feed.stat().st_size if identity else 0
+        replaced = bool(self.inode) and identity is not None and identity != self.identity
+        if size < self.offset or replaced:
+            logger.info("The feed %s was replaced: counting its corpus afresh", feed)
             self.offset = self.stories = self.unreadable = 0
             self.by_day, self.by_category = {}, {}
+        if identity is not None:
+            self.device, self.inode = identity
         if size == self.offset:
             return 0
         added = 0
@@ -239,8 +249,76 @@ class CorpusTally:
         self.by_category[category] = self.by_category.get(category, 0) + 1
         return 1
 
+    @property
+    def identity(self) -> tuple[int, int]:
+        return self.device, self.inode
+
     def save(self, path: Path) -> None:
         write_json(path, asdict(self))
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``; None when there is none."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+@dataclass(frozen=True)
+class FeedChange:
+    """The feed no longer holds the stories earlier runs counted in it.
+
+    ``rotated_to``: the file that holds them now (moved aside in the feed's directory,
+    found by its inode); None when they are nowhere to be found (deleted, emptied,
+    moved out of the directory).
+    """
+
+    feed: Path
+    stories: int
+    rotated_to: Path | None
+
+
+#: Files of the feed's directory looked at for a rotated feed, at most.
+ROTATION_SCAN_MAX = 10_000
+
+
+def feed_change(tally: CorpusTally, feed: Path) -> FeedChange | None:
+    """What became of the stories ``tally`` counted in ``feed``; None: they are there.
+
+    Why: the state remembers every story of the feed as written and never writes it
+    again, so a feed deleted between runs is a corpus gone for good, and the next run,
+    writing only new stories, said nothing of it. A rotated feed (``mv`` or logrotate:
+    the same file under another name beside it) is no loss. Both start a new feed; only
+    the loss needs a person.
+    """
+    if not tally.offset or not tally.stories:
+        return None
+    identity = file_identity(feed)
+    size = feed.stat().st_size if identity else 0
+    same = identity is not None and (not tally.inode or identity == tally.identity)
+    if same and size >= tally.offset:
+        return None
+    return FeedChange(
+        feed, tally.stories, _find_file(feed, tally.identity) if tally.inode else None
+    )
+
+
+def _find_file(feed: Path, identity: tuple[int, int]) -> Path | None:
+    """The file beside ``feed`` (not ``feed`` itself) that is ``identity``, if any."""
+    try:
+        with os.scandir(feed.parent) as entries:
+            for seen, entry in enumerate(entries):
+                if seen >= ROTATION_SCAN_MAX:
+                    return None
+                if entry.name == feed.name or entry.inode() != identity[1]:
+                    continue
+                if entry.stat(follow_symlinks=False).st_dev == identity[0]:
+                    return Path(entry.path)
+    except OSError:
+        return None
+    return None
 
 
 #: The two fields the tally needs, found without parsing the whole story: a key can only

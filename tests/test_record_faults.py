@@ -402,3 +402,65 @@ def test_a_torn_last_line_of_the_drops_file_is_cut_not_glued_to_the_next_record(
     assert lines[0] == whole.strip()  # what was whole is kept
     records = [json.loads(line) for line in lines]  # no fragment left, none glued on
     assert len(records) == 1 + len(sample_site.expected_drops())
+
+
+def warning_lines(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "] WARNING: " in line]
+
+
+@pytest.mark.parametrize("how", ["deleted", "emptied"])
+def test_a_feed_deleted_between_runs_is_said_not_silent(
+    sample_site: SampleSite, tmp_path: Path, how: str
+) -> None:
+    """The feed deleted (or emptied, ``: > feed``) between two hourly runs, the state
+    kept: the state remembers every story as written, so none comes again, and the next
+    run said ``stories written: 12`` and nothing else: the corpus was gone without a word.
+    Now the run goes on as after a rotation (the new stories go to a new feed: nothing
+    more is lost), with one WARNING naming the feed, the state and the stories it lost,
+    the counter ``newsbot/corpus/feed_lost_stories``, and the run summary's problems."""
+    args = ("-a", f"base_url={sample_site.base_url}")
+    first = run_crawl(tmp_path, *args)
+    assert first.returncode == 0, first.log[-2000:]
+    feed = tmp_path / "output" / "urdupoint.jsonl"
+    before = len(feed.read_text(encoding="utf-8").splitlines())
+    if how == "deleted":
+        feed.unlink()
+    else:
+        feed.write_bytes(b"")
+    sample_site.build = build_site(sample_site.build.root, sample_site.base_url, edition=2)
+    second = run_crawl(tmp_path, *args)
+    assert second.returncode == 0, second.log[-2000:]
+    lost = [line for line in warning_lines(second.log) if str(feed) in line]
+    assert len(lost) == 1, warning_lines(second.log)
+    state = tmp_path / "output" / "state" / "urdupoint.sqlite3"
+    assert str(state) in lost[0] and f"{before} stories" in lost[0], lost[0]
+    assert second.stat("newsbot/corpus/feed_lost_stories") == before
+    assert "problems: " in second.log and f"lost the {before} stories" in second.log
+    new = [json.loads(line)["article_id"] for line in feed.read_text().splitlines()]
+    assert new and len(new) < before  # the new edition's stories: the run went on
+
+    third = run_crawl(tmp_path, *args)  # said once: the feed is counted afresh
+    assert third.returncode == 0, third.log[-2000:]
+    assert not [line for line in warning_lines(third.log) if str(feed) in line]
+
+
+def test_a_rotated_feed_is_told_from_a_deleted_one(sample_site: SampleSite, tmp_path: Path) -> None:
+    """The feed moved aside between runs (``mv urdupoint.jsonl urdupoint.jsonl.1``, what
+    logrotate does): its stories are all there, in the other file. The next run says where
+    (INFO, ``newsbot/corpus/feed_rotated``), no warning, and starts a new feed."""
+    args = ("-a", f"base_url={sample_site.base_url}")
+    first = run_crawl(tmp_path, *args)
+    assert first.returncode == 0, first.log[-2000:]
+    feed = tmp_path / "output" / "urdupoint.jsonl"
+    rotated = feed.with_name("urdupoint.jsonl.1")
+    feed.rename(rotated)
+    sample_site.build = build_site(sample_site.build.root, sample_site.base_url, edition=2)
+    second = run_crawl(tmp_path, *args)
+    assert second.returncode == 0, second.log[-2000:]
+    assert not [line for line in warning_lines(second.log) if str(feed) in line]
+    said = [
+        line for line in second.log.splitlines() if "] INFO: " in line and "was rotated" in line
+    ]
+    assert len(said) == 1 and str(rotated) in said[0], said
+    assert second.stat("newsbot/corpus/feed_rotated") == 1
+    assert second.stat("newsbot/corpus/feed_lost_stories") is None

@@ -11,6 +11,10 @@ this extension:
 - adds the run to the index of recent runs (``runs.jsonl``), counts what the run
   appended to the default feed into the corpus tally, and writes ``runs.html``
   (``newsbot.runs``, ``newsbot.report_html``);
+- says, at the start, what became of the default feed since the last run when it no
+  longer holds the stories counted in it (``newsbot.runs.feed_change``): rotated (INFO,
+  where to), or lost (one WARNING naming the feed and the state, a counter, and a
+  problem in the run's record): the state still remembers those stories as written;
 - logs the run summary: a few INFO lines at the end of the log (stories written and
   where, drops by reason, errors, where the report is). ``scrapy crawl``
   (``commands/crawl.py``) follows them with the log's last line, the exit status it
@@ -34,14 +38,24 @@ from w3lib.url import file_uri_to_path
 
 from newsbot.config import NewsbotConfig
 from newsbot.exitcodes import REFUSED, ExitCode, describe, exit_code_for
-from newsbot.keys import BODY_DIFFERS, DROPPED, ERRORS, UNCHANGED, count
+from newsbot.keys import (
+    BODY_DIFFERS,
+    DROPPED,
+    ERRORS,
+    FEED_LOST,
+    FEED_ROTATED,
+    UNCHANGED,
+    count,
+)
 from newsbot.report_html import render_page
 from newsbot.runs import (
     INDEX,
     PAGE,
     TALLY,
     CorpusTally,
+    FeedChange,
     append_run,
+    feed_change,
     locked,
     run_id,
     write_atomic,
@@ -82,6 +96,16 @@ class RunSummary:
         self.dropped_feed = config.dropped_path(spider)
         self.feed = feed
         self.report: dict[str, Any] | None = None
+        self.state = (
+            f"in Redis ({config.redis_namespace(spider)})"
+            if config.redis_url
+            else str(config.state_path(spider))
+        )
+        self.state_dir = config.state_dir
+        #: What became of the feed since the last run (before this run writes to it).
+        self.feed_change: FeedChange | None = None
+        if feed is not None:
+            self.feed_change = feed_change(CorpusTally.load(self.runs_dir / TALLY, feed), feed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
@@ -98,6 +122,32 @@ class RunSummary:
         # Connected now, after the downloader's handlers (created with the engine) hooked
         # their own closing: so the summary is logged after theirs, as the log's end.
         self.crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+        change = self.feed_change
+        if change is None:
+            return
+        if change.rotated_to is not None:
+            logger.info(
+                "The feed %s was rotated since the last run: its %d stories are in %s; "
+                "this run's new stories start a new %s",
+                change.feed,
+                change.stories,
+                change.rotated_to,
+                change.feed.name,
+            )
+            count(self.crawler, FEED_ROTATED)
+            return
+        logger.warning(
+            "The feed %s no longer holds the %d stories earlier runs wrote to it (deleted, "
+            "emptied or moved out of its directory): the state %s remembers them as written "
+            "and will not write them again; this run's new stories start a new feed. If that "
+            "was a mistake, put the file back; for a new corpus from scratch, move the state "
+            "directory %s aside too",
+            change.feed,
+            change.stories,
+            self.state,
+            self.state_dir,
+        )
+        count(self.crawler, FEED_LOST, change.stories)
 
     def engine_stopped(self) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
@@ -123,6 +173,13 @@ class RunSummary:
     def record(self, run: str, stats: dict[str, Any]) -> dict[str, Any]:
         """The run's report, completed with its identity and final outcome."""
         report = dict(self.report or _report_from_stats(stats))
+        change = self.feed_change
+        if change is not None and change.rotated_to is None:
+            report["problems"] = [
+                *(report.get("problems") or []),
+                f"the feed {change.feed} lost the {change.stories} stories earlier runs wrote "
+                "to it (the state remembers them as written: see the WARNING at the start)",
+            ]
         finish_reason = stats.get("finish_reason") or report.get("finish_reason") or "finished"
         started = stats.get("start_time")
         return {
