@@ -300,13 +300,13 @@ def feed_change(tally: CorpusTally, feed: Path) -> FeedChange | None:
     same = identity is not None and (not tally.inode or identity == tally.identity)
     if same and size >= tally.offset:
         return None
-    return FeedChange(
-        feed, tally.stories, _find_file(feed, tally.identity) if tally.inode else None
-    )
+    rotated = _find_file(feed.resolve(), tally.identity, tally.offset) if tally.inode else None
+    return FeedChange(feed, tally.stories, rotated)
 
 
-def _find_file(feed: Path, identity: tuple[int, int]) -> Path | None:
-    """The file beside ``feed`` (not ``feed`` itself) that is ``identity``, if any."""
+def _find_file(feed: Path, identity: tuple[int, int], size: int) -> Path | None:
+    """The file beside ``feed`` (not ``feed`` itself) that is ``identity`` and still
+    holds ``size`` bytes at least (a hard link to an emptied feed holds nothing), if any."""
     try:
         with os.scandir(feed.parent) as entries:
             for seen, entry in enumerate(entries):
@@ -314,7 +314,8 @@ def _find_file(feed: Path, identity: tuple[int, int]) -> Path | None:
                     return None
                 if entry.name == feed.name or entry.inode() != identity[1]:
                     continue
-                if entry.stat(follow_symlinks=False).st_dev == identity[0]:
+                found = entry.stat(follow_symlinks=False)
+                if found.st_dev == identity[0] and found.st_size >= size:
                     return Path(entry.path)
     except OSError:
         return None
