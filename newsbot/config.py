@@ -166,6 +166,11 @@ class NewsbotConfig:
     topic_max_wait_runs: int = _setting(
         "NEWSBOT_TOPIC_MAX_WAIT_RUNS", 144, "a named topic is visited within this many runs"
     )
+    failed_fetch_runs: int = _setting(
+        "NEWSBOT_FAILED_FETCH_RUNS",
+        5,
+        "runs a story page may come empty or cut off before it is given up (a given_up drop)",
+    )
     # --- bounds: a hostile page must not cost thousands of requests --------------------
     max_topics_per_story: int = _setting(
         "NEWSBOT_MAX_TOPICS_PER_STORY", 50, "topic links taken from one story page"
@@ -317,6 +322,12 @@ class NewsbotConfig:
                 "NEWSBOT_BROWSER_RETRY_BREAKER",
                 "must be 1 or more",
                 self.browser_retry_breaker,
+            ),
+            (
+                self.failed_fetch_runs >= 1,
+                "NEWSBOT_FAILED_FETCH_RUNS",
+                "must be 1 or more",
+                self.failed_fetch_runs,
             ),
             (
                 self.report_min_pages >= 0,

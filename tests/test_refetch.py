@@ -126,6 +126,39 @@ def test_a_story_answered_badly_once_is_whole_after_the_next_run(
     assert latest["title"] == story["title"]
 
 
+def test_a_story_page_failing_run_after_run_is_given_up(
+    flaky: tuple[_Server, str, list[dict]], tmp_path: Path
+) -> None:
+    """A story page that answers empty on every run (a dead story on a broken server) was
+    asked again by every run, for ever: at the real site's scale, thousands of dead
+    stories a run, every hour. After ``NEWSBOT_FAILED_FETCH_RUNS`` runs it is given up:
+    one WARNING naming it, ``newsbot/pages/given_up``, a ``given_up`` drop on record
+    (once), and no later run asks for it."""
+    server, base, truth = flaky
+    story = truth[0]
+    path = urlsplit(story["url"]).path
+    server.faults[path] = "empty"
+    settings = {"NEWSBOT_FAILED_FETCH_RUNS": "3"}
+    hits, logs = [], []
+    for _ in range(4):
+        run = run_crawl(tmp_path, "-a", f"base_url={base}", settings=settings)
+        assert run.returncode == 0, run.log[-2000:]
+        hits.append(server.hits.get(path, 0))
+        logs.append(run.log)
+    assert hits[0] < hits[1] < hits[2], hits  # asked again by each of the first runs
+    assert hits[3] == hits[2], f"asked again after it was given up: {hits}"
+    gave_up = [
+        [line for line in log.splitlines() if "WARNING" in line and "Gave up on" in line]
+        for log in logs
+    ]
+    assert [len(lines) for lines in gave_up] == [0, 0, 1, 0], gave_up
+    assert story["url"] in gave_up[2][0] and "empty" in gave_up[2][0]
+    assert "'newsbot/pages/given_up': 1" in logs[2]
+    drops = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
+    reasons = [d["reason"] for d in drops if d.get("url") == story["url"]]
+    assert reasons.count("given_up") == 1, reasons
+
+
 def test_a_story_url_redirected_to_another_story_is_on_record_and_fetched_once(
     flaky: tuple[_Server, str, list[dict]], tmp_path: Path
 ) -> None:

@@ -470,6 +470,22 @@ def test_stories_seen(store: Store) -> None:
     assert store.story_seen("100")[1] == "2026-01-11T09:00:00+05:00", "the latest fetch"
 
 
+def test_a_story_failing_crawl_after_crawl_is_counted_once_a_crawl(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A story page that comes empty or cut off is asked again by the next crawl; the
+    store counts in how many crawls it failed, so it can be given up (``story_failed``)."""
+    start = datetime(2026, 1, 10, 4, 0, tzinfo=UTC)
+    for crawl in range(3):
+        freeze_clock(monkeypatch, start + timedelta(hours=crawl))
+        store.begin_crawl()
+        assert store.story_failed("100") == crawl + 1
+        assert store.story_failed("100") == crawl + 1, "twice in one crawl is one failure"
+        store.finish_crawl()
+    assert store.story_failed("200") == 1, "each story its own count"
+    store.commit()
+
+
 def test_topics_keep_their_latest_date_and_recent_ones_are_listed(store: Store) -> None:
     assert store.recent_topics(7) == []
     topic = "https://www.urdupoint.com/en/topic/{}.html"

@@ -8,6 +8,10 @@
   at the top, so the first page with nothing new is where the new ground ends.
 - Pagination walks: a listing's next page is followed only while the page it is on held
   something new (page 1 of a category included), never all its page numbers at once.
+- A story page that came empty or cut off (``RETRIED``: a failed fetch, not a verdict)
+  is asked again by the next run, up to ``NEWSBOT_FAILED_FETCH_RUNS`` runs; then it is
+  given up: remembered as seen, and a ``given_up`` drop on record. At the real site's
+  scale, dead stories asked for ever would cost thousands of requests every hour.
 - A date window (spider arguments ``since``/``until``): a story published outside it is
   neither emitted nor remembered as seen, so a later run without the window still
   fetches it.
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -37,6 +41,7 @@ from newsbot.items import Story
 from newsbot.keys import (
     INCREMENTAL,
     KNOWN_PAGES,
+    PAGES,
     PUBLISHED_AT,
     RECHECK,
     ROLE,
@@ -50,6 +55,9 @@ from newsbot.state.base import StateStore
 from newsbot.text.normalize import SITE_TZ
 
 logger = logging.getLogger(__name__)
+
+#: The drop reason of a story page that failed (``RETRIED``) in too many runs.
+GIVEN_UP = "given_up"
 
 
 @dataclass
@@ -126,8 +134,7 @@ class IncrementalMiddleware:
             response.meta[PUBLISHED_AT] = output.published_at
             return None
         if isinstance(output, (Story, Rejected)):
-            self._remember_story(response, output)
-            return output
+            return self._remember_story(response, output)
         if not isinstance(output, Request):
             return output
         role = output.meta.get(ROLE)
@@ -195,11 +202,38 @@ class IncrementalMiddleware:
             return False
         return published >= datetime.now(SITE_TZ) - timedelta(hours=self.config.recheck_hours)
 
-    def _remember_story(self, response: Response, story: Story | Rejected) -> None:
+    def _remember_story(self, response: Response, story: Story | Rejected) -> Story | Rejected:
         if isinstance(story, Rejected) and story.reason in RETRIED:
-            return  # a failed fetch (empty, cut off): the next run asks again
+            return self._failed_fetch(response, story)
         sid = story.article_id or story_id(response.url)
         published_at = story.published_at if isinstance(story, Story) else None
         if sid:
             self.state.remember_story_seen(sid, published_at)
         response.meta[PUBLISHED_AT] = published_at
+        return story
+
+    def _failed_fetch(self, response: Response, story: Rejected) -> Rejected:
+        """A failed fetch (empty, cut off): the next run asks again, up to
+        ``NEWSBOT_FAILED_FETCH_RUNS`` runs; then it is given up (seen, a ``given_up`` drop).
+
+        A story already seen (a recheck, ``full=1``) keeps what it was: only stories
+        never fetched whole are counted.
+        """
+        sid = story.article_id or story_id(response.url)
+        if not sid or self.state.story_seen(sid)[0] is not None:
+            return story
+        failures = self.state.story_failed(sid)
+        limit = NewsbotConfig.from_crawler(self.crawler).failed_fetch_runs
+        if failures < limit:
+            return story
+        logger.warning(
+            "Gave up on %s: its page came %s in %d runs; not asked again "
+            "(NEWSBOT_FAILED_FETCH_RUNS=%d)",
+            response.url,
+            story.reason,
+            failures,
+            limit,
+        )
+        count(self.crawler, PAGES + GIVEN_UP)
+        self.state.remember_story_seen(sid, None)
+        return replace(story, reason=GIVEN_UP)

@@ -27,6 +27,8 @@ lexicographic range lists them in numeric order):
   (absent: none). ``N:para:promo``: set of promo-worded ones. ``N:para:seen``: zset
   -> day last seen (date ordinal), to forget one-offs.
 - ``N:seen``: hash id -> ``fetched_at`` [NL ``published_at``] (no NL: no date).
+- ``N:failed``: hash id -> ``failures`` NL ``crawl_started_at`` of the last crawl whose
+  fetch of the story page came empty or cut off (``story_failed``).
   ``N:topics``: hash url -> latest publication date of a story naming it.
 - ``N:meta``: hash of ``crawl_in_progress``, ``crawl_started_at`` and
   ``feed_offset:<host>:<feed path>`` (each machine writes its own feed).
@@ -364,6 +366,7 @@ class _Keys:
         self.para_promo = f"{namespace}:para:promo"
         self.para_seen = f"{namespace}:para:seen"
         self.seen = f"{namespace}:seen"
+        self.failed = f"{namespace}:failed"
         self.topics = f"{namespace}:topics"
         # The topic policy's history: one hash per field, url -> integer.
         self.topic_fields = {
@@ -576,6 +579,16 @@ class RedisStateStore(BaseStateStore):
     def remember_story_seen(self, article_id: str, published_at: str | None) -> None:
         value = self._clock().isoformat() + ("" if published_at is None else f"\n{published_at}")
         self.client.hset(self.keys.seen, str(int(article_id)), value)
+
+    def story_failed(self, article_id: str) -> int:
+        crawl = self.crawl_started_at()
+        key = str(int(article_id))
+        value = self.client.hget(self.keys.failed, key)
+        failures, _, last = _text(value).partition("\n") if value else ("0", "", "")
+        if value and last == crawl:
+            return int(failures)
+        self.client.hset(self.keys.failed, key, f"{int(failures) + 1}\n{crawl}")
+        return int(failures) + 1
 
     def remember_topic(self, url: str, published_at: str | None) -> None:
         self._remember_topic(keys=[self.keys.topics], args=[url, published_at or ""])

@@ -18,6 +18,8 @@ keyed by spider, not by run, so scheduled runs continue each other. It holds:
   per topic, its history for the revisit policy (``topic_policy.py``): stories naming
   it, new stories its pages led to, visits, and in which runs it was first named, last
   named, last visited.
+- ``failed_stories``: story pages that came empty or cut off, in how many crawls and
+  the last one's start (``story_failed``): a page failing run after run is given up.
 - ``meta``: whether a crawl is in progress, and how much of the feed is accounted for.
 
 Writes are batched: committed every ``COMMIT_EVERY`` changes or ``COMMIT_SECONDS``,
@@ -117,6 +119,11 @@ CREATE TABLE IF NOT EXISTS seen_stories (
     article_id INTEGER PRIMARY KEY,
     published_at TEXT,
     fetched_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS failed_stories (
+    article_id INTEGER PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_crawl TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS topics (
     url TEXT PRIMARY KEY,
@@ -439,6 +446,23 @@ class SqliteStateStore(BaseStateStore):
             (int(article_id), published_at, self._clock().isoformat()),
         )
         self._changed()
+
+    def story_failed(self, article_id: str) -> int:
+        crawl = self.crawl_started_at()
+        row = self.db.execute(
+            "SELECT failures, last_crawl FROM failed_stories WHERE article_id = ?",
+            (int(article_id),),
+        ).fetchone()
+        if row is not None and row[1] == crawl:
+            return int(row[0])
+        failures = 1 + (int(row[0]) if row else 0)
+        self.db.execute(
+            "INSERT OR REPLACE INTO failed_stories (article_id, failures, last_crawl) "
+            "VALUES (?, ?, ?)",
+            (int(article_id), failures, crawl),
+        )
+        self._changed()
+        return failures
 
     def remember_topic(self, url: str, published_at: str | None) -> None:
         self.db.execute(
