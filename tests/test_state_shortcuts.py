@@ -8,6 +8,7 @@ changes one decision fails.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import random
 import re
@@ -32,6 +33,7 @@ from newsbot.state.base import (
     window,
 )
 from newsbot.state.sqlite import SqliteStateStore
+from newsbot.text import fingerprints
 from newsbot.text.fingerprints import (
     INDEXED_SIZE,
     StoryPrint,
@@ -399,3 +401,48 @@ def test_recent_rows_held_in_memory_stay_within_their_budget(
         assert store._recent_rows and evicted, "rows were held, and let go"
     finally:
         store.close()
+
+
+def defined_template_hash(tokens: list[str]) -> int:
+    """``template_hash``'s definition: each date word and number masked, a step per token."""
+    masked = [
+        "#" if token in fingerprints.DATE_WORDS or fingerprints.NUMBER_RE.match(token) else token
+        for token in tokens
+    ]
+    return int.from_bytes(
+        hashlib.blake2b(" ".join(masked).encode("utf-8"), digest_size=8).digest(),
+        "big",
+        signed=True,
+    )
+
+
+def test_masked_tokens_are_the_definitions_and_stay_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Template hashes through the token -> mask memo (``_Masks``) are the definition's,
+    whether a token is remembered or met after the memo started over; a page of 100,000
+    distinct words leaves the memo within its bound."""
+    monkeypatch.setattr(fingerprints, "MASKS_KEPT", 500)
+    monkeypatch.setattr(fingerprints, "_MASKS", fingerprints._Masks())
+    rng = random.Random(3)
+    vocabulary = [
+        *fingerprints.DATE_WORDS,
+        "1",
+        "26th",
+        "2nd",
+        "3x",
+        "٣٤",
+        "٣rd",
+        "minister",
+        "café",
+        "th",
+        "1st2",
+    ]
+    vocabulary += [f"w{n}" for n in range(700)] + [f"{n}th" for n in range(300)]
+    for _ in range(400):
+        tokens = [rng.choice(vocabulary) for _ in range(rng.randrange(1, 120))]
+        assert fingerprints._masked_hash(tokens) == defined_template_hash(tokens), tokens
+        assert len(fingerprints._MASKS) <= fingerprints.MASKS_KEPT
+    hostile = [f"word{n}" for n in range(100_000)]
+    assert fingerprints._masked_hash(hostile) == defined_template_hash(hostile)
+    assert len(fingerprints._MASKS) <= fingerprints.MASKS_KEPT
