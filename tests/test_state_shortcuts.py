@@ -446,3 +446,56 @@ def test_masked_tokens_are_the_definitions_and_stay_bounded(
     hostile = [f"word{n}" for n in range(100_000)]
     assert fingerprints._masked_hash(hostile) == defined_template_hash(hostile)
     assert len(fingerprints._MASKS) <= fingerprints.MASKS_KEPT
+
+
+def test_a_tallied_body_is_not_tokenized_again_and_its_words_stay_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A body tallied at stage gives the release its words (``tallied_paragraphs``): the
+    print made from them is the one made from the text, only its title is tokenized, and
+    the kept words never pass their budget (a long body is not kept at all)."""
+    monkeypatch.setattr(fingerprints, "TALLIED_KEPT_CHARS", 20_000)
+    monkeypatch.setattr(fingerprints, "_TALLIED", {})
+    monkeypatch.setattr(fingerprints, "_tallied_chars", 0)
+    rng = random.Random(8)
+    vocabulary = ["The", "minister", "SAID", "café", "2nd", "٣٤", "İstanbul", "—", "!!", " "]
+    bodies = []
+    for _ in range(300):
+        paragraphs = [
+            "".join(rng.choice(vocabulary) + rng.choice(" ,.") for _ in range(rng.randrange(9)))
+            for _ in range(rng.randrange(1, 7))
+        ]
+        bodies.append("\n\n".join(paragraphs))
+    bodies.append("word " * 2_000)  # past a sixteenth of the budget: not kept
+    tokenized: list[str] = []
+    real_words = fingerprints.words
+
+    def counted_words(text: str) -> list[str]:
+        tokenized.append(text)
+        return real_words(text)
+
+    for body in bodies:
+        expected = StoryPrint.of("A title", body)
+        state_base.paragraph_tally(body)
+        kept = len(fingerprints._TALLIED)
+        assert fingerprints._tallied_chars <= fingerprints.TALLIED_KEPT_CHARS
+        monkeypatch.setattr(fingerprints, "words", counted_words)
+        tokenized.clear()
+        found = StoryPrint.of("A title", body)
+        monkeypatch.setattr(fingerprints, "words", real_words)
+        assert found.paragraph_tokens == expected.paragraph_tokens, body
+        assert found.paragraph_hashes == expected.paragraph_hashes, body
+        assert (found.body_hash, found.template_hash) == (
+            expected.body_hash,
+            expected.template_hash,
+        )
+        if len(body) < 2_000:
+            assert tokenized == ["A title"], "the tallied body was tokenized again"
+            assert len(fingerprints._TALLIED) == kept - 1, "taken out once used"
+        else:
+            assert len(tokenized) > 1, "a long body was not kept: tokenized"
+    for body in bodies:  # tallied, never released (another process releases them)
+        state_base.paragraph_tally(body)
+        assert fingerprints._tallied_chars <= fingerprints.TALLIED_KEPT_CHARS
+    assert sum(size for _, _, size in fingerprints._TALLIED.values()) == fingerprints._tallied_chars
+    assert 10 < len(fingerprints._TALLIED) < len(bodies) - 1, "bodies were kept, and let go"

@@ -42,9 +42,9 @@ from newsbot.text.fingerprints import (
     edit_similarity,
     length_bound,
     order_bound,
-    paragraph_hash,
     similarity_bound,
     sketch_resemblance,
+    tallied_paragraphs,
     unpack_sketch,
     unpack_tokens,
 )
@@ -326,12 +326,12 @@ def paragraph_tally(body: str | None) -> dict[int, tuple[int, int]]:
     wording's: the stores keep the flag of the first story that carried it.
     """
     paragraphs = (body or "").split("\n\n")
+    _, hashes = tallied_paragraphs(body or "")  # kept for the release's print
     last = len(paragraphs) - 1
     seen: dict[int, tuple[int, int]] = {}
-    for index, paragraph in enumerate(paragraphs):
+    for index, (paragraph, digest) in enumerate(zip(paragraphs, hashes, strict=True)):
         if not paragraph.strip():
             continue
-        digest = paragraph_hash(paragraph)
         at_edge = int(last >= 2 and index in (0, last))
         previous_edge = seen.get(digest, (0, 0))[0]
         seen[digest] = (max(at_edge, previous_edge), int(looks_like_promo(paragraph)))

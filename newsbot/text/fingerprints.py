@@ -103,6 +103,46 @@ def paragraph_hash(paragraph: str) -> int:
     return _hash64(" ".join(words(paragraph)))
 
 
+#: Bodies a stage tallied, for the release to build their print from: body -> each
+#: paragraph's words joined by one space, and its ``paragraph_hash``. The body's
+#: characters plus those of its words, at most this many in all (a few MB: a tenth of
+#: what the same stories' prints would hold); the oldest tallied are let go first.
+TALLIED_KEPT_CHARS = 4_000_000
+_TALLIED: dict[str, tuple[list[str], list[int], int]] = {}
+_tallied_chars = 0
+
+
+def tallied_paragraphs(body: str) -> tuple[list[str], list[int]]:
+    """Each paragraph of ``body`` (split on blank lines) as its words joined by one space,
+    and its ``paragraph_hash``; kept for ``StoryPrint.of``.
+
+    A story is tokenized at stage (its paragraph counts) and again at release (its
+    print), in the same process in a normal crawl: stories are released at the end of
+    the crawl that staged them. Keyed by the body itself, the kept words cannot belong
+    to another text; a release in another process (a restart, a Redis worker) finds
+    nothing and tokenizes the body, as it did before. A body longer than a sixteenth of
+    the budget (a hostile page) is not kept.
+    """
+    global _tallied_chars
+    texts = [" ".join(words(paragraph)) for paragraph in body.split("\n\n")]
+    hashes = list(map(_hash64, texts))
+    size = len(body) + sum(map(len, texts))
+    if size <= TALLIED_KEPT_CHARS // 16 and body not in _TALLIED:
+        _TALLIED[body] = (texts, hashes, size)
+        _tallied_chars += size
+        while _tallied_chars > TALLIED_KEPT_CHARS:
+            _forget_tallied(next(iter(_TALLIED)))
+    return texts, hashes
+
+
+def _forget_tallied(body: str) -> tuple[list[str], list[int], int] | None:
+    global _tallied_chars
+    found = _TALLIED.pop(body, None)
+    if found is not None:
+        _tallied_chars -= found[2]
+    return found
+
+
 def sketch(tokens: list[str], size: int = SKETCH_SIZE) -> list[int]:
     """The ``size`` smallest crc32 values of the word 5-shingles, ascending."""
     if len(tokens) < SHINGLE_SIZE:
@@ -231,7 +271,16 @@ class StoryPrint:
 
     @classmethod
     def of(cls, title: str, body: str) -> StoryPrint:
-        return cls(words(title), [words(paragraph) for paragraph in body.split("\n\n")])
+        """The print of a story; its body's words from its stage when kept there
+        (``tallied_paragraphs``: one split in C a paragraph, where tokenizing is a
+        regular expression over the lower-cased text), taken out once used."""
+        tallied = _forget_tallied(body)
+        if tallied is None:
+            return cls(words(title), [words(paragraph) for paragraph in body.split("\n\n")])
+        texts, hashes, _ = tallied
+        print_ = cls(words(title), [text.split(" ") if text else [] for text in texts])
+        print_.__dict__["paragraph_hashes"] = hashes  # the cached property, as computed
+        return print_
 
     def keeping(self, keep: Sequence[bool]) -> StoryPrint:
         """The print of the body made of the paragraphs whose ``keep`` is true."""
