@@ -336,8 +336,10 @@ def test_texts_packed_by_an_older_version_are_read_alike(
     older = opened()
     original = story(100)
     with monkeypatch.context() as patched:
-        for module in (newsbot.state.sqlite, newsbot.state.redis):
-            patched.setattr(module, "pack_tokens", packed_at_level_6)
+        # Both stores store a print's ``packed_tokens``.
+        patched.setattr(
+            StoryPrint, "packed_tokens", property(lambda print_: packed_at_level_6(print_.tokens))
+        )
         emit(older, original)
         older.commit()
     store = opened()  # this version, on the same state

@@ -178,6 +178,26 @@ def test_unpacked_sketches_are_the_packed_values() -> None:
     assert unpack_sketch(b"") == []
 
 
+def test_packed_prints_are_the_stored_formats() -> None:
+    """The bytes a print packs for the stores are the formats older states hold: each
+    sketch value in 4 big-endian bytes, the words joined by a space in a level-0 zlib
+    stream; the body hash is the hash of the same words."""
+    rng = random.Random(4)
+    for _ in range(300):
+        body = "\n\n".join(
+            " ".join(rng.choice(["Café", "said", "٣٤", "the", "İş", "x"]) for _ in range(n))
+            for n in range(rng.randrange(1, 5))
+        )
+        print_ = StoryPrint.of("Title", body)
+        joined = " ".join(print_.tokens).encode("utf-8")
+        assert print_.packed_sketch == b"".join(v.to_bytes(4, "big") for v in print_.sketch)
+        assert print_.packed_tokens == zlib.compress(joined, 0) == pack_tokens(print_.tokens)
+        digest = hashlib.blake2b(joined, digest_size=8).digest()
+        assert print_.body_hash == int.from_bytes(digest, "big", signed=True)
+    values = [0, 1, 2**31, 2**32 - 1, 12345]
+    assert pack_sketch(values) == b"".join(v.to_bytes(4, "big") for v in values)
+
+
 #: Every character ``re.IGNORECASE`` takes for a letter of the promo stems.
 def ignorecase_variants() -> dict[str, list[str]]:
     letters = sorted(set("".join(PROMO_STEMS)) - {" "})

@@ -83,7 +83,7 @@ from newsbot.state.base import (
     synced_size,
     window,
 )
-from newsbot.text.fingerprints import INDEXED_SIZE, StoryPrint, pack_sketch, pack_tokens
+from newsbot.text.fingerprints import INDEXED_SIZE, StoryPrint, pack_sketch
 from newsbot.topic_policy import TopicHistory
 
 #: Members handed to one pruning script call: short enough not to block the server.
@@ -333,9 +333,8 @@ def _pack_emitted(print_: StoryPrint, published_at: str | None, emitted_at: int)
 def _pack_recent(published_at: str, print_: StoryPrint) -> bytes:
     """published_at (length-prefixed), sketch (count-prefixed), tokens (``pack_tokens``)."""
     date = published_at.encode("utf-8")
-    sketch = pack_sketch(print_.sketch)
     head = struct.pack(">H", len(date)) + date + struct.pack(">B", len(print_.sketch))
-    return head + sketch + pack_tokens(print_.tokens)
+    return head + print_.packed_sketch + print_.packed_tokens
 
 
 def _unpack_recent(record: bytes) -> tuple[str, bytes, bytes]:

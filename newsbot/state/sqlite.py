@@ -70,8 +70,6 @@ from newsbot.state.guard import GuardedConnection
 from newsbot.text.fingerprints import (
     INDEXED_SIZE,
     StoryPrint,
-    pack_sketch,
-    pack_tokens,
     unpack_sketch,
 )
 from newsbot.topic_policy import TopicHistory
@@ -784,8 +782,8 @@ class SqliteStateStore(BaseStateStore):
             (
                 article_id,
                 item.published_at or "",
-                pack_tokens(print_.tokens),
-                pack_sketch(print_.sketch),
+                print_.packed_tokens,
+                print_.packed_sketch,
                 len(print_.tokens),
             ),
         )

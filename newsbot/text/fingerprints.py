@@ -48,7 +48,12 @@ def words(text: str) -> list[str]:
 
 def _hash64(text: str) -> int:
     """A stable signed 64-bit hash (fits an SQLite INTEGER)."""
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return _hash64_of_bytes(text.encode("utf-8"))
+
+
+def _hash64_of_bytes(data: bytes) -> int:
+    """``_hash64`` of the text whose UTF-8 is ``data``."""
+    digest = hashlib.blake2b(data, digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -297,8 +302,25 @@ class StoryPrint:
         return [_hash64(" ".join(tokens)) for tokens in self.paragraph_tokens]
 
     @cached_property
+    def encoded_text(self) -> bytes:
+        """Its words joined by one space, in UTF-8: what ``body_hash`` hashes and
+        ``pack_tokens`` stores, joined and encoded once for both."""
+        return " ".join(self.tokens).encode("utf-8")
+
+    @cached_property
     def body_hash(self) -> int:
-        return body_hash(self.tokens)
+        """``body_hash(self.tokens)``."""
+        return _hash64_of_bytes(self.encoded_text)
+
+    @cached_property
+    def packed_tokens(self) -> bytes:
+        """``pack_tokens(self.tokens)``, as the stores keep a recent story's words."""
+        return zlib.compress(self.encoded_text, 0)
+
+    @cached_property
+    def packed_sketch(self) -> bytes:
+        """``pack_sketch(self.sketch)``."""
+        return pack_sketch(self.sketch)
 
     @cached_property
     def template_hash(self) -> int:
@@ -336,7 +358,8 @@ def unpack_tokens(blob: bytes) -> list[str]:
 
 
 def pack_sketch(values: list[int]) -> bytes:
-    return b"".join(v.to_bytes(4, "big") for v in values)
+    """Each value as 4 bytes, big-endian (crc32 values: unsigned 32-bit)."""
+    return struct.pack(f">{len(values)}I", *values)
 
 
 def unpack_sketch(blob: bytes) -> list[int]:
