@@ -303,6 +303,10 @@ def test_sketch_is_its_definition() -> None:
         tokens = [rng.choice(vocabulary[: rng.randrange(1, 10)]) for _ in range(rng.randrange(80))]
         for size in (1, 8, 16, 40):
             assert sketch(tokens, size) == defined_sketch(tokens, size), tokens
+    for _ in range(300):  # long texts: the values under the bound, sorted alone
+        tokens = [f"w{rng.randrange(rng.choice([20, 5000]))}" for _ in range(rng.randrange(900))]
+        for size in (1, 16, 40):
+            assert sketch(tokens, size) == defined_sketch(tokens, size), tokens
 
 
 def test_candidate_words_are_the_packed_words_and_stay_bounded() -> None:
