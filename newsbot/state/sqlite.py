@@ -789,13 +789,16 @@ class SqliteStateStore(BaseStateStore):
         )
         published_at = item.published_at or ""
         indexed = print_.sketch[:INDEXED_SIZE]
-        self.db.executemany(
+        inserted = self.db.executemany(
             "INSERT OR IGNORE INTO sketch_index (value, published_at, article_id) VALUES (?, ?, ?)",
             [(value, published_at, article_id) for value in indexed],
-        )
+        ).rowcount
+        # Every entry new to the table (a story's first version: nearly always) is new to
+        # the copies in memory too, which mirror it: no need to look for it there.
+        new = inserted == len(indexed)
         for value in indexed:
             entries = self._postings.get(value)
-            if entries is not None and not entries.holds(published_at, article_id):
+            if entries is not None and (new or not entries.holds(published_at, article_id)):
                 entries.add(published_at, article_id)
         self._forget_recent_row(article_id)  # its row was just replaced
         self.db.execute("DELETE FROM staged WHERE article_id = ?", (article_id,))
