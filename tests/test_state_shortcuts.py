@@ -523,3 +523,25 @@ def test_a_tallied_body_is_not_tokenized_again_and_its_words_stay_bounded(
         assert fingerprints._tallied_chars <= fingerprints.TALLIED_KEPT_CHARS
     assert sum(size for _, _, size in fingerprints._TALLIED.values()) == fingerprints._tallied_chars
     assert 10 < len(fingerprints._TALLIED) < len(bodies) - 1, "bodies were kept, and let go"
+
+
+def test_a_remembered_story_is_a_candidate_without_reading_it_back(tmp_path: Path) -> None:
+    """Stories released one after another are each other's candidates: the row a story
+    was remembered with is held, so the next story's look-up reads no ``recent`` row,
+    and what it holds is the table's row."""
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    statements: list[str] = []
+    try:
+        indexed = list(range(1, INDEXED_SIZE + 1))
+        assert store._near_candidates(indexed, "", "\uffff") == []  # a release's first story
+        for article_id in (101, 102, 103):
+            item, print_ = crafted(article_id, indexed + [50 + article_id] * 8, DAYS[0])
+            store.remember_emitted(item, print_)
+        store.db.set_trace_callback(statements.append)
+        fast = store._near_candidates(indexed, "", "\uffff")
+        store.db.set_trace_callback(None)
+        assert candidate_ids(fast) == [101, 102, 103]
+        assert not [sql for sql in statements if "FROM recent" in sql], statements
+        assert fast == store._near_candidates_sql(indexed, "", "\uffff")
+    finally:
+        store.close()

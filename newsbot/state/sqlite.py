@@ -205,8 +205,8 @@ class SqliteStateStore(BaseStateStore):
         self._postings_version: int | None = None
         #: article id -> its ``recent`` row, for the stories near-duplicate look-ups
         #: asked for: the same few hundred recent stories are candidates of story after
-        #: story. Trusted as ``_postings`` is (dropped with it), and a story's row is
-        #: dropped when it is remembered again.
+        #: story. Trusted as ``_postings`` is (dropped with it); a story remembered puts
+        #: its new row here.
         self._recent_rows: dict[int, Candidate] = {}
         self._recent_rows_bytes = 0
         # A write that fails (disk full, damaged file) stops the crawl, never half-commits.
@@ -776,16 +776,11 @@ class SqliteStateStore(BaseStateStore):
                 self._clock().isoformat(timespec="seconds"),
             ),
         )
+        row = Candidate(article_id, len(print_.tokens), print_.packed_sketch, print_.packed_tokens)
         self.db.execute(
             "INSERT OR REPLACE INTO recent (article_id, published_at, tokens, sketch, words) "
             "VALUES (?, ?, ?, ?, ?)",
-            (
-                article_id,
-                item.published_at or "",
-                print_.packed_tokens,
-                print_.packed_sketch,
-                len(print_.tokens),
-            ),
+            (article_id, item.published_at or "", row.packed_tokens, row.packed_sketch, row.words),
         )
         published_at = item.published_at or ""
         indexed = print_.sketch[:INDEXED_SIZE]
@@ -800,7 +795,10 @@ class SqliteStateStore(BaseStateStore):
             entries = self._postings.get(value)
             if entries is not None and (new or not entries.holds(published_at, article_id)):
                 entries.add(published_at, article_id)
-        self._forget_recent_row(article_id)  # its row was just replaced
+        # Its row was just replaced, by this one: held for the stories released next, of
+        # which it is a likely candidate (reading it back cost a query a story).
+        self._forget_recent_row(article_id)
+        self._keep_recent_rows((row,))
         self.db.execute("DELETE FROM staged WHERE article_id = ?", (article_id,))
         self._changed(3)
 
