@@ -228,3 +228,34 @@ def test_hostile_stories_staged_in_one_batch_hold_bounded_memory(tmp_path: Path)
     rows = store.db.execute("SELECT COUNT(*), SUM(stories) FROM paragraphs").fetchone()
     assert rows == (450_000, 450_000)
     store.close()
+
+
+def test_a_held_paragraphs_promo_wording_is_not_looked_for_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store keeps the first story's promo flag of a paragraph: once a paragraph's
+    counts are held for the batch, later stories carrying it are not searched for its
+    promo wording (the site's recurring lines are most paragraphs), and the flags written
+    are still the first story's."""
+    looked_at: list[str] = []
+    looks_like_promo = newsbot.state.base.looks_like_promo
+
+    def counted(paragraph: str) -> bool:
+        looked_at.append(paragraph)
+        return looks_like_promo(paragraph)
+
+    monkeypatch.setattr(newsbot.state.base, "looks_like_promo", counted)
+    promo, stock = "Follow us on WhatsApp for more news.", "The minister said so on Monday."
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    try:
+        store.stage(story(1, body=f"{stock}\n\nFirst story's words.\n\n{promo}"))
+        looked_at.clear()
+        store.stage(story(2, body=f"{stock}\n\nSecond story's words.\n\n{promo}"))
+        assert looked_at == ["Second story's words."]
+        store.commit()
+        rows = store.db.execute("SELECT hash, stories, promo FROM paragraphs").fetchall()
+        flags = {digest: (stories, flag) for digest, stories, flag in rows}
+        tally = paragraph_tally(f"{stock}\n\nSecond story's words.\n\n{promo}")
+        assert {flags[digest] for digest in tally} == {(2, 0), (1, 0), (2, 1)}
+    finally:
+        store.close()

@@ -26,7 +26,7 @@ import os
 import re
 from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -317,13 +317,17 @@ def looks_like_promo(paragraph: str) -> bool:
     return False
 
 
-def paragraph_tally(body: str | None) -> dict[int, tuple[int, int]]:
+def paragraph_tally(
+    body: str | None, known: Container[int] = frozenset()
+) -> dict[int, tuple[int, int]]:
     """What one story adds to the paragraph counts: hash -> (at an edge, promo), 1 or 0.
 
     Each distinct paragraph counts once per story. The edge is the first or last
     paragraph of a body of three or more: where promos and legal lines go. In shorter
     bodies every paragraph is story text. A paragraph's promo flag is its first
-    wording's: the stores keep the flag of the first story that carried it.
+    wording's: the stores keep the flag of the first story that carried it, so a caller
+    that keeps a paragraph's flag already names it in ``known``, and its promo wording is
+    not looked for (the flag given is 0): a site's recurring lines are most paragraphs.
     """
     paragraphs = (body or "").split("\n\n")
     _, hashes = tallied_paragraphs(body or "")  # kept for the release's print
@@ -334,7 +338,8 @@ def paragraph_tally(body: str | None) -> dict[int, tuple[int, int]]:
             continue
         at_edge = int(last >= 2 and index in (0, last))
         previous_edge = seen.get(digest, (0, 0))[0]
-        seen[digest] = (max(at_edge, previous_edge), int(looks_like_promo(paragraph)))
+        promo = 0 if digest in known else int(looks_like_promo(paragraph))
+        seen[digest] = (max(at_edge, previous_edge), promo)
     return seen
 
 

@@ -604,11 +604,12 @@ class SqliteStateStore(BaseStateStore):
         Held in memory until the batch commits, then written once per paragraph: a
         promo line recurs in hundreds of stories, and an upsert per story and paragraph
         cost a tenth of staging. Staged in the same batch as the story, the counts reach
-        the disk in its transaction or are lost with it.
+        the disk in its transaction or are lost with it. A paragraph held already keeps
+        its promo flag: the tally does not look for its promo wording again.
         """
         today = self._clock().date().isoformat()
         held = self._held_paragraphs
-        for digest, (edge, promo) in paragraph_tally(body).items():
+        for digest, (edge, promo) in paragraph_tally(body, held).items():
             counts = held.get(digest)
             if counts is None:
                 held[digest] = (1, edge, promo, today)
