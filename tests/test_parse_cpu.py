@@ -355,3 +355,99 @@ def test_a_lock_free_property_is_computed_once_and_a_failure_is_not_kept() -> No
         _ = page.value
     assert (page.value, page.value, calls) == (2, 2, [1, 1])
     assert Page.__dict__["value"].__get__(None, Page) is Page.__dict__["value"]
+
+
+#: Bodies that trip ``page_tree``'s shortcut (the body bytes fed as they are): blanks and
+#: non-ASCII spaces at the edges, byte order marks, NULs, bytes that are not UTF-8, a
+#: U+FFFD of the page's own, non-ASCII characters at the edges, other encodings.
+EDGES = [
+    (b"\t\n <html><body><p>x</p></body></html>\n\x1c\x1f\x0b ", "utf-8"),
+    ("\u00a0<html><body><p>nbsp first</p></body></html>\u3000".encode(), "utf-8"),
+    ("\n<html><body><p>x</p></body></html>\n\u2028".encode(), "utf-8"),
+    ("\u0085 <p>next-line first</p>".encode(), "utf-8"),
+    (b"\xef\xbb\xbf  <html><body><p>utf-8 BOM</p></body></html>", "utf-8"),
+    ("\ufeff<p>BOM</p>".encode("utf-16"), "utf-8"),
+    (b"<html><body><p>a \x00 NUL</p></body></html>", "utf-8"),
+    (b"<html><body><p>not UTF-8 \xff\xfe here</p></body></html>", "utf-8"),
+    (b"<html><body><p>a cut-off \xe2\x80 character</p></body></html>", "utf-8"),
+    ("<html><body><p>its own \ufffd</p></body></html>".encode(), "utf-8"),
+    ("é<p>non-ASCII edges</p>ü".encode(), "utf-8"),
+    ("<p>caf\u00e9</p>".encode("latin-1"), "latin-1"),
+    ("<p>caf\u00e9 \u2019</p>".encode("cp1252"), "cp1252"),
+    (b"  \n\t ", "utf-8"),
+    (b"\x1c", "utf-8"),
+]
+
+
+@pytest.mark.parametrize(("body", "encoding"), EDGES)
+def test_a_tree_parsed_from_the_body_bytes_is_the_selectors_tree(body: bytes, encoding: str) -> None:
+    """Where ``page_tree`` feeds the body to the parser as it is, the tree is the one the
+    decoded, stripped and re-encoded text gives; elsewhere it takes that long way."""
+    page = HtmlResponse(url=URL, body=body, encoding=encoding)
+    assert serialized(page_tree(page)) == serialized(page.selector.root)
+    plain = HtmlResponse(url=URL, body=body, headers={"Content-Type": "text/html"})
+    assert serialized(page_tree(plain)) == serialized(plain.selector.root)
+
+
+def _challenge_before(response: TextResponse) -> bool:
+    """``is_challenge`` as it was before its markers became one scan (the reference)."""
+    from newsbot.site.challenge import CHALLENGE_MARKERS, CHALLENGE_TITLE_RE, PAGE_TITLE_RE
+
+    if (response.headers.get(b"cf-mitigated") or b"").lower() == b"challenge":
+        return True
+    head = response.text[:20000]
+    title = PAGE_TITLE_RE.search(head)
+    if title and CHALLENGE_TITLE_RE.search(title.group(1)):
+        return True
+    return any(marker in head for marker in CHALLENGE_MARKERS) and "<h1" not in head
+
+
+CHALLENGES = [
+    "<html><head><title>Just a moment...</title></head><body></body></html>",
+    "<TITLE data-x=1>ATTENTION REQUIRED! | Cloudflare</TITLE>",
+    "<t\u0131tle>just a moment</t\u0131tle>",  # re.I: the dotless i is an i
+    "<title>\u212aust a moment</title>",
+    "<title>x</title><title>Checking your browser</title>",
+    "<!-- <title>Just a moment</title> --><title>News</title>",
+    "<title>News</title><div id='challenge-form'></div>",
+    "<title>News</title><div id='challenge-form'></div><h1>A story</h1>",
+    "<title>News</title><form class='challenge-running'>",
+    "<p>cf-challenge</p>",
+    "<script src='/cdn-cgi/challenge-platform/h/b/orchestrate/cf_chl_opt'></script>",
+    "<h1>t</h1>cf_chl_",
+    "<H1>upper-case heading</H1><div class='cf-challenge'>",
+    "x" * 19990 + "cf_chl_",
+    "x" * 19995 + "cf_chl_",
+    "cf_chl_" + "x" * 20000 + "<h1>",
+    "<p>challenge form running</p>",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", CHALLENGES)
+def test_a_challenge_is_told_as_before(text: str) -> None:
+    from newsbot.site.challenge import is_challenge
+
+    for page in (
+        HtmlResponse(url=URL, body=text.encode(), encoding="utf-8"),
+        TextResponse(url=URL, body=text.encode(), encoding="utf-8"),
+    ):
+        assert is_challenge(page) == _challenge_before(page)
+
+
+def test_a_story_page_is_asked_once_whether_it_is_a_challenge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsbot.site import challenge
+
+    asked: list[str] = []
+
+    def counted(page: TextResponse) -> bool:
+        asked.append(page.url)
+        return challenge.is_challenge(page)
+
+    monkeypatch.setattr(story_module, "is_challenge", counted)
+    name, body = golden_pages()[0]
+    result = story_module.parse_story(response(body))
+    assert result.item is not None, name
+    assert asked == [URL]

@@ -247,8 +247,12 @@ class StoryPage:
     signal that named it, not the field.
     """
 
-    def __init__(self, response: TextResponse, site: Site | None = None):
+    def __init__(
+        self, response: TextResponse, site: Site | None = None, *, challenged: bool | None = None
+    ):
         self.response = response
+        #: ``is_challenge(response)`` when the caller has asked already (None: not asked).
+        self._challenged = challenged
         self.site = site or Site.from_base_url(response.url)
         self.root: etree._Element = page_tree(response)
         self.report = FieldReport()
@@ -830,7 +834,10 @@ class StoryPage:
     def rejection(self) -> Rejected | None:
         """Why this page yields no item, or None when it is a story."""
         url = self.response.url
-        if is_challenge(self.response):
+        challenged = self._challenged
+        if challenged is None:
+            challenged = is_challenge(self.response)
+        if challenged:
             return Rejected("challenge", url)
         page_title = self.page_title
         title = self.title()
@@ -956,11 +963,40 @@ def page_tree(response: TextResponse) -> etree._Element:
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
         parser = _PARSERS.parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
-    body = response.text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
-    root = etree.fromstring(body, parser=parser)
+    body = _utf8_prepared(response)
+    if body is None:
+        body = response.text.strip().replace("\x00", "").encode("utf-8")
+    root = etree.fromstring(body or b"<html/>", parser=parser)
     if root is None:
         root = etree.fromstring(b"<html/>", parser=parser)
     return cast(etree._Element, root)
+
+
+#: The characters ``str.strip`` removes that are ASCII: bytes that strip a UTF-8 body alike.
+_ASCII_SPACE = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
+#: First bytes of the byte order marks w3lib honours before any declared encoding.
+_BOM_STARTS = frozenset(b"\xef\xfe\xff\x00")
+
+
+def _utf8_prepared(response: TextResponse) -> bytes | None:
+    """parsel's preparation of the text (stripped, NULs removed, UTF-8) taken from the
+    body itself, without the three copies it costs: None when that may differ.
+
+    The text is the body decoded as UTF-8 when the response says so, no byte order mark
+    overrides it, and no byte was replaced (no U+FFFD in the text: the body is valid
+    UTF-8, and encoding the text gives the body back). Without NULs, stripping it is
+    stripping the body of ASCII whitespace, as long as what is left starts and ends with
+    an ASCII character (a non-ASCII one may be a space ``str.strip`` removes too).
+    """
+    raw = response.body
+    if response.encoding != "utf-8" or (raw and raw[0] in _BOM_STARTS) or b"\x00" in raw:
+        return None
+    if "\ufffd" in response.text:
+        return None
+    core = raw.strip(_ASCII_SPACE)
+    if core and (core[0] >= 0x80 or core[-1] >= 0x80):
+        return None
+    return core
 
 
 def parse_story(response: Response, site: Site | None = None) -> StoryResult:
@@ -971,13 +1007,14 @@ def parse_story(response: Response, site: Site | None = None) -> StoryResult:
     """
     if not isinstance(response, TextResponse) or not _declared_html(response):
         return StoryResult(None, Rejected("not_html", response.url), [])
-    failed = None if is_challenge(response) else failed_fetch(response)
+    challenged = is_challenge(response)  # asked once: the page's rejection reuses it
+    failed = None if challenged else failed_fetch(response)
     if failed is not None:
         reason, why = failed
         report = FieldReport(problems=[Problem(f"pages/{reason}", f"{why} {response.url}")])
         failure = Rejected(reason, response.url, None, story_id(response.url))
         return StoryResult(None, failure, [], report)
-    page = StoryPage(response, site)
+    page = StoryPage(response, site, challenged=challenged)
     try:
         if page.body_element is None or not page.paragraphs:
             page = _flattened_if_too_deep(page, site)
