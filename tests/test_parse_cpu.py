@@ -10,6 +10,7 @@ it replaces, on the golden pages and on pages built to trip it; no timing is ass
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -380,7 +381,9 @@ EDGES = [
 
 
 @pytest.mark.parametrize(("body", "encoding"), EDGES)
-def test_a_tree_parsed_from_the_body_bytes_is_the_selectors_tree(body: bytes, encoding: str) -> None:
+def test_a_tree_parsed_from_the_body_bytes_is_the_selectors_tree(
+    body: bytes, encoding: str
+) -> None:
     """Where ``page_tree`` feeds the body to the parser as it is, the tree is the one the
     decoded, stripped and re-encoded text gives; elsewhere it takes that long way."""
     page = HtmlResponse(url=URL, body=body, encoding=encoding)
@@ -451,3 +454,57 @@ def test_a_story_page_is_asked_once_whether_it_is_a_challenge(
     result = story_module.parse_story(response(body))
     assert result.item is not None, name
     assert asked == [URL]
+
+
+HREFS = [
+    "http://127.0.0.1:8999/en/world/a-story-2190111.html",
+    "https://www.urdupoint.com/en/world/a-story-2190111.html",
+    "HTTP://www.urdupoint.com/en/world/a-story-2190111.html",
+    "http://www.urdupoint.com/en/world/a-story-2190111.html?utm_source=x",
+    "http://www.urdupoint.com/en/world/a-story-2190111.html#top",
+    "http://www.urdupoint.com/en/world/a-story-2190111.html?",
+    "http://www.urdupoint.com/en/world/a;params-2190111.html",
+    "http://www.urdupoint.com/en/world/a-\tstory-2190111.html",
+    "http://www.urdupoint.com/en/world/a-st\nory-2190111.html",
+    "http://www.urdupoint.com/en/world/caf\u00e9-2190111.html",
+    "http://[::1]:8999/en/x.html",
+    "http://[bad/en/x.html",
+    "http://www.urdupoint.com",
+    "http://www.urdupoint.com:8999",
+    "http://user@www.urdupoint.com/x",
+    "http://www.urd\u00fcpoint.com/x",
+    "http:///en/x.html",
+    "http:/en/x.html",
+    "//www.urdupoint.com/en/x.html",
+    "/en/world/a-story-2190111.html",
+    "a-story-2190111.html",
+    "../images/a.jpg",
+    "javascript:alert(1)",
+    "ftp://example.com/x",
+    "",
+]
+
+
+@pytest.mark.parametrize("href", HREFS)
+def test_a_plain_absolute_url_joins_and_strips_as_urllib_does(href: str) -> None:
+    """``absolute_url`` and ``strip_query_and_fragment`` skip urllib only where it would
+    give the URL back: their answers (and errors) are urllib's on every kind of href."""
+    from urllib.parse import urljoin, urlsplit, urlunsplit
+
+    from newsbot.site.urls import absolute_url, strip_query_and_fragment
+
+    def answer(call: Callable[[], str]) -> str:
+        try:
+            return call()
+        except ValueError as exc:
+            return f"ValueError: {exc}"
+
+    for base in (URL, "http://127.0.0.1:8999/en/a/b.html?q=1", "https://h/"):
+        ours = answer(lambda base=base: absolute_url(base, href))
+        assert ours == answer(lambda base=base: urljoin(base, href))
+
+    def stripped() -> str:
+        parts = urlsplit(href)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+    assert answer(lambda: strip_query_and_fragment(href)) == answer(stripped)

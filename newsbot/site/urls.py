@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property, lru_cache
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 #: ``/en/<section>/[<sub>/]<slug>-<id>.html``; the id has 5 to 9 digits (6-7 seen).
 STORY_PATH_RE = re.compile(
@@ -202,7 +202,28 @@ def _drop_tracking(url: str) -> str:
     return urlunsplit(parts._replace(query="&".join(kept)))
 
 
+#: An absolute http(s) URL that ``urlsplit`` + ``urlunsplit`` (and ``urlparse`` +
+#: ``urlunparse``) give back unchanged: a lower-case scheme, a plain ASCII host and port
+#: (no brackets, no user), and a path with no query, fragment, params, space or control
+#: character (the characters those functions remove, split on or check).
+_PLAIN_URL_RE = re.compile(r"https?://[A-Za-z0-9.:_~-]+(?:/[^?#;\[\]\s\x00-\x20\x7f]*)?\Z")
+
+
 def strip_query_and_fragment(url: str) -> str:
     """``url`` without its query string and fragment."""
+    if _PLAIN_URL_RE.match(url):  # has neither: what splitting and joining would give back
+        return url
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def absolute_url(base: str, href: str) -> str:
+    """``urljoin(base, href)``; an href that is a plain absolute URL is its own result.
+
+    ``urljoin`` returns such an href either as it is (another scheme than the base's) or
+    split and joined again, which gives it back unchanged: the two parses per call it
+    costs (a story's canonical link, its image) are skipped.
+    """
+    if _PLAIN_URL_RE.match(href):
+        return href
+    return urljoin(base, href)

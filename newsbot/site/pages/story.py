@@ -45,6 +45,7 @@ from newsbot.site.pages.html import (
 from newsbot.site.urls import (
     PageKind,
     Site,
+    absolute_url,
     page_kind,
     story_id,
     story_match,
@@ -535,7 +536,7 @@ class StoryPage:
         )  # CANONICAL's first value
         if canonical is None:
             return fetched
-        absolute = urljoin(self.response.url, canonical.strip())
+        absolute = absolute_url(self.response.url, canonical.strip())
         fetched_id = story_id(fetched)
         if self.site.owns(absolute) and story_match(absolute):
             if story_id(absolute) == fetched_id:
@@ -636,7 +637,7 @@ class StoryPage:
         """An absolute http(s) URL, or None (reported) for ``javascript:`` and the like."""
         if not value or not value.strip():
             return None
-        absolute = urljoin(self.response.url, value.strip())
+        absolute = absolute_url(self.response.url, value.strip())
         parts = urlsplit(absolute)
         if parts.scheme in ("http", "https") and parts.hostname:
             return absolute
