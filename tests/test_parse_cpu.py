@@ -83,6 +83,8 @@ TRICKY = [
     "\x00  <p>bare fragment \x00 with NULs</p>  ",
     "",
     "<!-- only a comment -->",
+    # Texts and tails exactly as long as a fragment, and one character shorter.
+    "<html><body><p>tories<b>elated</b>TORIE<i>x</i>ELATED</p><!-- c -->tories</body></html>",
 ]
 
 
@@ -508,3 +510,55 @@ def test_a_plain_absolute_url_joins_and_strips_as_urllib_does(href: str) -> None
         return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
     assert answer(lambda: strip_query_and_fragment(href)) == answer(stripped)
+
+
+def _story_url_before(page: StoryPage) -> tuple[str, list[str]]:
+    """``StoryPage.story_url`` as it was before its shortcut for a link to the page itself."""
+    from urllib.parse import urljoin
+
+    from newsbot.site.urls import story_id, story_match, strip_query_and_fragment
+
+    problems: list[str] = []
+    fetched = strip_query_and_fragment(page.response.url)
+    links = [link.get("href") for link in page.tags["link"] if link.get("rel") == "canonical"]
+    canonical = next((href for href in links if href is not None), None)
+    if canonical is None:
+        return fetched, problems
+    absolute = urljoin(page.response.url, canonical.strip())
+    fetched_id = story_id(fetched)
+    if page.site.owns(absolute) and story_match(absolute):
+        if story_id(absolute) == fetched_id:
+            return strip_query_and_fragment(absolute), problems
+    if fetched_id is not None:
+        problems.append("canonical/disagree")
+    return fetched, problems
+
+
+@pytest.mark.parametrize(
+    ("fetched", "canonical"),
+    [
+        (URL, URL),
+        (URL + "?utm_source=x", URL),
+        (URL, URL + "?page=2"),
+        (URL, "https://www.urdupoint.com/en/world/other-2190112.html"),
+        (URL, "/en/world/a-story-2190111.html"),
+        (URL, URL.replace("https://www.", "http://")),
+        ("https://elsewhere.example/en/world/a-story-2190111.html",) * 2,
+        ("https://www.urdupoint.com/en/news/world.html",) * 2,
+        ("https://www.urdupoint.com/en/news/world.html", URL),
+        (URL, "javascript:void(0)"),
+    ],
+)
+def test_the_canonical_url_is_trusted_as_before(fetched: str, canonical: str) -> None:
+    """A canonical link naming the fetched URL itself skips the id and host checks it
+    already passed; every canonical link gives the URL and problems it gave before."""
+    from newsbot.site.urls import Site
+
+    body = f'<html><head><link rel="canonical" href="{canonical}"></head></html>'
+    page = StoryPage(
+        HtmlResponse(url=fetched, body=body.encode(), encoding="utf-8"),
+        Site.from_base_url("https://www.urdupoint.com"),
+    )
+    expected_url, expected_problems = _story_url_before(page)
+    assert page.story_url == expected_url
+    assert [problem.key for problem in page.report.problems] == expected_problems
