@@ -538,7 +538,10 @@ class StoryPage:
             return fetched
         absolute = absolute_url(self.response.url, canonical.strip())
         fetched_id = story_id(fetched)
-        if self.site.owns(absolute) and story_match(absolute):
+        if absolute == fetched:  # the usual link, to the page itself: its id is known
+            if fetched_id is not None and self.site.owns(absolute):
+                return strip_query_and_fragment(absolute)
+        elif self.site.owns(absolute) and story_match(absolute):
             if story_id(absolute) == fetched_id:
                 return strip_query_and_fragment(absolute)
         if fetched_id is not None:
