@@ -84,7 +84,8 @@ TRICKY = [
     "",
     "<!-- only a comment -->",
     # Texts and tails exactly as long as a fragment, and one character shorter.
-    "<html><body><p>tories<b>elated</b>TORIE<i>x</i>ELATED</p><!-- c -->tories</body></html>",
+    "<html><body><p>tories<b>elated</b>TORIE<i>x</i>ELATED</p><!-- c -->tories<?pi x?>ELATED"
+    "</body></html>",
 ]
 
 

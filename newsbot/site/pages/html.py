@@ -178,28 +178,38 @@ def walk_page(
     Each selector that searches the whole page walks all of it again, each about as long
     as this whole walk: the elements of ``tags``, those whose class contains
     ``class_part``, and ``candidate_texts(root, fragments)``, all found at once.
+
+    Three passes that lxml filters in C cost less than one that asks every node its tag
+    in Python (the tag is a new string at each ask): the elements of ``tags``; every
+    element (its class, text and tail); the comments and processing instructions, of
+    which only the tail is text (a handful a page).
     """
     index: dict[str, list[etree._Element]] = {tag: [] for tag in tags}
+    if tags:
+        for node in root.iter(*tags):
+            index[node.tag].append(node)
     classed: list[etree._Element] = []
     found: list[tuple[etree._Element, bool]] = []  # (node, its tail?) holding a fragment
     # Most texts and tails are the line breaks and indents between tags, shorter than any
     # fragment: one length test spares them the loop over the fragments.
     shortest = min(map(len, fragments), default=0)
-    for node in root.iter():
-        tag = node.tag
-        if isinstance(tag, str):  # comments and processing instructions: only their tail
-            same_tag = index.get(tag)
-            if same_tag is not None:
-                same_tag.append(node)
-            value = node.get("class")
-            if value is not None and class_part in value:
-                classed.append(node)
-            text = node.text
-            if text and len(text) >= shortest:
-                for fragment in fragments:  # a loop, not any(): a third of the walk's time
-                    if fragment in text:
-                        found.append((node, False))
-                        break
+    for node in root.iter(etree.Element):
+        value = node.get("class")
+        if value is not None and class_part in value:
+            classed.append(node)
+        text = node.text
+        if text and len(text) >= shortest:
+            for fragment in fragments:  # a loop, not any(): a third of the walk's time
+                if fragment in text:
+                    found.append((node, False))
+                    break
+        tail = node.tail
+        if tail and len(tail) >= shortest:
+            for fragment in fragments:
+                if fragment in tail:
+                    found.append((node, True))
+                    break
+    for node in root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity):
         tail = node.tail
         if tail and len(tail) >= shortest:
             for fragment in fragments:
