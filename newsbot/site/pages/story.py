@@ -350,7 +350,12 @@ class StoryPage:
         titles = self.tags["title"]
         if not titles:
             return ""
-        texts = TEXT_NODES(titles[0]) if len(titles) == 1 else PAGE_TITLE(self.root)
+        if len(titles) > 1:
+            texts = PAGE_TITLE(self.root)
+        elif len(titles[0]):  # a comment inside: its text nodes around it
+            texts = TEXT_NODES(titles[0])
+        else:  # the usual title, a leaf: its one text node, without an XPath evaluation
+            texts = [titles[0].text] if titles[0].text else []
         return normalize_space(" ".join(texts))
 
     @cached_property
