@@ -117,24 +117,26 @@ def text_blocks(root: etree._Element, start_after: etree._Element | None = None)
             blocks.append(text)
 
     is_skipped = _is_skipped_html if _built_by_html_parser(root) else _is_skipped
-    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    # (node, None) to enter; (node, whether it is a block) to leave: read once, on entering.
+    stack: list[tuple[etree._Element, bool | None]] = [(root, None)]
     while stack and not stopped:
-        node, leaving = stack.pop()
-        if leaving:
-            if node.tag.lower() in BLOCK_TAGS:
+        node, leaving_block = stack.pop()
+        if leaving_block is not None:
+            if leaving_block:
                 flush()
             if node is start_after:
                 started = True
                 current.clear()
         elif not is_skipped(node):
-            if node.tag.lower() in BLOCK_TAGS:
+            block = node.tag.lower() in BLOCK_TAGS
+            if block:
                 flush()
             text = node.text
             if text:
                 current.append(text)
-            stack.append((node, True))
+            stack.append((node, block))
             if len(node):
-                stack.extend([(child, False) for child in reversed(node)])
+                stack.extend([(child, None) for child in reversed(node)])
             continue
         if node is not root:
             tail = node.tail
