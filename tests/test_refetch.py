@@ -18,6 +18,7 @@ import pytest
 
 from newsbot.sample_site import build_site
 from newsbot.sample_site.server import CONTENT_TYPES
+from newsbot.site.pages.story import RETRIED
 from tests.conftest import read_jsonl, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -157,6 +158,38 @@ def test_a_story_page_failing_run_after_run_is_given_up(
     drops = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
     reasons = [d["reason"] for d in drops if d.get("url") == story["url"]]
     assert reasons.count("given_up") == 1, reasons
+
+
+def test_a_site_wide_outage_gives_up_no_story(
+    flaky: tuple[_Server, str, list[dict]], tmp_path: Path
+) -> None:
+    """A CDN answering every story page with an empty 200 for a few hourly runs is the
+    site failing, not its stories dying: those runs must not count towards
+    ``NEWSBOT_FAILED_FETCH_RUNS``. Counted, the whole site's new stories were given up
+    for good after the limit's run (a silent mass loss: no story of them ever written,
+    even once the site came back). Now each such run says so in one WARNING, counts
+    ``newsbot/pages/failures_not_counted``, and the run after the outage writes every story."""
+    server, base, truth = flaky
+    for story in truth:
+        server.faults[urlsplit(story["url"]).path] = "empty"
+    settings = {"NEWSBOT_FAILED_FETCH_RUNS": "2"}
+    for _ in range(3):
+        outage = run_crawl(tmp_path, "-a", f"base_url={base}", settings=settings)
+        assert "Gave up on" not in outage.log
+        assert "newsbot/pages/failures_not_counted" in outage.log
+        assert any(
+            "WARNING" in line and "not counted" in line for line in outage.log.splitlines()
+        ), outage.log[-3000:]
+    server.faults.clear()
+    healed = run_crawl(tmp_path, "-a", f"base_url={base}", settings=settings)
+    assert healed.returncode == 0, healed.log[-2000:]
+    written = {r["article_id"] for r in read_jsonl(tmp_path / "output" / "urdupoint.jsonl")}
+    drops = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
+    # A story of the site is written, or dropped on a verdict (a near-duplicate of another).
+    judged = {d.get("article_id") for d in drops if d["reason"] not in ("given_up", *RETRIED)}
+    missing = {story["article_id"] for story in truth} - written - judged
+    assert not missing, f"{len(missing)} of {len(truth)} stories given up during an outage"
+    assert not [d for d in drops if d["reason"] == "given_up"]
 
 
 def test_a_story_url_redirected_to_another_story_is_on_record_and_fetched_once(

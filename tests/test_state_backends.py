@@ -478,10 +478,13 @@ def test_a_story_failing_crawl_after_crawl_is_counted_once_a_crawl(
     """A story page that comes empty or cut off is asked again by the next crawl; the
     store counts in how many crawls it failed, so it can be given up (``story_failed``)."""
     start = datetime(2026, 1, 10, 4, 0, tzinfo=UTC)
+    assert store.story_failures("100") == 0
     for crawl in range(3):
         freeze_clock(monkeypatch, start + timedelta(hours=crawl))
         store.begin_crawl()
+        assert store.story_failures("100") == crawl, "read, not counted"
         assert store.story_failed("100") == crawl + 1
+        assert store.story_failures("100") == crawl + 1
         assert store.story_failed("100") == crawl + 1, "twice in one crawl is one failure"
         store.finish_crawl()
     assert store.story_failed("200") == 1, "each story its own count"

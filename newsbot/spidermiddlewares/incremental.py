@@ -11,7 +11,11 @@
 - A story page that came empty or cut off (``RETRIED``: a failed fetch, not a verdict)
   is asked again by the next run, up to ``NEWSBOT_FAILED_FETCH_RUNS`` runs; then it is
   given up: remembered as seen, and a ``given_up`` drop on record. At the real site's
-  scale, dead stories asked for ever would cost thousands of requests every hour.
+  scale, dead stories asked for ever would cost thousands of requests every hour. A run
+  counts its failures only when the site served it story pages whole, at least as many
+  as the pages that failed for the first time (``_counts_failures``): a CDN or proxy
+  answering every story page empty for a few hours is the site failing, not its stories
+  dying, and counted it would give up every story published meanwhile, for good.
 - A date window (spider arguments ``since``/``until``): a story published outside it is
   neither emitted nor remembered as seen, so a later run without the window still
   fetches it.
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
@@ -58,6 +62,8 @@ logger = logging.getLogger(__name__)
 
 #: The drop reason of a story page that failed (``RETRIED``) in too many runs.
 GIVEN_UP = "given_up"
+#: Story pages failed in a run that came too few pages whole: not counted.
+FAILURES_NOT_COUNTED = PAGES + "failures_not_counted"
 
 
 @dataclass
@@ -91,10 +97,18 @@ class IncrementalMiddleware:
         self.state = state
         self.project_config = config
         self._config: IncrementalConfig | None = None
+        #: This run's story pages that came whole (any verdict but a failed fetch) ...
+        self._whole = 0
+        #: ... those that failed for the first time ...
+        self._first_failures = 0
+        #: ... and the failed ones to count at the end, if the run counts (id -> url).
+        self._failed: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
-        return cls(crawler, state_store(crawler), NewsbotConfig.from_crawler(crawler))
+        middleware = cls(crawler, state_store(crawler), NewsbotConfig.from_crawler(crawler))
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
 
     @property
     def config(self) -> IncrementalConfig:
@@ -205,6 +219,7 @@ class IncrementalMiddleware:
     def _remember_story(self, response: Response, story: Story | Rejected) -> Story | Rejected:
         if isinstance(story, Rejected) and story.reason in RETRIED:
             return self._failed_fetch(response, story)
+        self._whole += 1
         sid = story.article_id or story_id(response.url)
         published_at = story.published_at if isinstance(story, Story) else None
         if sid:
@@ -222,10 +237,15 @@ class IncrementalMiddleware:
         sid = story.article_id or story_id(response.url)
         if not sid or self.state.story_seen(sid)[0] is not None:
             return story
-        failures = self.state.story_failed(sid)
-        limit = NewsbotConfig.from_crawler(self.crawler).failed_fetch_runs
+        before = self.state.story_failures(sid)
+        if before == 0:
+            self._first_failures += 1
+        failures = before + 1
+        limit = self.project_config.failed_fetch_runs
         if failures < limit:
+            self._failed[sid] = response.url  # counted at the end, if the run counts
             return story
+        self.state.story_failed(sid)
         logger.warning(
             "Gave up on %s: its page came %s in %d runs; not asked again "
             "(NEWSBOT_FAILED_FETCH_RUNS=%d)",
@@ -237,3 +257,31 @@ class IncrementalMiddleware:
         count(self.crawler, PAGES + GIVEN_UP)
         self.state.remember_story_seen(sid, None)
         return replace(story, reason=GIVEN_UP)
+
+    def _counts_failures(self) -> bool:
+        """Whether this run's failed fetches count towards giving their stories up: the
+        site served story pages whole, at least as many as failed for the first time.
+
+        Pages that failed in earlier runs are left out of the balance: dead stories
+        piling up must not stop their own counting. An order-free verdict, so it is
+        taken at the end of the run.
+        """
+        return self._first_failures <= self._whole
+
+    def spider_closed(self, spider: Spider) -> None:
+        """Count the run's failed fetches in the state, or say why they are not counted."""
+        if not self._failed:
+            return
+        if self._counts_failures():
+            for sid in self._failed:
+                self.state.story_failed(sid)
+            return
+        logger.warning(
+            "%d story pages came empty or cut off in this run (first: %s) and %d came "
+            "whole: the site or a proxy failing, not its stories; not counted towards "
+            "NEWSBOT_FAILED_FETCH_RUNS, the next runs ask for them again",
+            len(self._failed),
+            next(iter(self._failed.values())),
+            self._whole,
+        )
+        count(self.crawler, FAILURES_NOT_COUNTED, len(self._failed))

@@ -109,6 +109,11 @@ class StateStore(Protocol):
         failure within a crawl is not counted again)."""
         ...
 
+    def story_failures(self, article_id: str) -> int:
+        """In how many crawls the story's page came empty or cut off so far (0: none);
+        reads only (a failure is counted once its run is known healthy)."""
+        ...
+
     def remember_topic(self, url: str, published_at: str | None) -> None:
         """Note a topic page named by a story; a topic keeps its latest date."""
         ...

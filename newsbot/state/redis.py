@@ -589,6 +589,10 @@ class RedisStateStore(BaseStateStore):
         self.client.hset(self.keys.failed, key, f"{int(failures) + 1}\n{crawl}")
         return int(failures) + 1
 
+    def story_failures(self, article_id: str) -> int:
+        value = self.client.hget(self.keys.failed, str(int(article_id)))
+        return int(_text(value).partition("\n")[0]) if value else 0
+
     def remember_topic(self, url: str, published_at: str | None) -> None:
         self._remember_topic(keys=[self.keys.topics], args=[url, published_at or ""])
 

@@ -462,6 +462,12 @@ class SqliteStateStore(BaseStateStore):
         self._changed()
         return failures
 
+    def story_failures(self, article_id: str) -> int:
+        row = self.db.execute(
+            "SELECT failures FROM failed_stories WHERE article_id = ?", (int(article_id),)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
     def remember_topic(self, url: str, published_at: str | None) -> None:
         self.db.execute(
             "INSERT INTO topics (url, last_published) VALUES (?, ?) ON CONFLICT(url) DO UPDATE "
