@@ -22,11 +22,14 @@ or a kill never sees half a file.
 from __future__ import annotations
 
 import fcntl
+import gzip
+import hashlib
 import json
 import logging
 import os
 import re
 import socket
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -195,6 +198,11 @@ class CorpusTally:
     #: feed replaced by another file is counted afresh, and a rotated one found by them.
     device: int = 0
     inode: int = 0
+    #: SHA-256 of the counted file's first ``head_size`` bytes (``HEAD_BYTES`` at most):
+    #: a rotated copy (logrotate's ``copytruncate``, ``compress``) is a new inode, found
+    #: by its first bytes instead ("": not known).
+    head: str = ""
+    head_size: int = 0
 
     @classmethod
     def load(cls, path: Path, feed: Path) -> CorpusTally:
@@ -222,6 +230,7 @@ class CorpusTally:
             logger.info("The feed %s was replaced: counting its corpus afresh", feed)
             self.offset = self.stories = self.unreadable = 0
             self.by_day, self.by_category = {}, {}
+            self.head, self.head_size = "", 0
         if identity is not None:
             self.device, self.inode = identity
         if size == self.offset:
@@ -234,6 +243,10 @@ class CorpusTally:
                     break  # not complete yet: counted by a later run
                 self.offset += len(line)
                 added += self._add(line)
+            if self.head_size < min(HEAD_BYTES, self.offset):
+                handle.seek(0)
+                self.head_size = min(HEAD_BYTES, self.offset)
+                self.head = hashlib.sha256(handle.read(self.head_size)).hexdigest()
         return added
 
     def _add(self, line: bytes) -> int:
@@ -282,6 +295,8 @@ class FeedChange:
 
 #: Files of the feed's directory looked at for a rotated feed, at most.
 ROTATION_SCAN_MAX = 10_000
+#: The feed's first bytes that identify a rotated copy of it (a few story lines).
+HEAD_BYTES = 4096
 
 
 def feed_change(tally: CorpusTally, feed: Path) -> FeedChange | None:
@@ -290,7 +305,8 @@ def feed_change(tally: CorpusTally, feed: Path) -> FeedChange | None:
     Why: the state remembers every story of the feed as written and never writes it
     again, so a feed deleted between runs is a corpus gone for good, and the next run,
     writing only new stories, said nothing of it. A rotated feed (``mv`` or logrotate:
-    the same file under another name beside it) is no loss. Both start a new feed; only
+    the same file under another name beside it, or a copy of it: ``copytruncate``,
+    ``compress``) is no loss. Both start a new feed; only
     the loss needs a person.
     """
     if not tally.offset or not tally.stories:
@@ -301,7 +317,43 @@ def feed_change(tally: CorpusTally, feed: Path) -> FeedChange | None:
     if same and size >= tally.offset:
         return None
     rotated = _find_file(feed.resolve(), tally.identity, tally.offset) if tally.inode else None
+    if rotated is None and tally.head:
+        rotated = _find_copy(feed.resolve(), tally)
     return FeedChange(feed, tally.stories, rotated)
+
+
+def _find_copy(feed: Path, tally: CorpusTally) -> Path | None:
+    """A copy of the counted feed beside it, named after it (``urdupoint.jsonl.1``,
+    ``urdupoint.jsonl-20261130.gz``: logrotate's ``copytruncate`` or ``compress``), that
+    starts with the counted file's first bytes; a plain one must hold all it counted."""
+    try:
+        with os.scandir(feed.parent) as entries:
+            for seen, entry in enumerate(entries):
+                if seen >= ROTATION_SCAN_MAX:
+                    return None
+                name = entry.name
+                if name == feed.name or not name.startswith(feed.name):
+                    continue
+                if not entry.is_file() or name.endswith((".lock", ".site")):
+                    continue
+                compressed = name.endswith(".gz")
+                if not compressed and entry.stat().st_size < tally.offset:
+                    continue
+                if _head_of(Path(entry.path), tally.head_size, compressed) == tally.head:
+                    return Path(entry.path)
+    except OSError:
+        return None
+    return None
+
+
+def _head_of(path: Path, size: int, compressed: bool) -> str | None:
+    """SHA-256 of the first ``size`` bytes of ``path`` (decompressed); None if unreadable."""
+    try:
+        opened = gzip.open(path, "rb") if compressed else path.open("rb")
+        with opened as handle:
+            return hashlib.sha256(handle.read(size)).hexdigest()
+    except (OSError, EOFError, zlib.error):
+        return None
 
 
 def _find_file(feed: Path, identity: tuple[int, int], size: int) -> Path | None:

@@ -7,6 +7,7 @@ line asks for) the feed holds every story of the ground truth exactly once, no t
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -464,3 +465,47 @@ def test_a_rotated_feed_is_told_from_a_deleted_one(sample_site: SampleSite, tmp_
     assert len(said) == 1 and str(rotated) in said[0], said
     assert second.stat("newsbot/corpus/feed_rotated") == 1
     assert second.stat("newsbot/corpus/feed_lost_stories") is None
+
+
+@pytest.mark.parametrize("how", ["copytruncate", "compress"])
+def test_a_feed_rotated_by_copy_or_compressed_is_no_loss(
+    sample_site: SampleSite, tmp_path: Path, how: str
+) -> None:
+    """logrotate's two other usual ways: ``copytruncate`` (the feed copied to
+    ``urdupoint.jsonl.1``, then emptied in place: same inode) and ``compress`` (moved
+    aside, then gzipped: ``urdupoint.jsonl.1.gz``, a new inode). Every story is in the
+    copy, yet the next run warned the feed lost them all (a false alarm at every
+    rotation, in a run the operator is told to check). The copy is now found by its
+    first bytes: one INFO naming it, no WARNING, nothing counted as lost. A copy that
+    holds other stories is no rotation (still the WARNING)."""
+    args = ("-a", f"base_url={sample_site.base_url}")
+    first = run_crawl(tmp_path, *args)
+    assert first.returncode == 0, first.log[-2000:]
+    feed = tmp_path / "output" / "urdupoint.jsonl"
+    content = feed.read_bytes()
+    if how == "copytruncate":
+        rotated = feed.with_name("urdupoint.jsonl.1")
+        rotated.write_bytes(content)
+        with feed.open("r+b") as handle:
+            handle.truncate(0)
+    else:
+        rotated = feed.with_name("urdupoint.jsonl.1.gz")
+        rotated.write_bytes(gzip.compress(content))
+        feed.unlink()
+    sample_site.build = build_site(sample_site.build.root, sample_site.base_url, edition=2)
+    second = run_crawl(tmp_path, *args)
+    assert second.returncode == 0, second.log[-2000:]
+    assert not [line for line in warning_lines(second.log) if str(feed) in line]
+    said = [
+        line for line in second.log.splitlines() if "] INFO: " in line and "was rotated" in line
+    ]
+    assert len(said) == 1 and str(rotated) in said[0], said
+    assert second.stat("newsbot/corpus/feed_lost_stories") is None
+
+    # Not any file beside it: a copy of other stories does not hide a loss.
+    rotated.unlink()
+    other = feed.with_name("urdupoint.jsonl.2")
+    other.write_bytes(feed.read_bytes()[::-1])
+    feed.unlink()
+    third = run_crawl(tmp_path, *args)
+    assert len([line for line in warning_lines(third.log) if str(feed) in line]) == 1
