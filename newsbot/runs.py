@@ -220,12 +220,16 @@ class CorpusTally:
     def count(self, feed: Path) -> int:
         """Count what was appended to ``feed`` since the last time; returns the stories added.
 
-        A feed smaller than the offset, or another file than the one counted (deleted
-        and written anew, rotated), is counted afresh.
+        A feed smaller than the offset, another file than the one counted (deleted and
+        written anew, rotated), or one that no longer starts as counted (emptied in place
+        by logrotate's ``copytruncate``, then written past the offset) is counted afresh.
         """
         identity = file_identity(feed)
         size = feed.stat().st_size if identity else 0
         replaced = bool(self.inode) and identity is not None and identity != self.identity
+        if not replaced and identity is not None and self.head:
+            # Emptied in place (copytruncate) and written past the old offset since.
+            replaced = _head_of(feed, self.head_size, compressed=False) != self.head
         if size < self.offset or replaced:
             logger.info("The feed %s was replaced: counting its corpus afresh", feed)
             self.offset = self.stories = self.unreadable = 0
@@ -233,7 +237,7 @@ class CorpusTally:
             self.head, self.head_size = "", 0
         if identity is not None:
             self.device, self.inode = identity
-        if size == self.offset:
+        if size == self.offset and self.head_size >= min(HEAD_BYTES, self.offset):
             return 0
         added = 0
         with feed.open("rb") as handle:

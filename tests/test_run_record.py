@@ -306,6 +306,25 @@ def test_the_corpus_is_counted_from_the_feed_once_and_only_what_is_new(tmp_path:
     assert (tally.stories, tally.by_category) == (1, {"Business": 1})
 
 
+def test_a_feed_emptied_in_place_and_refilled_past_its_offset_is_counted_afresh(
+    tmp_path: Path,
+) -> None:
+    """logrotate's ``copytruncate`` empties the feed in place (same inode); a backfill run
+    then writes more than the old feed held. The tally read on from the old offset: it
+    kept the old stories and skipped the new feed's first ones (or began mid-line)."""
+    feed, kept = tmp_path / "feed.jsonl", tmp_path / "corpus.json"
+    feed.write_text(_story("2026-11-27", "World") * 2)
+    tally = CorpusTally.load(kept, feed)
+    assert tally.count(feed) == 2
+    tally.save(kept)
+    with feed.open("r+") as handle:  # copied aside, then truncated: the same file
+        handle.truncate(0)
+        handle.write(_story("2026-11-29", "Business") * 5)
+    tally = CorpusTally.load(kept, feed)
+    tally.count(feed)
+    assert (tally.stories, tally.by_category) == (5, {"Business": 5})
+
+
 def test_the_page_escapes_what_comes_from_the_site(tmp_path: Path) -> None:
     run = {"run": "r1", "finished_at": "t", "stories_emitted": 1, "exit_status": 0}
     tally = {"feed": "f", "stories": 1, "by_day": {"2026-11-29": 1}}
