@@ -232,7 +232,8 @@ class IncrementalMiddleware:
         ``NEWSBOT_FAILED_FETCH_RUNS`` runs; then it is given up (seen, a ``given_up`` drop).
 
         A story already seen (a recheck, ``full=1``) keeps what it was: only stories
-        never fetched whole are counted.
+        never fetched whole are counted, and only in a run that counts
+        (``_counts_failures``): the count is taken at the run's end (``spider_closed``).
         """
         sid = story.article_id or story_id(response.url)
         if not sid or self.state.story_seen(sid)[0] is not None:
@@ -242,8 +243,10 @@ class IncrementalMiddleware:
             self._first_failures += 1
         failures = before + 1
         limit = self.project_config.failed_fetch_runs
-        if failures < limit:
-            self._failed[sid] = response.url  # counted at the end, if the run counts
+        if failures < limit or not self._counts_failures():
+            # Counted at the end, if the run counts; a run failing so far (an outage
+            # begun) gives nothing up: the next healthy run does.
+            self._failed[sid] = response.url
             return story
         self.state.story_failed(sid)
         logger.warning(
