@@ -328,15 +328,17 @@ def feed_change(tally: CorpusTally, feed: Path) -> FeedChange | None:
 
 def _find_copy(feed: Path, tally: CorpusTally) -> Path | None:
     """A copy of the counted feed beside it, named after it (``urdupoint.jsonl.1``,
-    ``urdupoint.jsonl-20261130.gz``: logrotate's ``copytruncate`` or ``compress``), that
-    starts with the counted file's first bytes; a plain one must hold all it counted."""
+    ``urdupoint.jsonl-20261130.gz``, ``urdupoint-20261130.jsonl`` with logrotate's
+    ``extension``: its ``copytruncate`` or ``compress``), that starts with the counted
+    file's first bytes; a plain one must hold all it counted."""
+    stem = feed.name.partition(".")[0]
     try:
         with os.scandir(feed.parent) as entries:
             for seen, entry in enumerate(entries):
                 if seen >= ROTATION_SCAN_MAX:
                     return None
                 name = entry.name
-                if name == feed.name or not name.startswith(feed.name):
+                if name == feed.name or not name.startswith(stem):
                     continue
                 if not entry.is_file() or name.endswith((".lock", ".site")):
                     continue

@@ -467,14 +467,15 @@ def test_a_rotated_feed_is_told_from_a_deleted_one(sample_site: SampleSite, tmp_
     assert second.stat("newsbot/corpus/feed_lost_stories") is None
 
 
-@pytest.mark.parametrize("how", ["copytruncate", "compress"])
+@pytest.mark.parametrize("how", ["copytruncate", "compress", "dateext"])
 def test_a_feed_rotated_by_copy_or_compressed_is_no_loss(
     sample_site: SampleSite, tmp_path: Path, how: str
 ) -> None:
     """logrotate's two other usual ways: ``copytruncate`` (the feed copied to
     ``urdupoint.jsonl.1``, then emptied in place: same inode) and ``compress`` (moved
     aside, then gzipped: ``urdupoint.jsonl.1.gz``, a new inode). Every story is in the
-    copy, yet the next run warned the feed lost them all (a false alarm at every
+    copy (``urdupoint-20261130.jsonl`` with ``dateext`` and ``extension .jsonl``), yet the
+    next run warned the feed lost them all (a false alarm at every
     rotation, in a run the operator is told to check). The copy is now found by its
     first bytes: one INFO naming it, no WARNING, nothing counted as lost. A copy that
     holds other stories is no rotation (still the WARNING)."""
@@ -483,8 +484,9 @@ def test_a_feed_rotated_by_copy_or_compressed_is_no_loss(
     assert first.returncode == 0, first.log[-2000:]
     feed = tmp_path / "output" / "urdupoint.jsonl"
     content = feed.read_bytes()
-    if how == "copytruncate":
-        rotated = feed.with_name("urdupoint.jsonl.1")
+    if how in ("copytruncate", "dateext"):
+        name = "urdupoint.jsonl.1" if how == "copytruncate" else "urdupoint-20261130.jsonl"
+        rotated = feed.with_name(name)
         rotated.write_bytes(content)
         with feed.open("r+b") as handle:
             handle.truncate(0)
