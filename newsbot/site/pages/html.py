@@ -248,9 +248,8 @@ def _text_position(node: etree._Element, is_tail: bool) -> tuple[float, ...]:
 
 def within(element: etree._Element, ancestor: etree._Element) -> bool:
     """Whether ``element`` is ``ancestor`` or one of its descendants."""
-    if element is ancestor:
-        return True
-    return any(parent is ancestor for parent in element.iterancestors())
+    # ``in`` compares in C, by identity first (an element has no other equality).
+    return element is ancestor or ancestor in element.iterancestors()
 
 
 def css(selector: str) -> etree.XPath:

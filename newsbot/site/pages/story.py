@@ -21,7 +21,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 
 from newsbot.cached import cached_property
 from newsbot.items import Story
-from newsbot.loaders import build_story, normalize_field
+from newsbot.loaders import NORMALIZERS, build_story, normalize_field
 from newsbot.site.challenge import is_challenge
 from newsbot.site.pages.html import (
     ALL_TEXT,
@@ -46,10 +46,10 @@ from newsbot.site.urls import (
     PageKind,
     Site,
     absolute_url,
+    normalize_story_id,
     page_kind,
     story_id,
     story_match,
-    story_section,
     strip_query_and_fragment,
 )
 from newsbot.text.normalize import SITE_TZ, normalize_space, parse_site_datetime
@@ -408,7 +408,12 @@ class StoryPage:
     @cached_property
     def byline_spans(self) -> list[etree._Element]:
         """``BYLINE_SPANS`` in the container, else anywhere on the page."""
-        anywhere = [span for span in self.tags["span"] if has_class(span, BYLINE_CLASS)]
+        # The class's name as a substring first (C): most spans have another class or none.
+        anywhere = [
+            span
+            for span in self.tags["span"]
+            if BYLINE_CLASS in (span.get("class") or "") and has_class(span, BYLINE_CLASS)
+        ]
         return self._in_container(anywhere) or anywhere
 
     @cached_property
@@ -556,6 +561,18 @@ class StoryPage:
             )
         return fetched
 
+    @cached_property
+    def _story_match(self) -> re.Match[str] | None:
+        """``story_match(self.url())``: the checks and the item (its id, its section) ask
+        it of the same URL, matched once."""
+        return story_match(self.url())
+
+    @cached_property
+    def _story_id(self) -> str | None:
+        """``story_id(self.url())``, of the one match."""
+        match = self._story_match
+        return normalize_story_id(match["id"]) if match else None
+
     # --- signals per field: (signal, raw value) in SIGNAL_ORDER ------------------------
     def _title_signals(self) -> list[tuple[str, Any]]:
         page_title = self.page_title
@@ -679,8 +696,16 @@ class StoryPage:
         dated = name in DATE_FIELDS
         found: list[tuple[str, Any, Any]] = []
         checks = CHECK_ONLY.get(name, ())
+        # ``normalize_field`` of a text field's string is ``normalize_space(raw) or None``:
+        # asked here directly for most signals, and an absent signal (None) is skipped.
+        plain_text = name not in NORMALIZERS
         for signal, raw in signals:
-            value = normalize_field(name, raw)
+            if raw is None:
+                continue
+            if plain_text and type(raw) is str:
+                value = normalize_space(raw) or None
+            else:
+                value = normalize_field(name, raw)
             if value is None:
                 if raw is not None and dated:
                     self._problem(f"fields/{name}/invalid", f"Ignored {name} {str(raw)[:80]!r}")
@@ -701,13 +726,12 @@ class StoryPage:
                 ),
                 winner,
             )
+        winner_date_only = dated and _date_only(winner[1])
         disagree = [
             signal
             for signal, raw, value in found
             if signal != winner[0]
-            and not _same(
-                name, winner[2], value, dated and (_date_only(raw) or _date_only(winner[1]))
-            )
+            and not _same(name, winner[2], value, winner_date_only or (dated and _date_only(raw)))
         ]
         self._normalized[name] = winner[2]
         self.report.sources[name] = winner[0]
@@ -857,21 +881,21 @@ class StoryPage:
             and (NOT_FOUND_RE.search(page_title) or NOT_FOUND_RE.search(title or ""))
         ):
             return Rejected("not_found", url, title, story_id(url))
-        story_url = self.url()
+        matched = self._story_match  # the story URL, read (and any canonical reported) here
         # The body's known container, the story's JSON-LD or a date: paragraphs found by
         # structure alone are on every page (a listing has them too).
         looks_like_story = (
             self.body_element is not None or bool(self.jsonld) or published_at is not None
         )
-        if not story_match(story_url) or not looks_like_story:
+        if matched is None or not looks_like_story:
             return Rejected("not_article", url, title)
         if not title:
-            return Rejected("missing_title", url, None, story_id(story_url))
+            return Rejected("missing_title", url, None, self._story_id)
         published = parse_site_datetime(published_at)
         if published is None:
-            return Rejected("missing_published_at", url, title, story_id(story_url))
+            return Rejected("missing_published_at", url, title, self._story_id)
         if published > datetime.now(SITE_TZ) + MAX_CLOCK_AHEAD:
-            return Rejected("future_published_at", url, title, story_id(story_url))
+            return Rejected("future_published_at", url, title, self._story_id)
         return None
 
     def to_item(self) -> Story:
@@ -879,8 +903,8 @@ class StoryPage:
         story_url = self.url()
         values: dict[str, Any] = {
             "url": story_url,
-            "article_id": story_id(story_url),
-            "section": story_section(story_url),
+            "article_id": self._story_id,
+            "section": self._story_match["section"].lower() if self._story_match else None,
         }
         for name in (
             "title", "summary", "author", "author_handle", "published_at", "modified_at",
@@ -1149,16 +1173,24 @@ def _own_text_nodes(script: etree._Element) -> list[str]:
 def _byline_name(line: str, linked_handle: str | None = None) -> str | None:
     """The name before "Published", without the handle: ``(@handle)``, or the handle the
     byline's profile link names, written with or without its "@" and brackets."""
+    if not line:  # no byline (the fallback's, on most pages): nothing to clean
+        return None
     name = line.split("Published", 1)[0]
     name = HANDLE_RE.sub(" ", UPDATED_RE.sub(" ", name))
     if linked_handle:
         bare = re.escape(linked_handle.lstrip("@"))
         name = re.sub(rf"\(?\s*(?<![\w@]){bare}(?!\w)\s*\)?", " ", name, flags=re.I)
-    name = re.sub(r"^\s*by\s+", "", name, flags=re.I).strip(" |,-")
+    name = _BY_PREFIX_RE.sub("", name).strip(" |,-")
     return name or None
 
 
+#: "By " before a byline's name.
+_BY_PREFIX_RE = re.compile(r"^\s*by\s+", re.I)
+
+
 def _byline_handle(line: str) -> str | None:
+    if not line:
+        return None
     match = HANDLE_RE.search(line.split("Published", 1)[0])
     return match["handle"] if match else None
 
@@ -1170,6 +1202,8 @@ def _declared_html(response: Response) -> bool:
 
 
 def _byline_date(pattern: re.Pattern[str], byline: str) -> str | None:
+    if not byline:
+        return None
     match = pattern.search(byline)
     if not match:
         return None
