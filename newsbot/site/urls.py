@@ -209,6 +209,16 @@ def _drop_tracking(url: str) -> str:
 _PLAIN_URL_RE = re.compile(r"https?://[A-Za-z0-9.:_~-]+(?:/[^?#;\[\]\s\x00-\x20\x7f]*)?\Z")
 
 
+def is_plain_url(url: str) -> bool:
+    """A ``_PLAIN_URL_RE`` URL with a host name: one ``urljoin`` keeps as it is and whose
+    ``urlsplit`` has an http(s) scheme and a ``hostname`` (its netloc holds no user or
+    brackets, so the name is what comes before any port)."""
+    if not _PLAIN_URL_RE.match(url):
+        return False
+    netloc = url[url.index("//") + 2 :].partition("/")[0]
+    return bool(netloc.partition(":")[0])
+
+
 def strip_query_and_fragment(url: str) -> str:
     """``url`` without its query string and fragment."""
     if _PLAIN_URL_RE.match(url):  # has neither: what splitting and joining would give back

@@ -431,17 +431,18 @@ def links_after(heading: etree._Element, max_levels: int = 3) -> list[tuple[str,
         if container is None:
             return []
         found: list[tuple[str, str]] = []
-        seen_heading = False
-        for element in container.iter():
-            if element is heading:
-                seen_heading = True
-                continue
-            if not seen_heading or not isinstance(element.tag, str):
-                continue
-            if element.tag in HEADING_TAGS and element.getparent() is not heading:
-                break  # the next block ("Recent Stories", ...) begins
-            if element.tag == "a" and element.get("href"):
-                found.append((element.get("href"), text_of(element)))
+        elements = container.iter()
+        # Up to the heading, in C: ``in`` consumes the iterator through it (an element
+        # equals only itself), so the loop sees what follows it. Always true: the
+        # container is the heading's ancestor.
+        if heading in elements:
+            for element in elements:
+                if not isinstance(element.tag, str):
+                    continue
+                if element.tag in HEADING_TAGS and element.getparent() is not heading:
+                    break  # the next block ("Recent Stories", ...) begins
+                if element.tag == "a" and element.get("href"):
+                    found.append((element.get("href"), text_of(element)))
         if found:
             return found
         node = container

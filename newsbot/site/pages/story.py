@@ -46,6 +46,7 @@ from newsbot.site.urls import (
     PageKind,
     Site,
     absolute_url,
+    is_plain_url,
     normalize_story_id,
     page_kind,
     story_id,
@@ -662,7 +663,10 @@ class StoryPage:
         """An absolute http(s) URL, or None (reported) for ``javascript:`` and the like."""
         if not value or not value.strip():
             return None
-        absolute = absolute_url(self.response.url, value.strip())
+        href = value.strip()
+        if is_plain_url(href):  # http(s) with a host: no second parse (a new URL each page)
+            return href
+        absolute = absolute_url(self.response.url, href)
         parts = urlsplit(absolute)
         if parts.scheme in ("http", "https") and parts.hostname:
             return absolute
@@ -693,6 +697,8 @@ class StoryPage:
         2022") yields to a later one giving the same calendar date with a time: its
         midnight is no time of the story's. Agreeing on the date, it is no disagreement.
         """
+        if name not in DATE_FIELDS and name not in CHECK_ONLY:
+            return self._resolve_text_signals(name, signals)
         dated = name in DATE_FIELDS
         found: list[tuple[str, Any, Any]] = []
         checks = CHECK_ONLY.get(name, ())
@@ -733,6 +739,41 @@ class StoryPage:
             if signal != winner[0]
             and not _same(name, winner[2], value, winner_date_only or (dated and _date_only(raw)))
         ]
+        self._normalized[name] = winner[2]
+        self.report.sources[name] = winner[0]
+        if disagree:
+            self.report.disagreements[name] = disagree
+        return winner[1]
+
+    def _resolve_text_signals(self, name: str, signals: list[tuple[str, Any]]) -> Any:
+        """``_resolve_signals`` for a field that is no date and has no check-only signal
+        (eight fields of ten): the first value wins, and each later one is compared as it
+        comes, in one pass, with ``_same``'s test for text (case aside for ``CASELESS``)."""
+        plain_text = name not in NORMALIZERS
+        caseless = name in CASELESS
+        winner: tuple[str, Any, Any] | None = None
+        folded = ""
+        disagree = []
+        for signal, raw in signals:
+            if raw is None:
+                continue
+            if plain_text and type(raw) is str:  # ``normalize_field``'s own shortcut
+                value = normalize_space(raw) or None
+            else:
+                value = normalize_field(name, raw)
+            if value is None:
+                continue
+            if winner is None:
+                winner = (signal, raw, value)
+                folded = str(value).casefold() if caseless else ""
+            elif (
+                signal != winner[0]
+                and value != winner[2]
+                and (not caseless or str(value).casefold() != folded)
+            ):
+                disagree.append(signal)
+        if winner is None:
+            return None
         self._normalized[name] = winner[2]
         self.report.sources[name] = winner[0]
         if disagree:
