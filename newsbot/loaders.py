@@ -98,8 +98,8 @@ def build_story(values: dict[str, Any], normalized: frozenset[str] = frozenset()
     """
     item = Story()
     for name, value in values.items():
-        if name == "body" or name == "related_topics":
-            continue
+        if value is None or name == "body" or name == "related_topics":
+            continue  # an absent field stays at the item's default (normalizing None is None)
         if name not in normalized:
             value = normalize_field(name, value)
         if value is not None:

@@ -491,7 +491,10 @@ def parse_jsonld(texts: list[str], problems: list[str] | None = None) -> list[di
             if problems is not None:
                 problems.append(f"a JSON-LD script that does not parse ({type(exc).__name__})")
             continue
-        objects.extend(_walk_jsonld(data))
+        if type(data) is dict and "@graph" not in data:  # one object: nothing to walk
+            objects.append(data)
+        else:
+            objects.extend(_walk_jsonld(data))
     return objects
 
 
@@ -564,3 +567,12 @@ def jsonld_types(obj: dict[str, Any]) -> set[str]:
     kind = obj.get("@type")
     kinds = kind if isinstance(kind, list) else [kind]
     return {k for k in kinds if isinstance(k, str)}
+
+
+def has_jsonld_type(obj: dict[str, Any], names: frozenset[str]) -> bool:
+    """Whether ``jsonld_types(obj)`` holds one of ``names``; a single ``@type`` string (the
+    usual form) is tested without building the set."""
+    kind = obj.get("@type")
+    if type(kind) is str:
+        return kind in names
+    return not jsonld_types(obj).isdisjoint(names)

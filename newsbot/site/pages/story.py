@@ -30,9 +30,9 @@ from newsbot.site.pages.html import (
     css,
     fragment_text,
     has_class,
+    has_jsonld_type,
     heading_among,
     heading_by_text,
-    jsonld_types,
     links_after,
     may_hold,
     parse_jsonld,
@@ -95,7 +95,11 @@ META_PROPERTIES = frozenset(
 #: Pieces of the block headings' words in their usual casings ("Related Topics", "MORE
 #: STORIES FROM"): text nodes holding none of them are not headings we look for.
 HEADING_FRAGMENTS = ("elated", "ELATED", "tories", "TORIES")
-STORY_JSONLD_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"}
+STORY_JSONLD_TYPES = frozenset(
+    {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle"}
+)
+_PERSON = frozenset({"Person"})
+_BREADCRUMB_LIST = frozenset({"BreadcrumbList"})
 
 #: ``<title>`` is ``<headline> - UrduPoint`` (REAL); without the suffix it is not a headline.
 SITE_SUFFIX_RE = re.compile(r"\s+[-|\u2013\u2014]\s*Urdu\s?Point\b.*$", re.I)
@@ -300,7 +304,7 @@ class StoryPage:
     def container(self) -> etree._Element:
         """``STORY_CONTAINER``'s first match, else the whole page."""
         for div in self.tags["div"]:
-            if has_class(div, CONTAINER_CLASS):
+            if CONTAINER_CLASS in (div.get("class") or "") and has_class(div, CONTAINER_CLASS):
                 return div
         return self.root
 
@@ -308,7 +312,7 @@ class StoryPage:
     def body_element(self) -> etree._Element | None:
         """The body's known container (``div.detail_txt`` and the usual alternatives)."""
         for div in self.tags["div"]:  # BODY_CANDIDATES[0], from the index
-            if has_class(div, BODY_CLASS):
+            if BODY_CLASS in (div.get("class") or "") and has_class(div, BODY_CLASS):
                 return div
         for selector in BODY_CANDIDATES[1:]:
             found = selector(self.root)
@@ -389,7 +393,7 @@ class StoryPage:
     def jsonld(self) -> dict[str, Any]:
         """The page's NewsArticle JSON-LD (its position among the scripts varies)."""
         for obj in self.jsonld_all:
-            if jsonld_types(obj) & STORY_JSONLD_TYPES:
+            if has_jsonld_type(obj, STORY_JSONLD_TYPES):
                 return obj
         return {}
 
@@ -602,7 +606,7 @@ class StoryPage:
             fragment_text(a["name"])
             for a in authors
             if isinstance(a, dict)
-            and "Person" in jsonld_types(a)
+            and has_jsonld_type(a, _PERSON)
             and isinstance(a.get("name"), str)
         ]
         return [
@@ -676,7 +680,8 @@ class StoryPage:
     # --- fields -----------------------------------------------------------------------
     def _resolve_text(self, name: str) -> str | None:
         """``_resolve`` for a text field: its normalizers give text or None."""
-        return cast(str | None, self._resolve(name))
+        text: str | None = self._resolve(name)  # typed by assignment: no ``cast`` call, no
+        return text  # ``str | None`` union built at every call
 
     def _resolve(self, name: str) -> Any:
         """The field's value: the first signal's that normalizes, by ``SIGNAL_ORDER``.
@@ -966,7 +971,7 @@ class StoryPage:
     def _jsonld_breadcrumb_category(self) -> str | None:
         headline = self.jsonld.get("headline")
         for obj in self.jsonld_all:
-            if "BreadcrumbList" not in jsonld_types(obj):
+            if not has_jsonld_type(obj, _BREADCRUMB_LIST):
                 continue
             items = obj.get("itemListElement")
             items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
