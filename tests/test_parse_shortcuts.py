@@ -137,3 +137,61 @@ def test_a_text_field_normalizes_as_the_clean_step(value: object) -> None:
     cleaned = [loaders._clean(candidate) for candidate in candidates]
     expected = next((text for text in cleaned if text), None)
     assert loaders.normalize_field("title", value) == expected
+
+
+PLAIN_URL_CASES = [
+    "https://photo-cdn.urdupoint.com/media/2022/12/x.jpg",
+    "http://a.com",
+    "http://a:/",
+    "https://x:99999/a",
+    "http://.",
+    "https://:80/x",
+    "http://:/",
+    "http://a@b/",
+    "http://[::1]/x",
+    "http://a b/",
+    "HTTP://A.com/x",
+    "https://a.com/x?q=1",
+    "javascript:alert(1)",
+    "//cdn.example.com/x.jpg",
+    "/media/x.jpg",
+]
+
+
+@pytest.mark.parametrize("url", PLAIN_URL_CASES)
+def test_is_plain_url_only_for_urls_urljoin_keeps_with_an_http_host(url: str) -> None:
+    """``_web_url`` returns a plain URL without ``urlsplit``: only a URL that ``urljoin``
+    gives back as it is, with an http(s) scheme and a host name, may take that path."""
+    from urllib.parse import urljoin, urlsplit
+
+    from newsbot.site.urls import is_plain_url
+
+    if is_plain_url(url):
+        parts = urlsplit(url)
+        assert urljoin("https://www.urdupoint.com/en/world/x-1.html", url) == url
+        assert parts.scheme in ("http", "https") and parts.hostname
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"@type": "NewsArticle"},
+        {"@type": ["Thing", "NewsArticle"]},
+        {"@type": ["Thing", 3]},
+        {"@type": "Person"},
+        {"@type": 5},
+        {"@type": None},
+        {},
+        {"@type": [["NewsArticle"]]},
+        {"@type": "BreadcrumbList"},
+    ],
+)
+def test_has_jsonld_type_answers_as_the_types_set(obj: dict[str, object]) -> None:
+    from newsbot.site.pages.html import has_jsonld_type, jsonld_types
+
+    for names in (
+        frozenset({"NewsArticle", "Article"}),
+        frozenset({"Person"}),
+        frozenset({"BreadcrumbList"}),
+    ):
+        assert has_jsonld_type(obj, names) == bool(jsonld_types(obj) & names)
