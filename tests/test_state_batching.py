@@ -84,6 +84,39 @@ def test_release_reads_staged_stories_a_chunk_a_query(
     store.close()
 
 
+@pytest.mark.parametrize("abandoned", [False, True])
+def test_settled_stories_leave_staging_a_chunk_a_statement(tmp_path: Path, abandoned: bool) -> None:
+    """A release deletes its settled stories' staged rows by one statement a chunk, not
+    one a story; a story a pipeline failed on (not settled) stays staged, and a release
+    whose feed failed (abandoned) keeps every story staged for the next run."""
+    batch = 10
+    stories = [story(article_id, body=text(article_id, 2)) for article_id in range(1, 36)]
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    for item in stories:
+        assert store.stage(item)
+    store.commit()
+    deletes: list[str] = []
+    store.db.set_trace_callback(
+        lambda sql: deletes.append(sql) if sql.startswith("DELETE FROM staged") else None
+    )
+    store.begin_release()
+    for item in store.staged_items(batch=batch):
+        if item.article_id == "17":
+            continue  # a pipeline raised: the story is not settled
+        if int(item.article_id or 0) % 2:
+            store.remember_emitted(item, StoryPrint.of(item.title or "", item.body or ""))
+        else:
+            store.unstage(item.article_id)
+    if abandoned:
+        store.abandon_release()
+    store.close()
+    assert len(deletes) == 4, deletes  # 35 stories, chunks of 10 (abandoned: rolled back)
+    reopened = SqliteStateStore(tmp_path / "s.sqlite3")
+    left = sorted(int(item.article_id or 0) for item in reopened.staged_items())
+    reopened.close()
+    assert left == (list(range(1, 36)) if abandoned else [17])
+
+
 #: Paragraphs stories are made of: recurring ones (two of the same words, one worded as
 #: a promo and one not: the first story's flag stays), and one-offs.
 PARAGRAPHS = [
