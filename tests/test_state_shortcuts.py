@@ -545,3 +545,30 @@ def test_a_remembered_story_is_a_candidate_without_reading_it_back(tmp_path: Pat
         assert fast == store._near_candidates_sql(indexed, "", "\uffff")
     finally:
         store.close()
+
+
+def test_a_release_reads_the_data_version_once_it_holds_the_write_lock(tmp_path: Path) -> None:
+    """While this connection's transaction has written, no other can commit: a release's
+    look-ups read ``PRAGMA data_version`` until the first story is remembered, not once a
+    story; after the commit another connection's stories are seen again."""
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    other = SqliteStateStore(tmp_path / "s.sqlite3")
+    statements: list[str] = []
+    indexed = list(range(1, INDEXED_SIZE + 1))
+    try:
+        store.begin_release()
+        store.db.set_trace_callback(statements.append)
+        for article_id in range(101, 111):
+            store._near_candidates(indexed, "", "\uffff")
+            store.remember_emitted(*crafted(article_id, indexed, DAYS[0]))
+        store.db.set_trace_callback(None)
+        assert sum("data_version" in sql for sql in statements) == 2, statements
+        store.commit()
+        other.remember_emitted(*crafted(99, indexed, DAYS[0]))
+        other.commit()
+        fast = store._near_candidates(indexed, "", "\uffff")
+        assert candidate_ids(fast)[0] == 99, "another connection's commit is seen"
+        assert fast == store._near_candidates_sql(indexed, "", "\uffff")
+    finally:
+        store.close()
+        other.close()

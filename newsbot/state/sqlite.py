@@ -206,6 +206,13 @@ class SqliteStateStore(BaseStateStore):
         #: committed (``PRAGMA data_version``), a body was retired, or the index pruned.
         self._postings: dict[int, SketchPostings] = {}
         self._postings_version: int | None = None
+        #: This connection has written in its open transaction, so it holds SQLite's one
+        #: write lock: no other connection can commit until it commits (``commit``).
+        self._write_locked = False
+        #: ``_postings_version`` was read under that lock: it cannot change before this
+        #: connection's commit, so a release (one transaction) reads it once, not once a
+        #: story. Cleared with the lock.
+        self._version_settled = False
         #: article id -> its ``recent`` row, for the stories near-duplicate look-ups
         #: asked for: the same few hundred recent stories are candidates of story after
         #: story. Trusted as ``_postings`` is (dropped with it); a story remembered puts
@@ -279,6 +286,7 @@ class SqliteStateStore(BaseStateStore):
         self._flush_paragraphs()
         self._delete_settled()
         self.db.commit()
+        self._write_locked = self._version_settled = False
         self._pending = 0
         self._committed_at = time.monotonic()
 
@@ -768,13 +776,15 @@ class SqliteStateStore(BaseStateStore):
         None when the file failed."""
         if self.db.failure is not None:
             return None
-        row = self.db.execute("PRAGMA data_version").fetchone()
-        if row is None:
-            return None
-        if row[0] != self._postings_version:  # another connection committed: read again
-            self._postings.clear()
-            self._forget_recent_rows()
-            self._postings_version = row[0]
+        if not (self._version_settled and self.db.in_transaction):
+            row = self.db.execute("PRAGMA data_version").fetchone()
+            if row is None:
+                return None
+            if row[0] != self._postings_version:  # another connection committed: read again
+                self._postings.clear()
+                self._forget_recent_rows()
+                self._postings_version = row[0]
+            self._version_settled = self._write_locked
         kept = self._postings
         values = list(dict.fromkeys(indexed))
         missing = [value for value in values if value not in kept]
@@ -836,6 +846,7 @@ class SqliteStateStore(BaseStateStore):
         self._forget_recent_row(article_id)
         self._keep_recent_rows((row,))
         self._settle(article_id)
+        self._write_locked = self.db.in_transaction
         self._changed(3)
 
     def prune(self, window_days: int) -> None:
