@@ -572,3 +572,26 @@ def test_a_release_reads_the_data_version_once_it_holds_the_write_lock(tmp_path:
     finally:
         store.close()
         other.close()
+
+
+def test_a_storys_sketch_entries_are_added_by_one_statement(tmp_path: Path) -> None:
+    """One INSERT a story adds its index entries (not one a value), the same rows; a
+    version sharing some entries adds only the new ones, and the postings held in memory
+    stay the table's."""
+    store = SqliteStateStore(tmp_path / "s.sqlite3")
+    statements: list[str] = []
+    indexed = list(range(1, INDEXED_SIZE + 1))
+    try:
+        store._near_candidates(indexed, "", "\uffff")  # the values' postings held
+        store.db.set_trace_callback(statements.append)
+        store.remember_emitted(*crafted(101, indexed, DAYS[0]))
+        store.remember_emitted(*crafted(101, [*indexed[:3], 90, 91], DAYS[0], version=1))
+        store.db.set_trace_callback(None)
+        assert sum("INTO sketch_index" in sql for sql in statements) == 2, statements
+        rows = store.db.execute("SELECT value, published_at, article_id FROM sketch_index")
+        assert sorted(rows) == sorted((v, DAYS[0], 101) for v in [*indexed, 90, 91])
+        assert store._near_candidates(indexed, "", "\uffff") == store._near_candidates_sql(
+            indexed, "", "\uffff"
+        )
+    finally:
+        store.close()

@@ -145,6 +145,14 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 COMMIT_EVERY = 2000
 #: ...or this many seconds, whichever comes first: what a kill can cost a slow, polite crawl.
 COMMIT_SECONDS = 10.0
+#: A story's ``sketch_index`` entries (n of them) added by one statement of n rows, the
+#: same rows ``INSERT OR IGNORE`` one by one would add: an ``executemany`` of 8 rows cost
+#: 14 us a story, this 8.5.
+SKETCH_INDEX_INSERT = {
+    rows: "INSERT OR IGNORE INTO sketch_index (value, published_at, article_id) VALUES "
+    + ",".join(["(?, ?, ?)"] * rows)
+    for rows in range(1, INDEXED_SIZE + 1)
+}
 #: Settled stories whose staged rows are deleted by one statement (``_settled``): a
 #: release chunk's at most (``staged_items``' batch), and below SQLite's 999 parameters.
 SETTLED_HELD = 500
@@ -830,10 +838,14 @@ class SqliteStateStore(BaseStateStore):
         )
         published_at = item.published_at or ""
         indexed = print_.sketch[:INDEXED_SIZE]
-        inserted = self.db.executemany(
-            "INSERT OR IGNORE INTO sketch_index (value, published_at, article_id) VALUES (?, ?, ?)",
-            [(value, published_at, article_id) for value in indexed],
-        ).rowcount
+        inserted = (
+            self.db.execute(
+                SKETCH_INDEX_INSERT[len(indexed)],
+                [field for value in indexed for field in (value, published_at, article_id)],
+            ).rowcount
+            if indexed
+            else 0
+        )
         # Every entry new to the table (a story's first version: nearly always) is new to
         # the copies in memory too, which mirror it: no need to look for it there.
         new = inserted == len(indexed)
