@@ -196,3 +196,24 @@ def test_a_redis_that_dies_mid_crawl_stops_the_worker_loudly_and_the_rerun_loses
     ids = [row["article_id"] for row in read_jsonl(feed)]
     assert len(ids) == len(set(ids)), "a story written twice"
     assert set(ids) == {row["article_id"] for row in slow_site.ground_truth()}
+
+
+def test_a_worker_joining_a_crawl_under_way_logs_no_deprecation(
+    redis_server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """scrapy-redis 0.9.1 says "Resuming crawl" through the deprecated ``Spider.log``
+    when the shared queue already holds requests (a worker that joins late): under the
+    tests' warnings-as-errors, ``open`` raised; in a crawl, a warning in the log."""
+    from scrapy import Spider
+
+    from newsbot.scaleout.scheduler import SharedScheduler
+
+    server = redis.from_url(redis_server)
+    key = f"newsbot-test:{uuid.uuid4().hex}:%(spider)s:requests"
+    server.zadd(key % {"spider": "late"}, {b"a request": 0})
+    scheduler = SharedScheduler(
+        server, persist=True, queue_key=key, dupefilter=object(), idle_before_close=0
+    )
+    with caplog.at_level("INFO", logger="newsbot.scaleout.scheduler"):
+        scheduler.open(Spider(name="late"))
+    assert "Joining a crawl under way: 1 requests in the shared queue" in caplog.text

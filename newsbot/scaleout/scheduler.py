@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
 from typing import Any
 
 import redis
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.statscollectors import StatsCollector
 from scrapy_redis.scheduler import Scheduler
 
 from newsbot.keys import LOCAL
 from newsbot.scaleout.crew import Crew
+
+logger = logging.getLogger(__name__)
 
 
 class SharedScheduler(Scheduler):
@@ -42,8 +47,24 @@ class SharedScheduler(Scheduler):
         return scheduler
 
     def open(self, spider: Spider) -> None:
+        """scrapy-redis's ``open``, whose one log line goes through our logger.
+
+        A worker that joins a crawl already under way finds requests in the shared
+        queue, and scrapy-redis 0.9.1 says so with ``spider.log(...)``, which Scrapy
+        2.13+ deprecates: a ``ScrapyDeprecationWarning`` in the log of every worker
+        that joins late. That one warning is silenced here and the line logged as INFO.
+        """
         self._local = []
-        super().open(spider)
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore",
+                message=r"Spider\.log\(\) is deprecated",
+                category=ScrapyDeprecationWarning,
+            )
+            super().open(spider)
+        waiting = len(self.queue)
+        if waiting:
+            logger.info("Joining a crawl under way: %d requests in the shared queue", waiting)
 
     def enqueue_request(self, request: Request) -> bool:
         if request.meta.get(LOCAL):
