@@ -20,6 +20,7 @@ Stats read (all counters):
   ``newsbot/dropped/<reason>``     drops by reason
   ``newsbot/errors/http_<status>`` pages that answered an HTTP error
   ``robotstxt/forbidden``          requests robots.txt refused
+  ``newsbot/corpus/feed_lost_stories``  stories the default feed lost since the last run
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from newsbot.items import Story
+from newsbot.keys import FEED_LOST
 
 #: Finish reasons of the alarms, the most severe first: a run gets the first that fires.
 SEVERITY = (
@@ -96,7 +98,7 @@ class Alarm:
     """One thing far from the usual, with the finish reason it gives the run."""
 
     reason: str  # finish reason (newsbot.exitcodes)
-    check: str  # "fetch", "coverage", "signal", "drop_rate"
+    check: str  # "fetch", "listing", "coverage", "signal", "drop_rate", "corpus"
     subject: str  # the field, the drop reason, or what was fetched
     message: str
     signal: str | None = None  # the signal that failed, for "signal" alarms
@@ -200,6 +202,28 @@ def fetch_alarms(stats: Mapping[str, Any]) -> list[Alarm]:
     return alarms
 
 
+def corpus_alarms(stats: Mapping[str, Any]) -> list[Alarm]:
+    """Is the corpus still there? A feed that lost the stories earlier runs wrote to it.
+
+    Why an alarm: the state remembers those stories as written and never writes them
+    again, so an unattended crawl would go on, exit 0, and grow a new feed without them;
+    only an alert tells the operator in time to put the file back.
+    """
+    lost = int(stats.get(FEED_LOST, 0) or 0)
+    if not lost:
+        return []
+    return [
+        Alarm(
+            DEGRADED,
+            "corpus",
+            "feed",
+            f"the feed lost the {lost} stories earlier runs wrote to it (the state remembers "
+            "them as written: see the WARNING at the start)",
+            value=float(lost),
+        )
+    ]
+
+
 def listing_alarms(stats: Mapping[str, Any]) -> list[Alarm]:
     """Are story links still found? Every category page without one is a changed listing."""
     pages = int(stats.get("newsbot/pages/category", 0) or 0)
@@ -295,7 +319,7 @@ def evaluate(
     stats: Mapping[str, Any], baseline: Figures | None, thresholds: Thresholds
 ) -> list[Alarm]:
     """Every alarm of a finished run, the most severe first."""
-    alarms = fetch_alarms(stats) + listing_alarms(stats)
+    alarms = fetch_alarms(stats) + listing_alarms(stats) + corpus_alarms(stats)
     alarms += field_alarms(figures(stats), baseline, thresholds)
     return sorted(alarms, key=lambda alarm: SEVERITY.index(alarm.reason))
 

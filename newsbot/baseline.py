@@ -21,6 +21,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any, Protocol
+from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
 
@@ -150,6 +151,21 @@ class RedisBaseline:
     def save(self, figures: Figures) -> None:
         with self._client() as client:
             client.set(self.key, to_json(figures, self.runs + 1))
+
+
+#: The baseline each crawl read at its end (see ``usual_for``).
+_USUAL: WeakKeyDictionary[Crawler, Figures | None] = WeakKeyDictionary()
+
+
+def usual_for(crawler: Crawler) -> Figures | None:
+    """The crawl's baseline, read once whoever asks first (each monitor, the report).
+
+    Why: every Spidermon monitor and the report judge the same run against the same
+    baseline; reading it for each logged a damaged file's warning six times a run.
+    """
+    if crawler not in _USUAL:
+        _USUAL[crawler] = for_crawler(crawler).load()
+    return _USUAL[crawler]
 
 
 def for_crawler(crawler: Crawler) -> BaselineStore:

@@ -45,7 +45,7 @@ class AlarmMonitor(Monitor):
         crawler = self.data.crawler
         config = NewsbotConfig.from_crawler(crawler)
         try:
-            usual = baselines.for_crawler(crawler).load()
+            usual = baselines.usual_for(crawler)
         except Exception:  # the report logs it; the first-run thresholds apply
             usual = None
         return [a for a in evaluate(stats, usual, config.thresholds()) if a.check in checks]
@@ -81,11 +81,18 @@ class FieldMonitor(AlarmMonitor):
         self.assert_no_alarm("drop_rate")
 
 
+@monitors.name("Keeping the corpus")
+class CorpusMonitor(AlarmMonitor):
+    @monitors.name("The feed still holds the stories earlier runs wrote to it")
+    def test_the_feed_was_not_lost(self) -> None:
+        self.assert_no_alarm("corpus")
+
+
 class CrawlMonitorSuite(MonitorSuite):
     """Run at spider close (``SPIDERMON_SPIDER_CLOSE_MONITORS``); alerts through the actions
     named in ``NEWSBOT_ALERT_ACTIONS`` when a monitor fails."""
 
-    monitors = [FetchMonitor, FieldMonitor]
+    monitors = [FetchMonitor, FieldMonitor, CorpusMonitor]
 
     def __init__(self, *args: Any, crawler: Any = None, **kwargs: Any):
         super().__init__(*args, crawler=crawler, **kwargs)

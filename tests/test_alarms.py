@@ -129,6 +129,15 @@ def test_small_runs_are_not_judged_on_shares() -> None:
     assert field_alarms(figures(few), None, THRESHOLDS) == []
 
 
+def test_a_lost_feed_is_a_degraded_run_naming_the_stories_lost() -> None:
+    """The default feed lost the stories earlier runs wrote (deleted, emptied): the state
+    remembers them as written, so an unattended crawl exited 0 and alerted no one."""
+    stats = healthy_stats(**{"newsbot/corpus/feed_lost_stories": 42})
+    (alarm,) = evaluate(stats, figures(healthy_stats()), THRESHOLDS)
+    assert (alarm.reason, alarm.check, alarm.subject) == ("degraded", "corpus", "feed")
+    assert "lost the 42 stories" in alarm.message
+
+
 def test_the_baseline_is_a_moving_average_kept_in_a_file(tmp_path: Path) -> None:
     store = FileBaseline(tmp_path / "urdupoint.baseline.json")
     assert store.load() is None

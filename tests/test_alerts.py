@@ -78,3 +78,30 @@ def test_a_healthy_run_sends_no_alert(sink: Sink, sample_site: SampleSite, tmp_p
     assert run.returncode == 0, run.log[-3000:]
     assert "[Spidermon] OK" in run.log, "the monitors ran"
     assert sink.posts == []
+
+
+def test_a_lost_feed_posts_an_alert(sink: Sink, sample_site: SampleSite, tmp_path: Path) -> None:
+    """The feed deleted between two unattended runs: the state remembers its stories as
+    written and never writes them again. That run exited 0 and alerted no one; it is an
+    alarm now (degraded, exit 7), posted through the alert actions."""
+    args = ("-a", f"base_url={sample_site.base_url}", "-a", "categories=world")
+    first = run_crawl(tmp_path, *args, settings=alert_settings(sink))
+    assert first.returncode == 0 and sink.posts == [], first.log[-3000:]
+    (tmp_path / "output" / "urdupoint.jsonl").unlink()
+    run = run_crawl(tmp_path, *args, settings=alert_settings(sink))
+    assert run.returncode == 7, run.log[-3000:]
+    assert len(sink.posts) == 1, run.log[-3000:]
+    text = sink.posts[0]["content"]
+    assert "Keeping the corpus/" in text and "degraded: the feed lost the " in text, text
+
+
+def test_a_damaged_baseline_is_said_once_a_run(sample_site: SampleSite, tmp_path: Path) -> None:
+    """A baseline that no longer parses (a file appended to it) was said six times a run:
+    once per Spidermon monitor and once by the report, each reading it again."""
+    args = ("-a", f"base_url={sample_site.base_url}", "-a", "categories=world")
+    baseline = tmp_path / "output" / "state" / "urdupoint.baseline.json"
+    baseline.parent.mkdir(parents=True)
+    baseline.write_text('{"runs": 1, "coverage": {', encoding="utf-8")
+    run = run_crawl(tmp_path, *args)
+    said = [line for line in run.log.splitlines() if "Ignoring the baseline" in line]
+    assert len(said) == 1 and str(baseline) in said[0], said

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from newsbot.exitcodes import MEANINGS, ExitCode
 from newsbot.sample_site import build_site
 from tests.conftest import (
     SampleSite,
@@ -430,7 +431,10 @@ def test_a_feed_deleted_between_runs_is_said_not_silent(
         feed.write_bytes(b"")
     sample_site.build = build_site(sample_site.build.root, sample_site.base_url, edition=2)
     second = run_crawl(tmp_path, *args)
-    assert second.returncode == 0, second.log[-2000:]
+    # An alarm (degraded, exit 7: the monitors' alert actions run), not exit 0.
+    assert second.returncode == 7, second.log[-2000:]
+    assert "Keeping the corpus/The feed still holds the stories" in second.log
+    assert second.log.splitlines()[-1].endswith("exit status 7: " + MEANINGS[ExitCode(7)])
     lost = [line for line in warning_lines(second.log) if str(feed) in line]
     assert len(lost) == 1, warning_lines(second.log)
     state = tmp_path / "output" / "state" / "urdupoint.sqlite3"

@@ -116,7 +116,7 @@ class ValidationReport:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         store = baselines.for_crawler(self.crawler)
-        usual = _load(store)
+        usual = _load(self.crawler)
         alarms = evaluate(stats, usual, self.config.thresholds()) if reason == "finished" else []
         report = self.build(stats, reason, alarms)
         if reason == "finished":
@@ -220,9 +220,9 @@ def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     return {key[len(prefix) :]: value for key, value in stats.items() if key.startswith(prefix)}
 
 
-def _load(store: baselines.BaselineStore) -> Any:
+def _load(crawler: Crawler) -> Any:
     try:
-        return store.load()
+        return baselines.usual_for(crawler)  # as the monitors read it: one warning a run
     except Exception as exc:  # no baseline: the first-run thresholds apply
         logger.warning("Could not read the baseline: %s: %s", type(exc).__name__, exc)
         return None
