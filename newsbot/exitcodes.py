@@ -24,11 +24,13 @@ class ExitCode(IntEnum):
     LAYOUT_CHANGED = 3
     #: Another crawl holds the state file; nothing was fetched.
     STATE_IN_USE = 4
-    #: The state failed its start-up check (corrupt, not a database) or cannot be written.
+    #: The state failed its start-up check (corrupt, not a database), cannot be written, or
+    #: was deleted under the crawl.
     STATE_UNUSABLE = 5
     #: A feed cannot be opened or written (bad path, disk full, another writer holds it).
     FEED_UNWRITABLE = 6
-    #: Stories were written, but a field or a drop rate is far from the site's usual.
+    #: The run is degraded: a field, a drop rate (empty or cut-off pages surged: an outage)
+    #: or the feed (its stories lost) is far from usual; stories may or may not be written.
     DEGRADED = 7
     #: Nothing could be fetched: DNS failure, connection refused, every start URL failed.
     NOTHING_FETCHED = 8
@@ -86,9 +88,12 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.BAD_ARGUMENT: "a spider argument or setting is wrong; nothing was fetched",
     ExitCode.LAYOUT_CHANGED: "the site probably changed its layout",
     ExitCode.STATE_IN_USE: "another crawl is using the state; nothing was fetched",
-    ExitCode.STATE_UNUSABLE: "the state store is corrupt or cannot be written",
+    ExitCode.STATE_UNUSABLE: "the state store is corrupt, cannot be written, or was deleted",
     ExitCode.FEED_UNWRITABLE: "a feed cannot be written",
-    ExitCode.DEGRADED: "stories were written, but a field or a drop rate is far from usual",
+    ExitCode.DEGRADED: (
+        "the run is degraded: a field, a drop rate or the feed is far from usual "
+        "(see the problems above)"
+    ),
     ExitCode.NOTHING_FETCHED: "nothing could be fetched (DNS, connection refused)",
     ExitCode.HTTP_ERRORS: "every page answered an HTTP error",
     ExitCode.ROBOTS_DENIED: "robots.txt denies the start URLs",

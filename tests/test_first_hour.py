@@ -37,7 +37,7 @@ def test_a_state_dir_under_a_file_is_one_line_and_exit_5(tmp_path: Path) -> None
     (line,) = errors(run)
     assert "README.md/state" in line and f"{tmp_path / 'README.md'} is a file" in line
     assert last_lines(run)[-1].endswith(
-        "exit status 5: the state store is corrupt or cannot be written"
+        "exit status 5: the state store is corrupt, cannot be written, or was deleted"
     )
 
 

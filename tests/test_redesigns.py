@@ -192,5 +192,6 @@ def test_a_field_lost_beside_its_usual_coverage_is_degraded(baseline: Path, tmp_
     assert len(alarm["examples"]) == 3
     assert "Run degraded: related_topics filled on 0% of" in run.log
     assert run.log.splitlines()[-1].endswith(
-        "INFO: exit status 7: stories were written, but a field or a drop rate is far from usual"
+        "INFO: exit status 7: the run is degraded: a field, a drop rate or the feed is far "
+        "from usual (see the problems above)"
     )

@@ -177,6 +177,9 @@ def test_a_site_wide_outage_gives_up_no_story(
         outage = run_crawl(tmp_path, "-a", f"base_url={base}", settings=settings)
         assert "Gave up on" not in outage.log
         assert "newsbot/pages/failures_not_counted" in outage.log
+        # Exit 7 and its alert; its last line must not claim stories were written (none were).
+        assert outage.returncode == 7, outage.log[-2000:]
+        assert "stories were written" not in outage.log.splitlines()[-1], outage.log[-500:]
         assert any(
             "WARNING" in line and "not counted" in line for line in outage.log.splitlines()
         ), outage.log[-3000:]

@@ -221,6 +221,31 @@ def test_the_log_ends_with_a_summary_and_the_exit_status(two_runs: TwoRuns) -> N
     assert tail[-1] == "exit status 0: the crawl finished"
 
 
+@pytest.mark.parametrize(
+    ("counted", "lines", "said"),
+    [
+        ({}, 1, "  errors: 1 ERROR line in this log"),
+        ({}, 3, "  errors: 3 ERROR lines in this log"),
+        ({"http_500": 1}, 2, "  errors: 1 (http_500 1); 2 ERROR lines in this log"),
+    ],
+)
+def test_the_errors_line_does_not_say_none_beside_an_error_line(
+    counted: dict[str, int], lines: int, said: str
+) -> None:
+    """An ERROR line without a counter said ``errors: none; 1 ERROR lines in this log``:
+    "none" contradicted by its own next words, and "1 lines"."""
+    record = {"run": "r1", "spider": "urdupoint", "errors": counted, "finish_reason": "finished"}
+    text = summary_lines(
+        record,
+        feeds=["/data/urdupoint.jsonl"],
+        dropped_feed=None,
+        report=Path("/data/r1.json"),
+        page=Path("/data/runs.html"),
+        error_lines=lines,
+    )
+    assert said in text, text
+
+
 def test_summary_of_a_failed_run_names_the_problem_and_the_status() -> None:
     record = {
         "run": "r1",
@@ -244,7 +269,7 @@ def test_summary_of_a_failed_run_names_the_problem_and_the_status() -> None:
     text = "\n".join(lines)
     assert "stories written: 0, to /data/urdupoint.jsonl (also file:///scrapyd/items/j.jl)" in text
     assert "dropped: 30 (missing_title 30), on record in /data/urdupoint.dropped.jsonl" in text
-    assert "errors: 2 (http_404 2); 1 ERROR lines in this log" in text
+    assert "errors: 2 (http_404 2); 1 ERROR line in this log" in text
     assert "problems: title found on 0% of 30 story pages" in text
     assert describe(3, "site_layout_changed") == (
         "exit status 3: the site probably changed its layout"

@@ -174,7 +174,8 @@ class RunSummary:
         """The run's report, completed with its identity and final outcome."""
         report = dict(self.report or _report_from_stats(stats))
         change = self.feed_change
-        if change is not None and change.rotated_to is None:
+        judged = any(row.get("check") == "corpus" for row in report.get("alarms") or [])
+        if change is not None and change.rotated_to is None and not judged:
             report["problems"] = [
                 *(report.get("problems") or []),
                 f"the feed {change.feed} lost the {change.stories} stories earlier runs wrote "
@@ -344,9 +345,13 @@ def summary_lines(
         )
     drops = record.get("dropped") or {}
     drops_where = f", on record in {dropped_feed}" if drops and dropped_feed else ""
-    errors = _counts(record.get("errors") or {})
+    counted = record.get("errors") or {}
+    errors = _counts(counted)
     if error_lines:
-        errors += f"; {error_lines} ERROR lines in this log"
+        # An ERROR line without a counter (a refused path, a lost record) is still an error:
+        # "none" beside it would contradict it.
+        said = f"{error_lines} ERROR line{'' if error_lines == 1 else 's'} in this log"
+        errors = f"{errors}; {said}" if sum(counted.values()) else said
     problems = record.get("problems") or []
     lines = [
         f"Run summary: {record['spider']} run {record['run']}, "
