@@ -214,3 +214,45 @@ def test_a_feed_naming_the_state_database_is_refused_naming_the_collision(
     assert str(state) in errors[0], errors[0]
     assert state.read_bytes() == before
     assert run_crawl(tmp_path, *args).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "path", "code"),
+    [
+        ("NEWSBOT_FEED", "output/state/urdupoint.baseline.json", 6),
+        ("NEWSBOT_FEED", "output/state/reports/urdupoint/runs.jsonl", 6),
+        ("NEWSBOT_DROPPED_FEED", "output/state/reports/urdupoint/drops.jsonl", 6),
+        ("-o", "output/state/reports/urdupoint/x.jsonl:jsonlines", 6),
+        ("NEWSBOT_REPORT", "output/state/reports/urdupoint/runs.jsonl", 2),
+        ("NEWSBOT_REPORT", "output/state/urdupoint.baseline.json", 2),
+    ],
+    ids=[
+        "feed-on-baseline",
+        "feed-on-runs-index",
+        "drops-in-reports",
+        "o-in-reports",
+        "report-on-runs-index",
+        "report-on-baseline",
+    ],
+)
+def test_a_path_on_the_baseline_or_in_the_run_record_is_refused(
+    sample_site: SampleSite, tmp_path: Path, setting: str, path: str, code: int
+) -> None:
+    """A feed on the baseline cut its last ``}`` as a "torn line" and exited 0 (the next
+    run ignored the baseline); a feed on ``reports/<spider>/runs.jsonl`` appended stories
+    into the runs index; a report there cut the run history to one row. Refused before
+    anything is fetched (exit 6 for a feed, 2 for the report), the record as it was."""
+    args = ("-a", f"base_url={sample_site.base_url}", "-a", "categories=world")
+    first = run_crawl(tmp_path, *args)
+    assert first.returncode == 0, first.log[-2000:]
+    state = tmp_path / "output" / "state"
+    kept = [state / "urdupoint.baseline.json", state / "reports" / "urdupoint" / "runs.jsonl"]
+    before = [file.read_bytes() for file in kept]
+    extra = ("-o", path) if setting == "-o" else ()
+    settings = {} if setting == "-o" else {setting: path}
+    run = run_crawl(tmp_path, *args, *extra, settings=settings)
+    assert run.returncode == code, run.log[-1500:]
+    errors = [line for line in run.log.splitlines() if "] ERROR: " in line]
+    assert len(errors) == 1 and setting.split(":")[0] in errors[0], errors
+    assert [file.read_bytes()[: len(old)] for file, old in zip(kept, before, strict=True)] == before
+    assert len((state / "reports" / "urdupoint" / "runs.jsonl").read_text().splitlines()) >= 1

@@ -292,6 +292,8 @@ class Command(ScrapyCrawl):
                         "the crawler's memory, or the two would take each other's lock. "
                         f"Give the feed a file of its own (exit status {int(code)})"
                     )
+            if refusal := _in_run_record(role, target, config, code):
+                return refusal
         if feed is not None:
             for path, options in others:
                 if options.get("overwrite") and same_file(path, feed):
@@ -330,7 +332,9 @@ class Command(ScrapyCrawl):
                     f"the report would replace. Give the report a file of its own "
                     f"(exit status {int(code)})"
                 )
-        return None
+        return _in_run_record(
+            f"bad setting NEWSBOT_REPORT: {report}", report, config, ExitCode.BAD_ARGUMENT
+        )
 
     @staticmethod
     def _state_files(spider: str, config: NewsbotConfig) -> list[tuple[Path, str]]:
@@ -344,6 +348,9 @@ class Command(ScrapyCrawl):
             ),
             (state.with_name(state.name + ".lock"), "the state's lock"),
             (state.with_name(f"{spider}.site"), "the state's host file"),
+            # Read by every run's alarms: a feed appended to it is a baseline that no longer
+            # parses (the alarms fall back to first-run thresholds, a warning each run).
+            (config.state_dir / f"{spider}.baseline.json", "the alarms' baseline"),
         ]
 
     def _lock_state(self, args: list[str], config: NewsbotConfig) -> TextIO | None:
@@ -616,3 +623,23 @@ def redacted(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _in_run_record(
+    role: str, target: Path, config: NewsbotConfig, code: ExitCode
+) -> Refusal | None:
+    """A refusal when ``target`` lies in the state's record of runs (``<state>/reports/``).
+
+    Why: that directory is the runs' own (``newsbot.runs``): each run's report, the index
+    of recent runs, the corpus tally and the runs page, each replaced or appended whole. A
+    feed there appended stories into the runs index; a report there cut the run history
+    to one row. No file of it is anyone else's to write.
+    """
+    reports = (config.state_dir / "reports").resolve()
+    if not target.resolve().is_relative_to(reports):
+        return None
+    return code, (
+        f"Not crawling: {role} lies in the state's record of runs ({reports}), whose files "
+        "each run replaces or appends to. Give it a path outside that directory "
+        f"(exit status {int(code)})"
+    )
