@@ -226,10 +226,12 @@ class CorpusTally:
         """
         identity = file_identity(feed)
         size = feed.stat().st_size if identity else 0
-        replaced = bool(self.inode) and identity is not None and identity != self.identity
-        if not replaced and identity is not None and self.head:
-            # Emptied in place (copytruncate) and written past the old offset since.
+        if identity is not None and self.head:
+            # Emptied in place (copytruncate) and written past the old offset since, or
+            # another file; a copy of the counted one (restored, another disk) is not.
             replaced = _head_of(feed, self.head_size, compressed=False) != self.head
+        else:
+            replaced = bool(self.inode) and identity is not None and identity != self.identity
         if size < self.offset or replaced:
             logger.info("The feed %s was replaced: counting its corpus afresh", feed)
             self.offset = self.stories = self.unreadable = 0
@@ -320,6 +322,12 @@ def feed_change(tally: CorpusTally, feed: Path) -> FeedChange | None:
     same = identity is not None and (not tally.inode or identity == tally.identity)
     if same and size >= tally.offset:
         return None
+    if identity is not None and size >= tally.offset and tally.head:
+        # Another inode (or device) holding what was counted: the feed copied back from
+        # a backup, as the WARNING asks, or moved with its directory to another disk (a
+        # remounted network or overlay file system renumbers its device too).
+        if _head_of(feed, tally.head_size, compressed=False) == tally.head:
+            return None
     rotated = _find_file(feed.resolve(), tally.identity, tally.offset) if tally.inode else None
     if rotated is None and tally.head:
         rotated = _find_copy(feed.resolve(), tally)
