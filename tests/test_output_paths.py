@@ -216,6 +216,25 @@ def test_a_feed_naming_the_state_database_is_refused_naming_the_collision(
     assert run_crawl(tmp_path, *args).returncode == 0
 
 
+def test_a_report_beside_the_run_records_is_no_collision(
+    sample_site: SampleSite, tmp_path: Path
+) -> None:
+    """``NEWSBOT_REPORT=<state>/reports/urdupoint.report.json``: the latest report kept
+    beside each spider's record of runs, a file no run writes. It was refused (exit 2,
+    every hour) with "its files each run replaces or appends to", though nothing there is
+    a run's: the runs' files are in ``reports/<spider>/``. It is written, exit 0; the
+    record's own directory is still refused (the case above)."""
+    report = tmp_path / "output" / "state" / "reports" / "urdupoint.report.json"
+    args = ("-a", f"base_url={sample_site.base_url}", "-a", "categories=world")
+    run = run_crawl(tmp_path, *args, settings={"NEWSBOT_REPORT": str(report)})
+    assert run.returncode == 0, run.log[-1500:]
+    assert json.loads(report.read_text(encoding="utf-8"))["exit_status"] == 0
+    again = run_crawl(tmp_path, *args, settings={"NEWSBOT_REPORT": str(report)})
+    assert again.returncode == 0, again.log[-1500:]
+    runs = tmp_path / "output" / "state" / "reports" / "urdupoint" / "runs.jsonl"
+    assert len(runs.read_text(encoding="utf-8").splitlines()) == 2
+
+
 @pytest.mark.parametrize(
     ("setting", "path", "code"),
     [

@@ -292,7 +292,7 @@ class Command(ScrapyCrawl):
                         "the crawler's memory, or the two would take each other's lock. "
                         f"Give the feed a file of its own (exit status {int(code)})"
                     )
-            if refusal := _in_run_record(role, target, config, code):
+            if refusal := _in_run_record(role, target, spider, config, code):
                 return refusal
         if feed is not None:
             for path, options in others:
@@ -333,7 +333,7 @@ class Command(ScrapyCrawl):
                     f"(exit status {int(code)})"
                 )
         return _in_run_record(
-            f"bad setting NEWSBOT_REPORT: {report}", report, config, ExitCode.BAD_ARGUMENT
+            f"bad setting NEWSBOT_REPORT: {report}", report, spider, config, ExitCode.BAD_ARGUMENT
         )
 
     @staticmethod
@@ -626,17 +626,24 @@ def redacted(url: str) -> str:
 
 
 def _in_run_record(
-    role: str, target: Path, config: NewsbotConfig, code: ExitCode
+    role: str, target: Path, spider: str, config: NewsbotConfig, code: ExitCode
 ) -> Refusal | None:
-    """A refusal when ``target`` lies in the state's record of runs (``<state>/reports/``).
+    """A refusal when ``target`` lies in a spider's record of runs (``<state>/reports/<spider>/``).
 
     Why: that directory is the runs' own (``newsbot.runs``): each run's report, the index
     of recent runs, the corpus tally and the runs page, each replaced or appended whole. A
     feed there appended stories into the runs index; a report there cut the run history
-    to one row. No file of it is anyone else's to write.
+    to one row. No file of it is anyone else's to write. A file directly in ``reports/``
+    (``reports/urdupoint.report.json``, the latest report kept beside the runs') is no
+    run's: refusing it stopped an hourly job that had written it for months; only a name
+    a spider's directory takes (this spider's, or any directory there) is refused.
     """
     reports = (config.state_dir / "reports").resolve()
-    if not target.resolve().is_relative_to(reports):
+    real = target.resolve()
+    if not real.is_relative_to(reports):
+        return None
+    parts = real.relative_to(reports).parts
+    if len(parts) == 1 and parts[0] != spider and not real.is_dir():
         return None
     return code, (
         f"Not crawling: {role} lies in the state's record of runs ({reports}), whose files "
