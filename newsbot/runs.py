@@ -21,16 +21,19 @@ or a kill never sees half a file.
 
 from __future__ import annotations
 
+import bz2
 import fcntl
 import gzip
 import hashlib
+import io
 import json
 import logging
+import lzma
 import os
 import re
 import socket
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -350,7 +353,7 @@ def _find_copy(feed: Path, tally: CorpusTally) -> Path | None:
                     continue
                 if not entry.is_file() or name.endswith((".lock", ".site")):
                     continue
-                compressed = name.endswith(".gz")
+                compressed = name.endswith(tuple(COMPRESSED))
                 if not compressed and entry.stat().st_size < tally.offset:
                     continue
                 if _head_of(Path(entry.path), tally.head_size, compressed) == tally.head:
@@ -360,13 +363,24 @@ def _find_copy(feed: Path, tally: CorpusTally) -> Path | None:
     return None
 
 
+#: Rotated copies read decompressed, by suffix: logrotate's ``compress`` gzips by default;
+#: ``compresscmd xz`` / ``bzip2`` (``compressext``) are as usual, and a copy of those not
+#: read was a lost feed at every rotation.
+COMPRESSED: dict[str, Callable[[Path], io.BufferedIOBase]] = {
+    ".gz": lambda path: gzip.open(path, "rb"),
+    ".xz": lambda path: lzma.open(path, "rb"),
+    ".lzma": lambda path: lzma.open(path, "rb"),
+    ".bz2": lambda path: bz2.open(path, "rb"),
+}
+
+
 def _head_of(path: Path, size: int, compressed: bool) -> str | None:
     """SHA-256 of the first ``size`` bytes of ``path`` (decompressed); None if unreadable."""
     try:
-        opened = gzip.open(path, "rb") if compressed else path.open("rb")
+        opened = COMPRESSED[path.suffix](path) if compressed else path.open("rb")
         with opened as handle:
             return hashlib.sha256(handle.read(size)).hexdigest()
-    except (OSError, EOFError, zlib.error):
+    except (OSError, EOFError, zlib.error, lzma.LZMAError, KeyError):
         return None
 
 

@@ -7,8 +7,10 @@ line asks for) the feed holds every story of the ground truth exactly once, no t
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import json
+import lzma
 import os
 import shutil
 import sqlite3
@@ -469,6 +471,33 @@ def test_a_rotated_feed_is_told_from_a_deleted_one(sample_site: SampleSite, tmp_
     assert len(said) == 1 and str(rotated) in said[0], said
     assert second.stat("newsbot/corpus/feed_rotated") == 1
     assert second.stat("newsbot/corpus/feed_lost_stories") is None
+
+
+@pytest.mark.parametrize("suffix", [".xz", ".bz2"])
+def test_a_feed_rotated_and_compressed_by_xz_or_bzip2_is_no_loss(
+    sample_site: SampleSite, tmp_path: Path, suffix: str
+) -> None:
+    """logrotate's ``compress`` with ``compresscmd xz`` (or ``bzip2``; ``compressext``
+    ``.xz``): the rotated copy ``urdupoint.jsonl.1.xz`` holds every story, yet only a
+    ``.gz`` copy was read, so each rotation was a lost feed: the WARNING, exit status 7
+    and the alert actions. Read as ``.gz`` is: one INFO naming it, exit 0."""
+    args = ("-a", f"base_url={sample_site.base_url}")
+    first = run_crawl(tmp_path, *args)
+    assert first.returncode == 0, first.log[-2000:]
+    feed = tmp_path / "output" / "urdupoint.jsonl"
+    rotated = feed.with_name("urdupoint.jsonl.1" + suffix)
+    pack = lzma.compress if suffix == ".xz" else bz2.compress
+    rotated.write_bytes(pack(feed.read_bytes()))
+    feed.unlink()
+    sample_site.build = build_site(sample_site.build.root, sample_site.base_url, edition=2)
+    second = run_crawl(tmp_path, *args)
+    assert not [line for line in warning_lines(second.log) if str(feed) in line]
+    said = [
+        line for line in second.log.splitlines() if "] INFO: " in line and "was rotated" in line
+    ]
+    assert len(said) == 1 and str(rotated) in said[0], said
+    assert second.stat("newsbot/corpus/feed_lost_stories") is None
+    assert second.returncode == 0, second.log[-2000:]
 
 
 def test_a_feed_copied_back_or_moved_to_another_disk_is_no_loss(
