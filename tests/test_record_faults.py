@@ -25,6 +25,7 @@ import pytest
 from newsbot.exitcodes import MEANINGS, ExitCode
 from newsbot.sample_site import build_site
 from tests.conftest import (
+    CrawlRun,
     SampleSite,
     build_and_serve,
     crawl_command,
@@ -463,14 +464,17 @@ def test_a_rotated_feed_is_told_from_a_deleted_one(sample_site: SampleSite, tmp_
     feed.rename(rotated)
     sample_site.build = build_site(sample_site.build.root, sample_site.base_url, edition=2)
     second = run_crawl(tmp_path, *args)
-    assert second.returncode == 0, second.log[-2000:]
-    assert not [line for line in warning_lines(second.log) if str(feed) in line]
-    said = [
-        line for line in second.log.splitlines() if "] INFO: " in line and "was rotated" in line
-    ]
-    assert len(said) == 1 and str(rotated) in said[0], said
+    assert_rotation_said(second, feed, rotated)
     assert second.stat("newsbot/corpus/feed_rotated") == 1
     assert second.stat("newsbot/corpus/feed_lost_stories") is None
+
+
+def assert_rotation_said(run: CrawlRun, feed: Path, rotated: Path) -> None:
+    """A run after a rotation: exit 0, no warning naming the feed, one INFO naming the copy."""
+    assert run.returncode == 0, run.log[-2000:]
+    assert not [line for line in warning_lines(run.log) if str(feed) in line]
+    said = [line for line in run.log.splitlines() if "] INFO: " in line and "was rotated" in line]
+    assert len(said) == 1 and str(rotated) in said[0], said
 
 
 @pytest.mark.parametrize("suffix", [".xz", ".bz2"])
@@ -557,12 +561,7 @@ def test_a_feed_rotated_by_copy_or_compressed_is_no_loss(
         feed.unlink()
     sample_site.build = build_site(sample_site.build.root, sample_site.base_url, edition=2)
     second = run_crawl(tmp_path, *args)
-    assert second.returncode == 0, second.log[-2000:]
-    assert not [line for line in warning_lines(second.log) if str(feed) in line]
-    said = [
-        line for line in second.log.splitlines() if "] INFO: " in line and "was rotated" in line
-    ]
-    assert len(said) == 1 and str(rotated) in said[0], said
+    assert_rotation_said(second, feed, rotated)
     assert second.stat("newsbot/corpus/feed_lost_stories") is None
 
     # Not any file beside it: a copy of other stories does not hide a loss.
