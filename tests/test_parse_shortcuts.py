@@ -7,6 +7,8 @@ the tricky pages of ``test_parse_cpu`` and pages built to trip each one; no timi
 from __future__ import annotations
 
 import json
+import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from lxml import etree
@@ -102,9 +104,13 @@ def test_a_str_subclass_is_never_kept_with_its_date() -> None:
     class Smart(str):
         pass
 
-    normalize._short_site_datetime_iso.cache_clear()
-    assert normalize.site_datetime_iso(Smart("December 30, 2022 03:20 PM")) is not None
-    assert normalize._short_site_datetime_iso.cache_info().currsize == 0
+    normalize._short_site_date.cache_clear()
+    smart = Smart("December 30, 2022 03:20 PM")
+    held = sys.getrefcount(smart)
+    assert normalize.site_datetime_iso(smart) is not None
+    assert normalize.parse_site_datetime(smart) is not None
+    # Kept by no cache (the one cache keeps a plain ``str`` copy of it, as before).
+    assert sys.getrefcount(smart) == held
 
 
 @pytest.mark.parametrize(
@@ -195,3 +201,94 @@ def test_has_jsonld_type_answers_as_the_types_set(obj: dict[str, object]) -> Non
         frozenset({"BreadcrumbList"}),
     ):
         assert has_jsonld_type(obj, names) == bool(jsonld_types(obj) & names)
+
+
+#: Dates that trip the ISO gate: offsets, a year before 1000, digits that are not ASCII
+#: (``\d`` takes them for a year), a sign, a space or an invisible character first.
+GATE_DATES = [
+    "2022-12-30T15:20:00+0500",
+    "0999-05-05T10:00:00+05:00",
+    "20221230T152000+0500",
+    "2022-W52-5",
+    "December 30, 2022 03:20 PM",
+    "T2022-12-30",
+    "+2022-12-30T10:00:00+05:00",
+    "\uff12\uff10\uff12\uff12-12-30T10:00:00+05:00",
+    "\u0662\u0660\u0662\u0662-12-30",
+    " 2022-12-30T10:00:00+05:00",
+    "\u200b2022-12-30T10:00:00+05:00",
+    "30-12-2022",
+]
+
+
+def _parse_asking_iso_first(text: str) -> object:
+    """``_parse_plain`` as it was: ``fromisoformat`` asked of every text with a year."""
+    if not normalize._YEAR.search(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return normalize._parse_plain(text)  # what follows the ISO attempt is the same
+
+
+@pytest.mark.parametrize("text", GATE_DATES)
+def test_iso_is_asked_only_of_texts_it_can_read(text: str) -> None:
+    """``_parse_plain`` asks ``fromisoformat`` only of a text beginning with an ASCII
+    digit: the same datetime, offset class included, as asking it of every text."""
+    expected = _parse_asking_iso_first(text)
+    got = normalize._parse_plain(text)
+    assert repr(got) == repr(expected)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2022, 12, 30, 15, 20, 0, tzinfo=normalize.SITE_TZ),
+        datetime(2022, 12, 30, 15, 20, 0, 999999, tzinfo=UTC),
+        datetime(2022, 12, 30, 15, 20, 7, 1),
+        datetime(2022, 12, 30, 10, 20),
+    ],
+)
+def test_the_site_clock_drops_microseconds_as_replace_did(moment: datetime) -> None:
+    """``_in_site_clock`` calls ``replace(microsecond=0)`` only when there are some."""
+    zoned = moment if moment.tzinfo else moment.replace(tzinfo=normalize.SITE_TZ)
+    expected = zoned.astimezone(normalize.SITE_TZ).replace(microsecond=0)
+    got = normalize._in_site_clock(moment)
+    assert got == expected and got is not None
+    assert (got.isoformat(), got.tzinfo) == (expected.isoformat(), expected.tzinfo)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ali Published December 30, 2022 | 03:20 PM",
+        "Ali Updated December 31, 2022 | 04:00 PM Published December 30, 2022",
+        "Last Updated:December 31, 2022",
+        "Updated on Dec 31, 2022 11:00",
+        "updated December 31, 2022 (not the site's casing)",
+        "UPDATED December 31, 2022",
+        "Updated",
+        "",
+    ],
+)
+def test_a_line_without_updated_is_what_the_substitution_gives(text: str) -> None:
+    from newsbot.site.pages.story import UPDATED_RE, _without_updated
+
+    assert _without_updated(text) == UPDATED_RE.sub(" ", text)
+
+
+def test_crawled_at_is_each_second_formatted_as_datetime_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``crawled_at`` keeps the last second's text: a story built in the next second (or
+    back in an earlier one, the clock set back) gets that second's."""
+    for nanoseconds in (
+        1_700_000_000_000_000_000,
+        1_700_000_000_999_999_999,
+        1_700_000_001_000_000_000,
+        1_699_999_999_500_000_000,
+        1_700_000_001_000_000_001,
+    ):
+        monkeypatch.setattr(loaders.time, "time_ns", lambda ns=nanoseconds: ns)
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=nanoseconds // 1000)
+        assert loaders.crawled_at() == moment.isoformat(timespec="seconds")

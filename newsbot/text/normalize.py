@@ -53,7 +53,7 @@ def parse_site_datetime(value: str | datetime | None) -> datetime | None:
         return _in_site_clock(value)
     text = str(value)
     if len(text) <= MAX_CACHED_TEXT:
-        return _short_site_datetime(text)
+        return _short_site_date(text)[0]
     return _site_datetime(text)
 
 
@@ -64,10 +64,15 @@ def _site_datetime(text: str) -> datetime | None:
 
 #: A page gives the same date string to several signals (the byline's date is read as
 #: "Published" and as a bare date, then checked against the clock): short ones are kept
-#: with their result, as ``normalize_space`` keeps short texts.
+#: with their result, both forms at once, as ``normalize_space`` keeps short texts. One
+#: cache, keyed by the raw text: the steps inside it are the plain functions (a cache at
+#: each step missed at each step for every new date, four misses a date for nothing).
 @lru_cache(maxsize=4096)
-def _short_site_datetime(text: str) -> datetime | None:
-    return _site_datetime(text)
+def _short_site_date(text: str) -> tuple[datetime | None, str | None]:
+    """``(_site_datetime(text), its isoformat())`` of a short text, computed once."""
+    found = _parse_plain(" ".join(_ZERO_WIDTH.sub("", text).split()))  # normalize_space
+    parsed = None if found is None else _in_site_clock(found)
+    return parsed, (parsed.isoformat() if parsed else None)
 
 
 #: No story of the site is older: a date before this year is a broken value (a CMS's zero
@@ -81,9 +86,11 @@ def _in_site_clock(parsed: datetime) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SITE_TZ)
     try:  # 9999-12-31T23:59:59-12:00 is a valid date whose +05:00 form is past year 9999
-        in_site_clock = parsed.astimezone(SITE_TZ).replace(microsecond=0)
+        in_site_clock = parsed.astimezone(SITE_TZ)
     except (OverflowError, ValueError):
         return None
+    if in_site_clock.microsecond:  # ``replace`` costs as much as the parse: only if needed
+        in_site_clock = in_site_clock.replace(microsecond=0)
     return in_site_clock if in_site_clock.year >= EARLIEST_STORY_YEAR else None
 
 
@@ -106,15 +113,15 @@ _MONTHS = {
 }  # fmt: skip
 
 
-@lru_cache(maxsize=4096)
-def _parse_text(text: str) -> datetime | None:
+def _parse_plain(text: str) -> datetime | None:
     """A date string to a datetime (naive when it names no offset); None if unparseable."""
     if not _YEAR.search(text):  # a bare "5" would parse as today's 5th
         return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        pass
+    if "0" <= text[0] <= "9":  # ISO begins with its year's digits: a byline never parses so
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
     byline = _BYLINE_DATE.match(text)
     month = _MONTHS.get(byline["month"].lower()) if byline else None
     if byline and month:
@@ -143,17 +150,15 @@ def _parse_text(text: str) -> datetime | None:
     return parsed
 
 
+#: Long date texts (a hostile page's) are kept too, as before, by their normalized form.
+_parse_text = lru_cache(maxsize=4096)(_parse_plain)
+
+
 def site_datetime_iso(value: str | datetime | None) -> str | None:
     """ISO 8601 in the site's offset (``2022-12-30T15:20:00+05:00``), or None."""
     if type(value) is str and len(value) <= MAX_CACHED_TEXT:
-        return _short_site_datetime_iso(value)
+        return _short_site_date(value)[1]
     parsed = parse_site_datetime(value)
-    return parsed.isoformat() if parsed else None
-
-
-@lru_cache(maxsize=4096)
-def _short_site_datetime_iso(text: str) -> str | None:
-    parsed = _short_site_datetime(text)
     return parsed.isoformat() if parsed else None
 
 

@@ -135,6 +135,14 @@ UPDATED_RE = re.compile(
     r"(?:Last\s+)?Updated(?:\s+on)?\s*:?\s*(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
     r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?\s*[Mm]\.?)?))?"
 )
+
+
+def _without_updated(text: str) -> str:
+    """``UPDATED_RE.sub(" ", text)``; a text without the word (most bylines) is given back
+    without the regular expression's scan: every match holds "Updated", cased so."""
+    return UPDATED_RE.sub(" ", text) if "Updated" in text else text
+
+
 #: A byline date without the word "Published" (a layout we have not seen yet).
 BARE_DATE_RE = re.compile(
     r"(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
@@ -630,12 +638,12 @@ class StoryPage:
             ("jsonld", self._jsonld_text("datePublished")),
             ("meta", self._meta("article:published_time")),
             ("byline_text", _byline_date(PUBLISHED_RE, self.byline_text)),
-            ("byline_date", _byline_date(BARE_DATE_RE, UPDATED_RE.sub(" ", self.byline))),
+            ("byline_date", _byline_date(BARE_DATE_RE, _without_updated(self.byline))),
         ]
 
     def _modified_at_signals(self) -> list[tuple[str, Any]]:
         return [
-            ("byline", _byline_date(UPDATED_RE, self.byline)),
+            ("byline", _byline_date(UPDATED_RE, self.byline) if "Updated" in self.byline else None),
             ("jsonld", self._jsonld_text("dateModified")),
             ("meta", self._meta("article:modified_time")),
         ]
@@ -1222,7 +1230,7 @@ def _byline_name(line: str, linked_handle: str | None = None) -> str | None:
     if not line:  # no byline (the fallback's, on most pages): nothing to clean
         return None
     name = line.split("Published", 1)[0]
-    name = HANDLE_RE.sub(" ", UPDATED_RE.sub(" ", name))
+    name = HANDLE_RE.sub(" ", _without_updated(name))
     if linked_handle:
         bare = re.escape(linked_handle.lstrip("@"))
         name = re.sub(rf"\(?\s*(?<![\w@]){bare}(?!\w)\s*\)?", " ", name, flags=re.I)
