@@ -63,7 +63,22 @@ def test_a_dtd_default_attribute_still_hides_in_an_xml_document() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ['{"@type": "NewsArticle"}', "\ufeff{}", '{"a": "tab\there"}', "{", "[1, 2]", ""]
+    "raw",
+    [
+        '{"@type": "NewsArticle"}',
+        "\ufeff{}",
+        '{"a": "tab\there"}',
+        "{",
+        "[1, 2]",
+        "",
+        "  \n",
+        ' \n{"a": 1}\r\n\t',
+        '{"a": 1} x',
+        '{"a": 1}\n{"b": 2}',
+        "\u00a0{}",
+        "{}\u00a0",
+        "\t5 ",
+    ],
 )
 def test_the_shared_decoder_reads_as_json_loads(raw: str) -> None:
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -498,6 +498,25 @@ def parse_jsonld(texts: list[str], problems: list[str] | None = None) -> list[di
 #: One decoder for every script: ``json.loads(raw, strict=False)`` builds a new decoder
 #: and scanner at each call, which cost as much as decoding a page's small scripts.
 _JSONLD_DECODER = json.JSONDecoder(strict=False)
+#: The decoder's own C scanner (``JSONDecoder.__init__`` makes it), and JSON's whitespace.
+_JSON_SCAN: Callable[[str, int], tuple[Any, int]] = vars(_JSONLD_DECODER)["scan_once"]
+_JSON_SPACE = " \t\n\r"
+
+
+def _decode_json(raw: str) -> Any:
+    """``_JSONLD_DECODER.decode(raw)``, its two Python frames (``decode``, ``raw_decode``)
+    inlined, and its whitespace matches asked only when the text starts or ends with
+    whitespace: a script is usually exactly its object, ``{`` to ``}``. Same errors."""
+    start = len(raw) - len(raw.lstrip(_JSON_SPACE)) if raw[:1] in _JSON_SPACE else 0
+    try:
+        obj, end = _JSON_SCAN(raw, start)
+    except StopIteration as err:
+        raise json.JSONDecodeError("Expecting value", raw, err.value) from None
+    if end != len(raw):
+        rest = raw[end:].lstrip(_JSON_SPACE)
+        if rest:
+            raise json.JSONDecodeError("Extra data", raw, len(raw) - len(rest))
+    return obj
 
 
 def _loads_jsonld(raw: str) -> Any:
@@ -510,12 +529,12 @@ def _loads_jsonld(raw: str) -> Any:
     if raw.startswith("\ufeff"):
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)
     try:
-        return _JSONLD_DECODER.decode(raw)
+        return _decode_json(raw)
     except json.JSONDecodeError:
         lenient = _lenient_jsonld(raw)
         if lenient == raw:
             raise
-        return _JSONLD_DECODER.decode(lenient)
+        return _decode_json(lenient)
 
 
 #: ``//<![CDATA[``, ``<!--`` at the start; ``//]]>``, ``]]>``, ``-->`` at the end.

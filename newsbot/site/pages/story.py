@@ -422,10 +422,13 @@ class StoryPage:
     def byline_spans(self) -> list[etree._Element]:
         """``BYLINE_SPANS`` in the container, else anywhere on the page."""
         # The class's name as a substring first (C): most spans have another class or none.
+        # A class attribute that is the name alone (the usual byline) is the class, without
+        # has_class reading the attribute again and splitting it.
         anywhere = [
             span
             for span in self.tags["span"]
-            if BYLINE_CLASS in (span.get("class") or "") and has_class(span, BYLINE_CLASS)
+            if BYLINE_CLASS in (value := span.get("class") or "")
+            and (value == BYLINE_CLASS or has_class(span, BYLINE_CLASS))
         ]
         return self._in_container(anywhere) or anywhere
 
@@ -686,11 +689,6 @@ class StoryPage:
         return None
 
     # --- fields -----------------------------------------------------------------------
-    def _resolve_text(self, name: str) -> str | None:
-        """``_resolve`` for a text field: its normalizers give text or None."""
-        text: str | None = self._resolve(name)  # typed by assignment: no ``cast`` call, no
-        return text  # ``str | None`` union built at every call
-
     def _resolve(self, name: str) -> Any:
         """The field's value: the first signal's that normalizes, by ``SIGNAL_ORDER``.
 
@@ -796,25 +794,32 @@ class StoryPage:
     def url(self) -> str:
         return self.story_url
 
+    # Each text field is ``_resolve`` typed by assignment: no ``cast`` call, no helper frame
+    # between the field and its resolution (a field is asked two or three times a page).
     def title(self) -> str | None:
-        return self._resolve_text("title")
+        text: str | None = self._resolve("title")
+        return text
 
     def summary(self) -> str | None:
-        return self._resolve_text("summary")
+        text: str | None = self._resolve("summary")
+        return text
 
     def author(self) -> str | None:
-        return self._resolve_text("author")
+        text: str | None = self._resolve("author")
+        return text
 
     def author_handle(self) -> str | None:
-        return self._resolve_text("author_handle")
+        text: str | None = self._resolve("author_handle")
+        return text
 
     def published_at(self) -> str | None:
-        return self._resolve_text("published_at")
+        text: str | None = self._resolve("published_at")
+        return text
 
     def modified_at(self) -> str | None:
         """The last modification; null (reported) when it is before the publication: a
         date-only "Updated" line read as midnight, or a wrong value, is no modification."""
-        value = self._resolve_text("modified_at")
+        value: str | None = self._resolve("modified_at")
         if value is None or self.published_at() is None:
             return value
         modified = parse_site_datetime(self._normalized.get("modified_at"))
@@ -831,13 +836,16 @@ class StoryPage:
         return None
 
     def category(self) -> str | None:
-        return self._resolve_text("category")
+        text: str | None = self._resolve("category")
+        return text
 
     def dateline_place(self) -> str | None:
-        return self._resolve_text("dateline_place")
+        text: str | None = self._resolve("dateline_place")
+        return text
 
     def source_agency(self) -> str | None:
-        return self._resolve_text("source_agency")
+        text: str | None = self._resolve("source_agency")
+        return text
 
     def _dateline_place_signals(self) -> list[tuple[str, Any]]:
         return [("dateline", self._dateline_part("place"))]
@@ -915,7 +923,8 @@ class StoryPage:
         return names
 
     def image_url(self) -> str | None:
-        return self._resolve_text("image_url")
+        text: str | None = self._resolve("image_url")
+        return text
 
     # --- checks ----------------------------------------------------------------------
     def rejection(self) -> Rejected | None:
