@@ -97,17 +97,18 @@ def build_story(values: dict[str, Any], normalized: frozenset[str] = frozenset()
     ``normalized``: names whose value is already ``normalize_field``'s result (the page
     object normalized it to compare signals): it is not normalized twice.
     """
-    item = Story()
+    fields: dict[str, Any] = {}
     for name, value in values.items():
         if value is None or name == "body" or name == "related_topics":
             continue  # an absent field stays at the item's default (normalizing None is None)
         if name not in normalized:
             value = normalize_field(name, value)
         if value is not None:
-            setattr(item, name, value)
+            fields[name] = value
     topics = _texts(values.get("related_topics"), "related_topics" in normalized)
-    item.related_topics = list(dict.fromkeys(topics))
-    item.language = "en"
+    fields["related_topics"] = list(dict.fromkeys(topics))
+    fields["language"] = "en"
+    item = Story(**fields)  # one call with every field, not the defaults then a setattr each
     if "body" in normalized:  # normalized paragraphs, as set_paragraphs needs them
         item.set_paragraphs(_texts(values.get("body"), True))
     else:

@@ -208,6 +208,8 @@ SIGNAL_ORDER: dict[str, tuple[str, ...]] = {
     "related_topics": ("heading",),
     "image_url": ("jsonld", "og"),
 }
+#: Each field's ``_<field>_signals`` method name, built once (not an f-string a field).
+_SIGNALS_METHOD = {name: f"_{name}_signals" for name in SIGNAL_ORDER}
 #: Signals read only to check the winner (they never give the value): their absence on a
 #: page means nothing, but a different value means one of the two readings is wrong.
 CHECK_ONLY = {"modified_at": ("meta",)}
@@ -697,7 +699,7 @@ class StoryPage:
         """
         if name in self._resolved:
             return self._resolved[name]
-        signals = getattr(self, f"_{name}_signals")()
+        signals = getattr(self, _SIGNALS_METHOD[name])()
         self._resolved[name] = value = self._resolve_signals(name, signals)
         return value
 
@@ -991,10 +993,13 @@ class StoryPage:
             if not has_jsonld_type(obj, _BREADCRUMB_LIST):
                 continue
             items = obj.get("itemListElement")
-            items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
-            names = [fragment_text(i["name"]) for i in items if isinstance(i.get("name"), str)]
-            names = [n for n in names if n and n.lower() != "home" and n != headline]
-            return names[-1] if names else None
+            # The last item's name that counts, read from the end (the first ones never are).
+            for item in reversed(items) if isinstance(items, list) else ():
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                    name = fragment_text(item["name"])
+                    if name and name.lower() != "home" and name != headline:
+                        return name
+            return None
         return None
 
 
@@ -1278,6 +1283,10 @@ def _is_logo(url: str | None) -> bool:
 
 
 def _last(links: list[etree._Element]) -> str | None:
-    names = [text_of(a) for a in links]
-    names = [n for n in names if n and n.lower() != "home"]
-    return names[-1] if names else None
+    """The last link's name that is not empty nor "Home": read from the end, so the links
+    before it (the "Home" first) are never read."""
+    for link in reversed(links):
+        name = text_of(link)
+        if name and name.lower() != "home":
+            return name
+    return None
