@@ -307,3 +307,27 @@ def test_crawled_at_is_each_second_formatted_as_datetime_now(
         monkeypatch.setattr(loaders.time, "time_ns", lambda ns=nanoseconds: ns)
         moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=nanoseconds // 1000)
         assert loaders.crawled_at() == moment.isoformat(timespec="seconds")
+
+
+def test_the_remembered_container_test_answers_as_within() -> None:
+    """``_within_container`` remembers the answer for each ancestor it climbs: asked of
+    every element of a page, in an order that meets known ancestors from both sides (inside
+    and outside the container, the container itself, the root), it answers as ``within``."""
+    from newsbot.site.pages.html import within
+    from newsbot.site.pages.story import StoryPage
+
+    html = (
+        b"<html><body><div class='a'><h1>Out</h1><div class='news_article'><div><h1>In</h1>"
+        b"<span class='article-date'>x</span></div><h2>In too</h2><div class='news_article'>"
+        b"<h2>nested</h2></div></div><h2>After</h2><span><b>deep</b></span></div></body></html>"
+    )
+    page = StoryPage(response(html))
+    elements = list(page.root.iter())
+    for order in (elements, list(reversed(elements)), elements[1::2] + elements[::2]):
+        page._within_known.clear()
+        for element in order:
+            assert page._within_container(element) == within(element, page.container)
+    assert page.container is not page.root
+    assert page._in_container(page.tags["h2"]) == [
+        h2 for h2 in page.tags["h2"] if within(h2, page.container)
+    ]

@@ -39,7 +39,6 @@ from newsbot.site.pages.html import (
     text_blocks,
     text_of,
     walk_page,
-    within,
     xpath,
 )
 from newsbot.site.urls import (
@@ -275,6 +274,8 @@ class StoryPage:
         self._resolved: dict[str, Any] = {}
         #: Each resolved field's value as the item holds it (normalized once).
         self._normalized: dict[str, Any] = {}
+        #: ``_within_container``'s answers, by element.
+        self._within_known: dict[etree._Element, bool] = {}
 
     def _problem(self, key: str, message: str) -> None:
         self.report.problems.append(Problem(key, f"{message} at {self.response.url}"))
@@ -308,7 +309,32 @@ class StoryPage:
         """Those of ``found`` (index elements, in document order) in the container."""
         if self.container is self.root:
             return found
-        return [element for element in found if within(element, self.container)]
+        return [element for element in found if self._within_container(element)]
+
+    def _within_container(self, element: etree._Element) -> bool:
+        """``within(element, self.container)``, each element met on the way up remembered
+        with the answer: the h1, the h2 and the byline's spans share most of their
+        ancestors, which ``within`` walked (a new proxy for each) once per element. The
+        memo holds the page's own elements, at most all of them, for the page's life."""
+        container = self.container
+        known = self._within_known
+        climbed = []
+        node: etree._Element | None = element
+        while node is not None:
+            if node is container:
+                inside = True
+                break
+            answer = known.get(node)
+            if answer is not None:
+                inside = answer
+                break
+            climbed.append(node)
+            node = node.getparent()
+        else:
+            inside = False
+        for node in climbed:
+            known[node] = inside
+        return inside
 
     @cached_property
     def container(self) -> etree._Element:
