@@ -47,6 +47,7 @@ from newsbot.text.fingerprints import (
     sketch_resemblance,
     unpack_sketch,
     unpack_tokens,
+    words,
 )
 
 DAYS = [f"2026-01-{day:02d}T09:00:00+05:00" for day in range(1, 29)]
@@ -307,6 +308,29 @@ def test_sketch_is_its_definition() -> None:
         tokens = [f"w{rng.randrange(rng.choice([20, 5000]))}" for _ in range(rng.randrange(900))]
         for size in (1, 16, 40):
             assert sketch(tokens, size) == defined_sketch(tokens, size), tokens
+
+
+def test_words_are_the_expressions_tokens() -> None:
+    """``words`` answers as ``WORD_RE.findall(text.lower())`` (its definition) on every
+    path: ASCII text (every ASCII character), text whose only non-ASCII characters are
+    curly quotes and dashes, and text with others, where a curly apostrophe beside a
+    sigma decides its lower case (final or not) and must not be read as a space."""
+    defined = fingerprints.WORD_RE
+    for code in range(128):
+        text = f"Ab{chr(code)}C9_d {chr(code)}"
+        assert words(text) == defined.findall(text.lower()), repr(text)
+    alphabet = [
+        *"aZ09_ .,'-\t\n\x0b\x1c\x1f\x7f",
+        *"\u2018\u2019\u201c\u201d\u2013\u2014",  # read as spaces when all else is ASCII
+        *"\u03a3\u0130\u00e9\u00a0\u2028\u0663\u2026\u00df\u1e9e",  # sigma, dotted I, ...
+    ]
+    rng = random.Random(11)
+    for _ in range(20000):
+        picks = alphabet[: rng.choice([20, 26, len(alphabet)])]
+        text = "".join(rng.choice(picks) for _ in range(rng.randrange(12)))
+        assert words(text) == defined.findall(text.lower()), repr(text)
+    for text in ("A\u03a3\u2019B", "\u03a3\u2019s", "O\u2019\u03a3", "\u2014\u03a3\u2014"):
+        assert words(text) == defined.findall(text.lower()), repr(text)
 
 
 def test_candidate_words_are_the_packed_words_and_stay_bounded() -> None:

@@ -41,9 +41,43 @@ SKETCH_SIZE = 16
 INDEXED_SIZE = 8
 
 
+#: ASCII bytes -> themselves lower-cased if ``WORD_RE`` matches them (letters, digits,
+#: "_": the only ASCII characters ``\w`` matches), else a space (``_ascii_words``).
+_ASCII_WORD_BYTES = bytes(
+    (byte | 0x20 if chr(byte).isupper() else byte)
+    if byte < 0x80 and re.fullmatch(r"\w", chr(byte))
+    else 0x20
+    for byte in range(256)
+)
+#: Non-ASCII punctuation common in the site's English prose (curly quotes, dashes): not
+#: word characters, so a text whose only non-ASCII characters they are is tokenized as
+#: ASCII with them read as spaces.
+_PROSE_PUNCTUATION = ("\u2018", "\u2019", "\u201c", "\u201d", "\u2013", "\u2014")
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens: whitespace and punctuation no longer matter."""
+    """Lower-cased word tokens: whitespace and punctuation no longer matter.
+
+    ``WORD_RE.findall(text.lower())``, reached by a byte table for ASCII text (half the
+    cost: one translate and one split in C, no regular expression), and for text whose
+    only non-ASCII characters are ``_PROSE_PUNCTUATION`` (most of the site's paragraphs).
+    The rest, where lower-casing may depend on the characters around (a final sigma),
+    takes the expression on the text as it is.
+    """
+    if text.isascii():
+        return _ascii_words(text)
+    plain = text
+    for mark in _PROSE_PUNCTUATION:
+        plain = plain.replace(mark, " ")
+    if plain.isascii():
+        return _ascii_words(plain)
     return WORD_RE.findall(text.lower())
+
+
+def _ascii_words(text: str) -> list[str]:
+    """``WORD_RE.findall(text.lower())`` of an ASCII ``text``: every character the
+    expression does not match becomes a space, letters lower-case; ``split`` cuts the runs."""
+    return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
 
 
 def _hash64(text: str) -> int:
