@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import json
 import random
 import re
 import sys
@@ -619,3 +620,71 @@ def test_a_storys_sketch_entries_are_added_by_one_statement(tmp_path: Path) -> N
         )
     finally:
         store.close()
+
+
+def test_a_staged_story_is_read_back_as_its_json_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A story staged by this process is read back from what ``keep_staged`` kept: the
+    same story as decoding its JSON gives, field for field and type for type, whatever
+    happens to the staged item afterwards; fields JSON would not give back as they were
+    (a bool, a tuple, an int subclass) are decoded; the kept fields stay within their
+    budget (a long story is not kept at all), and each is answered once."""
+    monkeypatch.setattr(state_base, "STAGED_KEPT_CHARS", 40_000)
+    monkeypatch.setattr(state_base, "_STAGED", {})
+    monkeypatch.setattr(state_base, "_staged_chars", 0)
+
+    class Count(int):
+        pass
+
+    rng = random.Random(12)
+    texts = ["plain", 'a "quoted" \\ back\\slash', "tab\there\nline", "\u2028\u00e9\U0001f600", ""]
+    stories = []
+    for number in range(400):
+        item = Story(
+            url=f"https://example.com/{number}",
+            article_id=str(number + 1),
+            title=rng.choice(texts) + str(number),
+            author=rng.choice([None, *texts]),
+            published_at=f"2026-11-{rng.randrange(1, 29):02d}T10:00:00+05:00",
+            body="\n\n".join(rng.choice(texts) for _ in range(rng.randrange(40))),
+            related_topics=[rng.choice(texts) for _ in range(rng.randrange(3))],
+            word_count=rng.randrange(1000),
+        )
+        odd = rng.randrange(8)
+        if odd == 0:
+            item.word_count = True  # type: ignore[assignment]
+        elif odd == 1:
+            item.related_topics = tuple(item.related_topics)  # type: ignore[assignment]
+        elif odd == 2:
+            item.word_count = Count(7)
+        elif odd == 3:
+            item.related_topics = ["x", 3]  # type: ignore[list-item]
+        stories.append(item)
+    stories.append(Story(article_id="9999", body="word " * 2_000))  # past a sixteenth
+    store = SqliteStateStore(tmp_path / "state.sqlite3")
+    expected = {}
+    for item in stories:
+        raw = state_base.dump_story(item)
+        decoded = Story(**json.loads(raw))
+        expected[item.article_id] = (raw, decoded)
+        assert store.stage(item)
+        if isinstance(item.related_topics, list):
+            item.related_topics.append("changed after staging")
+        item.title = "changed after staging"
+        assert state_base._staged_chars <= state_base.STAGED_KEPT_CHARS
+        assert state_base._staged_chars == sum(map(len, state_base._STAGED))
+    assert len(state_base._STAGED) > 10, "the shortcut was taken"
+    assert expected["9999"][0] not in state_base._STAGED, "a long story is not kept"
+    released = list(store.staged_items())
+    assert len(released) == len(stories)
+    for item in released:
+        raw, decoded = expected[item.article_id]
+        assert item == decoded
+        assert [type(value) for value in vars(item).values()] == [
+            type(value) for value in vars(decoded).values()
+        ]
+        assert state_base.dump_story(item) == raw
+    again = state_base.load_story(expected["1"][0])  # answered once: decoded now
+    assert again == expected["1"][1]
+    store.close()

@@ -285,17 +285,71 @@ def release_key_id(key: str | bytes) -> int:
     return int(key.rsplit("|", 1)[1])
 
 
+#: ``json.dumps(obj, ensure_ascii=False)``: what it builds on every call, built once (it
+#: keeps nothing between calls).
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def dump_story(item: Story) -> str:
     """A story as stored while staged: the feed's JSON of it.
 
     ``Story`` is a plain dataclass, so its ``__dict__`` is its fields in order;
     ``dataclasses.asdict`` would give the same JSON, copying every list first.
     """
-    return json.dumps(vars(item), ensure_ascii=False)
+    return _ENCODE(vars(item))
+
+
+#: Staged stories' fields by their JSON (``keep_staged``), the oldest kept first let go.
+_STAGED: dict[str, dict[str, object]] = {}
+#: How many characters of JSON ``_STAGED`` is keyed by at most: its fields take about as
+#: many again, so some 10 to 30 MB; the stories of an hourly run's release, or thousands.
+STAGED_KEPT_CHARS = 4_000_000
+_staged_chars = 0
+#: The types JSON gives back as they were: a story's fields of these (lists of ``str``
+#: only) are what ``json.loads`` of its ``dump_story`` gives.
+_PLAIN_TYPES = frozenset({str, int, type(None), list})
+
+
+def keep_staged(raw: str, item: Story) -> None:
+    """Keep ``item``'s fields for ``load_story(raw)``, ``raw`` being its ``dump_story``.
+
+    A story is staged (its JSON written) and released (read back and decoded) by the
+    same process in a normal crawl; decoding cost more than all the rest of reading it.
+    Keyed by the JSON itself, a kept entry cannot answer for another text, and it holds
+    copies (its lists too), so the item changed later changes nothing here. Only fields
+    of ``_PLAIN_TYPES`` are kept: for those, decoding the JSON gives them back exactly
+    (an int subclass, a bool or a tuple would not come back as it was). A JSON longer
+    than a sixteenth of the budget (a hostile page) is not kept.
+    """
+    global _staged_chars
+    if len(raw) > STAGED_KEPT_CHARS // 16 or raw in _STAGED:
+        return
+    fields = dict(vars(item))
+    if not _PLAIN_TYPES.issuperset(map(type, fields.values())):
+        return
+    for name, value in fields.items():
+        if type(value) is list:
+            if not {str}.issuperset(map(type, value)):
+                return
+            fields[name] = list(value)
+    _STAGED[raw] = fields
+    _staged_chars += len(raw)
+    while _staged_chars > STAGED_KEPT_CHARS:  # the oldest staged go first
+        _staged_chars -= len(oldest := next(iter(_STAGED)))
+        del _STAGED[oldest]
 
 
 def load_story(raw: str | bytes) -> Story:
-    """A story from ``dump_story`` (or a feed line); ``ValueError``/``TypeError`` if not one."""
+    """A story from ``dump_story`` (or a feed line); ``ValueError``/``TypeError`` if not one.
+
+    A JSON this process staged (``keep_staged``) is answered from what it kept, once.
+    """
+    global _staged_chars
+    if type(raw) is str:
+        fields = _STAGED.pop(raw, None)
+        if fields is not None:
+            _staged_chars -= len(raw)
+            return Story(**fields)  # type: ignore[arg-type]
     return Story(**json.loads(raw))
 
 

@@ -59,6 +59,7 @@ from newsbot.state.base import (
     ParagraphCount,
     SketchPostings,
     dump_story,
+    keep_staged,
     load_story,
     paragraph_memory_cutoff,
     paragraph_tally,
@@ -581,12 +582,14 @@ class SqliteStateStore(BaseStateStore):
         assert item.article_id is not None
         article_id = int(item.article_id)
         self._delete_settled()  # a story settled is staged anew
+        raw = dump_story(item)
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO staged (article_id, sort_key, item) VALUES (?, ?, ?)",
-            (article_id, release_key(item), dump_story(item)),
+            (article_id, release_key(item), raw),
         )
         if not cursor.rowcount:
             return False
+        keep_staged(raw, item)  # for its release in this process (``load_story``)
         if not self.was_emitted(item.article_id):
             self._count_paragraphs(item.body)
         self._changed()
