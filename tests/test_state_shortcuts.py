@@ -346,6 +346,22 @@ def test_words_are_the_expressions_tokens() -> None:
         assert words(text) == defined.findall(text.lower()), repr(text)
 
 
+def test_sketch_of_tokens_holding_spaces_is_its_definition() -> None:
+    """The sketch hashes shingles of the joined text's words split at its spaces; tokens
+    holding a space (never ``words``', but ``sketch`` takes any) give the definition's
+    values too, as does a print's sketch from its encoded text."""
+    rng = random.Random(9)
+    vocabulary = ["the", "two words", " ", "", "café", "x y z"]
+    for _ in range(2000):
+        tokens = [rng.choice(vocabulary) for _ in range(rng.randrange(30))]
+        encoded = " ".join(tokens).encode("utf-8")
+        for size in (1, 16):
+            assert sketch(tokens, size) == defined_sketch(tokens, size), tokens
+            assert sketch(tokens, size, encoded) == defined_sketch(tokens, size), tokens
+    print_ = StoryPrint.of("T", "Two words\n\nand five more words here, café")
+    assert print_.sketch == defined_sketch(print_.tokens)
+
+
 def test_candidate_words_are_the_packed_words_and_stay_bounded() -> None:
     """Short texts asked again and again, and long ones: every answer is the packed text's
     words, the packed texts kept never pass their budget, and a long one is not kept."""

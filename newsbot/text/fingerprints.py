@@ -182,14 +182,23 @@ def _forget_tallied(body: str) -> tuple[list[str], list[int], int] | None:
     return found
 
 
-def sketch(tokens: list[str], size: int = SKETCH_SIZE) -> list[int]:
-    """The ``size`` smallest crc32 values of the word 5-shingles, ascending."""
+def sketch(tokens: list[str], size: int = SKETCH_SIZE, encoded: bytes | None = None) -> list[int]:
+    """The ``size`` smallest crc32 values of the word 5-shingles, ascending.
+
+    ``encoded``: ``" ".join(tokens)`` in UTF-8, when the caller has it (``StoryPrint``).
+    """
     if len(tokens) < SHINGLE_SIZE:
         return heapq.nsmallest(size, {zlib.crc32(" ".join(tokens).encode("utf-8"))})
-    # The shingles are zip()'s windows, joined, encoded (UTF-8, str.encode's default) and
-    # hashed by map(): no Python step per shingle.
-    windows = zip(*(tokens[i:] for i in range(SHINGLE_SIZE)), strict=False)
-    values = list(map(zlib.crc32, map(str.encode, map(" ".join, windows))))
+    # The shingles are zip()'s windows, joined and hashed by map(): no Python step per
+    # shingle. Their words are the joined text's, split at its spaces: each word encoded
+    # once, not once in each of its five shingles (unless a token holds a space).
+    parts = (" ".join(tokens).encode("utf-8") if encoded is None else encoded).split(b" ")
+    if len(parts) == len(tokens):
+        windows = zip(parts, parts[1:], parts[2:], parts[3:], parts[4:], strict=False)
+        values = list(map(zlib.crc32, map(b" ".join, windows)))
+    else:
+        windows = zip(*(tokens[i:] for i in range(SHINGLE_SIZE)), strict=False)
+        values = list(map(zlib.crc32, map(str.encode, map(" ".join, windows))))
     # crc32 values spread evenly over 32 bits: about 2 * size of them fall below
     # ``bound``, and when ``size`` distinct ones do they are the smallest. Sorting those
     # few (picked by filter(), in C) instead of all of them is most of the cost saved;
@@ -376,7 +385,7 @@ class StoryPrint:
 
     @cached_property
     def sketch(self) -> list[int]:
-        return sketch(self.tokens)
+        return sketch(self.tokens, encoded=self.encoded_text)
 
     @cached_property
     def token_set(self) -> frozenset[str]:
