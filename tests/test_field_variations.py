@@ -88,3 +88,19 @@ def test_the_handle_is_read_from_an_x_com_link() -> None:
     assert page != SEED
     item = _item(page.encode())
     assert (item["author"], item["author_handle"]) == ("Mohammad Ali", "@ChaudhryMAli88")
+
+
+def test_a_jsonld_value_holding_a_whole_html_document_costs_no_story() -> None:
+    # lxml's fragment parser asserts one body ("too many bodies") on such a value: the
+    # AssertionError went up through the parse and the story was a parse_error drop.
+    pakistan = GOLDEN / "pakistan.html"
+    spec = json.loads(pakistan.with_suffix(".json").read_text(encoding="utf-8"))
+    html = pakistan.read_text(encoding="utf-8")
+    for name in ("Home", "Zainab Rasheed"):  # a breadcrumb's name; the author's
+        page = html.replace(f'"name": "{name}"', f'"name": "<html><head><title>{name}"')
+        assert page != html
+        result = parse_story(HtmlResponse(url=spec["fetched_url"], body=page.encode()))
+        assert result.rejected is None, result.rejected
+        assert result.item is not None
+        assert result.item.author == spec["expected"]["author"]
+        assert result.item.category == spec["expected"]["category"]

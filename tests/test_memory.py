@@ -55,3 +55,22 @@ def test_a_trim_collects_the_cycles_that_hold_a_page() -> None:
         assert not any(isinstance(obj, _Cycle) for obj in gc.get_objects())
     finally:
         gc.enable()
+
+
+def test_hostile_date_texts_are_not_held_after_their_page() -> None:
+    # A date text past the short-text cache's bound (a hostile page's megabyte) was kept
+    # in a 4096-entry cache that ordinary dates no longer pass through: each such page
+    # held its text for the life of the process.
+    import tracemalloc
+
+    from newsbot.text.normalize import parse_site_datetime
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for page in range(20):  # no year in them: refused at once, but kept as they came
+            parse_site_datetime(f"{'x' * 200_000} {page}")
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 2_000_000, f"{held / 1e6:.1f} MB held by 20 hostile date texts"

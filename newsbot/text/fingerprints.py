@@ -197,8 +197,8 @@ def sketch(tokens: list[str], size: int = SKETCH_SIZE, encoded: bytes | None = N
         windows = zip(parts, parts[1:], parts[2:], parts[3:], parts[4:], strict=False)
         values = list(map(zlib.crc32, map(b" ".join, windows)))
     else:
-        windows = zip(*(tokens[i:] for i in range(SHINGLE_SIZE)), strict=False)
-        values = list(map(zlib.crc32, map(str.encode, map(" ".join, windows))))
+        shingles = zip(*(tokens[i:] for i in range(SHINGLE_SIZE)), strict=False)
+        values = list(map(zlib.crc32, map(str.encode, map(" ".join, shingles))))
     # crc32 values spread evenly over 32 bits: about 2 * size of them fall below
     # ``bound``, and when ``size`` distinct ones do they are the smallest. Sorting those
     # few (picked by filter(), in C) instead of all of them is most of the cost saved;

@@ -150,8 +150,12 @@ def _parse_plain(text: str) -> datetime | None:
     return parsed
 
 
-#: Long date texts (a hostile page's) are kept too, as before, by their normalized form.
-_parse_text = lru_cache(maxsize=4096)(_parse_plain)
+#: Long date texts (a hostile page's, up to megabytes) by their normalized form: a few,
+#: for the signals of one page that ask the same text again. Short dates never pass here
+#: (``_short_site_date``), so nothing else would push a hostile page's text out of a
+#: larger cache: it would hold thousands of them for the life of the process.
+LONG_DATE_TEXTS_KEPT = 4
+_parse_text = lru_cache(maxsize=LONG_DATE_TEXTS_KEPT)(_parse_plain)
 
 
 def site_datetime_iso(value: str | datetime | None) -> str | None:

@@ -576,7 +576,18 @@ def fragment_text(value: str) -> str:
         fragment = lxml_html.fragment_fromstring(value, create_parent="div")
     except (etree.ParserError, ValueError):
         return normalize_space(value)
+    except AssertionError:  # a whole document ("<html><head><title>..."): lxml asserts
+        return _document_text(value)  # one body, and one value must not cost the story
     return text_of(fragment)
+
+
+def _document_text(value: str) -> str:
+    """The visible text of a JSON-LD value that holds a whole HTML document, which
+    ``fragment_fromstring`` refuses (``AssertionError: too many bodies``)."""
+    try:
+        return text_of(lxml_html.document_fromstring(value))
+    except (etree.ParserError, ValueError):
+        return normalize_space(value)
 
 
 def jsonld_types(obj: dict[str, Any]) -> set[str]:
