@@ -17,7 +17,14 @@ from newsbot import loaders
 from newsbot.items import Story
 from newsbot.site.pages import html as html_module
 from newsbot.site.pages.html import OWN_TEXT_NODES, text_blocks
-from newsbot.site.pages.story import INSIDE_BODY, _inside_body, _own_text_nodes, page_tree
+from newsbot.site.pages.story import (
+    INSIDE_BODY,
+    TAIL_BYTES,
+    _closes,
+    _inside_body,
+    _own_text_nodes,
+    page_tree,
+)
 from newsbot.text import normalize
 from tests.test_parse_cpu import pages, response
 
@@ -331,3 +338,29 @@ def test_the_remembered_container_test_answers_as_within() -> None:
     assert page._in_container(page.tags["h2"]) == [
         h2 for h2 in page.tags["h2"] if within(h2, page.container)
     ]
+
+
+#: Ends of pages for the closing-tag shortcut: each casing, a tag just inside and just
+#: outside the searched tail, a tag split across its edge, none at all.
+_TAIL = b"x" * 9000
+CLOSINGS = [
+    b"<html><body>story</body></html>",
+    b"<html><body>story</BODY></HTML>",
+    b"<html><body>story</Body>",
+    b"<html><body>story</hTmL>",
+    b"<html><body>story",
+    b"</body>" + _TAIL,
+    b"</body>" + _TAIL[: 8192 - len(b"</body")],
+    b"</body>" + _TAIL[: 8192 - len(b"</body") + 1],
+    b"</BODY>" + _TAIL[: 8192 - len(b"</body")],
+    b"</html" + _TAIL[:8186],
+    b"",
+    b"</bod",
+]
+
+
+@pytest.mark.parametrize("body", CLOSINGS + [body for _, body in pages()])
+def test_the_closing_tag_is_found_as_in_the_lowered_tail(body: bytes) -> None:
+    """``_closes`` answers as lowering the last ``TAIL_BYTES`` and searching them."""
+    tail = body[-TAIL_BYTES:].lower()
+    assert _closes(body) == (b"</body" in tail or b"</html" in tail)
