@@ -364,3 +364,11 @@ def test_the_closing_tag_is_found_as_in_the_lowered_tail(body: bytes) -> None:
     """``_closes`` answers as lowering the last ``TAIL_BYTES`` and searching them."""
     tail = body[-TAIL_BYTES:].lower()
     assert _closes(body) == (b"</body" in tail or b"</html" in tail)
+
+
+@pytest.mark.parametrize("root", trees())
+def test_own_text_of_a_leaf_is_its_text_nodes(root: etree._Element) -> None:
+    """``own_text`` reads a leaf's ``.text`` instead of evaluating ``text()``: the same."""
+    for element in root.iter(etree.Element):
+        expected = normalize.normalize_space(" ".join(OWN_TEXT_NODES(element)))
+        assert html_module.own_text(element) == expected

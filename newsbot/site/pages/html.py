@@ -331,6 +331,8 @@ def _visible_texts(root: etree._Element) -> list[str]:
 
 def own_text(element: etree._Element) -> str:
     """The element's own text nodes (not its children's), whitespace-normalized."""
+    if not len(element):  # a leaf (most headings): its one text node, no XPath evaluation
+        return normalize_space(element.text or "")
     return normalize_space(" ".join(_OWN_TEXT(element)))
 
 
