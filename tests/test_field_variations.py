@@ -104,3 +104,16 @@ def test_a_jsonld_value_holding_a_whole_html_document_costs_no_story() -> None:
         assert result.item is not None
         assert result.item.author == spec["expected"]["author"]
         assert result.item.category == spec["expected"]["category"]
+
+
+def test_a_date_that_names_no_day_is_no_date() -> None:
+    # dateutil fills what a text leaves out from today: "November 2026" was read as the
+    # day of the crawl, so the same page gave another published_at on another day.
+    from newsbot.text.normalize import site_datetime_iso
+
+    for text in ("September 2025", "Sep 2025 10:00", "12/2025", "Monday 10:00 2025"):
+        assert site_datetime_iso(text) is None, text
+    # A text naming its day keeps it, whatever the day of the crawl.
+    assert site_datetime_iso("Friday, 30 December 2022") == "2022-12-30T00:00:00+05:00"
+    page = SEED.replace(BYLINE_DATE, "Published December 2022")
+    assert _item(page.encode())["published_at"] == EXPECTED["published_at"]  # JSON-LD's

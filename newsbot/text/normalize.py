@@ -144,10 +144,19 @@ def _parse_plain(text: str) -> datetime | None:
     except (ValueError, OverflowError):
         pass
     try:
-        parsed = dateparser.parse(text)
+        parsed = dateparser.parse(text, default=_DEFAULT_DAY)
+        if parsed != dateparser.parse(text, default=_OTHER_DEFAULT_DAY):
+            return None  # the text names no day (or month): dateutil took the default's
     except (ValueError, OverflowError, TypeError):
         return None
     return parsed
+
+
+#: Two days that differ in year, month and day: a text parsed to the same datetime with
+#: either as dateutil's default names its own day. "November 2026" took the crawl's day
+#: (dateutil's default is today), so a story's date depended on when it was read.
+_DEFAULT_DAY = datetime(2000, 1, 1)
+_OTHER_DEFAULT_DAY = datetime(2001, 2, 2)
 
 
 #: Long date texts (a hostile page's, up to megabytes) by their normalized form: a few,
