@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 
+import pytest
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
@@ -74,3 +75,17 @@ def test_hostile_date_texts_are_not_held_after_their_page() -> None:
     finally:
         tracemalloc.stop()
     assert held < 2_000_000, f"{held / 1e6:.1f} MB held by 20 hostile date texts"
+
+
+def test_a_megabyte_date_text_is_refused_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # dateutil took seconds to refuse a hostile page's megabyte "date" (twice, since a
+    # date is parsed with two defaults to tell whether it names its day).
+    from newsbot.text import normalize
+
+    def unread(*args: object, **kwargs: object) -> None:
+        raise AssertionError("dateutil was asked to read a megabyte")
+
+    monkeypatch.setattr(normalize.dateparser, "parse", unread)
+    monkeypatch.setattr(normalize.dateparser, "isoparse", unread)
+    assert normalize.parse_site_datetime("November 30 2026 " + "x " * 500_000) is None
+    assert normalize.site_datetime_iso("2026 " + "y" * 1000) is None
