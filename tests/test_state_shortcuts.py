@@ -200,19 +200,6 @@ def test_packed_prints_are_the_stored_formats() -> None:
     assert pack_sketch(values) == b"".join(v.to_bytes(4, "big") for v in values)
 
 
-def test_stored_zlib_is_zlibs_level_0() -> None:
-    """Packed words built without zlib's compressor are zlib's level-0 stream, byte for
-    byte, at every length up to what is built and past it (zlib's own, in blocks)."""
-    rng = random.Random(6)
-    built = fingerprints.STORED_BUILT_MAX
-    sizes = [*range(300), *range(built - 300, built + 300), *range(0xFFFF - 9, 0xFFFF + 9)]
-    sizes += [rng.randrange(built) for _ in range(300)] + [2**17, 2**20 + 7]
-    for size in sizes:
-        data = rng.randbytes(size) if size % 2 else b"w\xc3\xa9 " * (size // 4) + b"x" * (size % 4)
-        assert fingerprints.stored_zlib(data) == zlib.compress(data, 0), size
-
-
-#: Every character ``re.IGNORECASE`` takes for a letter of the promo stems.
 def ignorecase_variants() -> dict[str, list[str]]:
     letters = sorted(set("".join(PROMO_STEMS)) - {" "})
     any_letter = re.compile(f"[{''.join(letters)}]", re.IGNORECASE)

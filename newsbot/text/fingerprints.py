@@ -372,7 +372,7 @@ class StoryPrint:
     @cached_property
     def packed_tokens(self) -> bytes:
         """``pack_tokens(self.tokens)``, as the stores keep a recent story's words."""
-        return stored_zlib(self.encoded_text)
+        return zlib.compress(self.encoded_text, 0)
 
     @cached_property
     def packed_sketch(self) -> bytes:
@@ -407,37 +407,7 @@ def pack_tokens(tokens: list[str]) -> bytes:
     The zlib framing stays, so states written at any level read alike
     (``zlib.decompress`` reads them all), and an older version reads these.
     """
-    return stored_zlib(" ".join(tokens).encode("utf-8"))
-
-
-#: Data ``stored_zlib`` builds the stream of: well below where zlib splits stored data
-#: into blocks (65,531 bytes with zlib 1.2.13; older versions earlier), above nearly
-#: every story's words (a few KB).
-STORED_BUILT_MAX = 16_384
-#: The zlib header of level 0 (deflate, 32K window, "fastest"), then a final stored block.
-_STORED_HEAD = b"\x78\x01\x01"
-_STORED_LENGTHS = struct.Struct("<HH")
-
-
-def stored_zlib(data: bytes) -> bytes:
-    """``zlib.compress(data, 0)``, built here for data of at most ``STORED_BUILT_MAX``.
-
-    Level 0 writes the zlib header, short data in one final stored block (its length and
-    the length's complement, little-endian) and the data's Adler-32, big-endian. zlib's
-    own call first clears some 200 KB of compressor state it does not use at level 0:
-    a tenth of remembering a story's instructions. Longer data is zlib's (its blocks).
-    """
-    size = len(data)
-    if size > STORED_BUILT_MAX:
-        return zlib.compress(data, 0)
-    return b"".join(
-        (
-            _STORED_HEAD,
-            _STORED_LENGTHS.pack(size, size ^ 0xFFFF),
-            data,
-            zlib.adler32(data).to_bytes(4, "big"),
-        )
-    )
+    return zlib.compress(" ".join(tokens).encode("utf-8"), 0)
 
 
 def unpack_tokens(blob: bytes) -> list[str]:
