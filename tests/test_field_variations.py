@@ -117,3 +117,26 @@ def test_a_date_that_names_no_day_is_no_date() -> None:
     assert site_datetime_iso("Friday, 30 December 2022") == "2022-12-30T00:00:00+05:00"
     page = SEED.replace(BYLINE_DATE, "Published December 2022")
     assert _item(page.encode())["published_at"] == EXPECTED["published_at"]  # JSON-LD's
+
+
+def test_a_lone_surrogate_in_jsonld_is_a_replacement_character(tmp_path: Path) -> None:
+    # JSON may escape half a surrogate pair ("\ud800"); decoded, it is a character no UTF-8
+    # holds: the title (or author) kept it and the story's first write, its staging, raised
+    # UnicodeEncodeError in the middle of the crawl (the story lost, with a traceback).
+    from newsbot.state.sqlite import SqliteStateStore
+
+    for name, field in (("title-only-in-jsonld-and-meta", "title"), ("pakistan", "author")):
+        golden = GOLDEN / f"{name}.html"
+        spec = json.loads(golden.with_suffix(".json").read_text(encoding="utf-8"))
+        html = golden.read_text(encoding="utf-8")
+        key = '"headline": "' if field == "title" else f'"name": "{spec["expected"]["author"]}'
+        page = html.replace(key, key.replace(': "', ': "\\ud800'), 1)
+        if field == "author":  # the byline's name would win: JSON-LD's is the one left
+            page = page.replace(spec["expected"]["author"] + "<", "<")
+        assert page != html
+        result = parse_story(HtmlResponse(url=spec["fetched_url"], body=page.encode()))
+        assert result.item is not None, result.rejected
+        assert getattr(result.item, field) == "\ufffd" + spec["expected"][field], name
+        store = SqliteStateStore(tmp_path / f"{name}.sqlite3")
+        assert store.stage(result.item)
+        store.close()

@@ -531,12 +531,42 @@ def _loads_jsonld(raw: str) -> Any:
     if raw.startswith("\ufeff"):
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)
     try:
-        return _decode_json(raw)
+        data = _decode_json(raw)
     except json.JSONDecodeError:
         lenient = _lenient_jsonld(raw)
         if lenient == raw:
             raise
-        return _decode_json(lenient)
+        data = _decode_json(lenient)
+    if "\\ud" in raw or "\\uD" in raw:  # an escaped UTF-16 surrogate: maybe a lone one
+        return _without_lone_surrogates(data)
+    return data
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """``value`` with every lone UTF-16 surrogate in its strings (keys too) made U+FFFD.
+
+    JSON may escape half of a surrogate pair (``"\\ud800"``); the decoder gives it back
+    as a character no UTF-8 can hold, and a field holding it failed every write after the
+    parse (the state's, the feed's): the story was lost with a traceback. A browser shows
+    such a character as U+FFFD, and so does the story. The depth is at most
+    ``MAX_JSONLD_DEPTH`` (checked before decoding).
+    """
+    if isinstance(value, str):
+        return _valid_text(value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_valid_text(key): _without_lone_surrogates(item) for key, item in value.items()}
+    return value
+
+
+def _valid_text(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (paired ones the decoder joined)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 #: ``//<![CDATA[``, ``<!--`` at the start; ``//]]>``, ``]]>``, ``-->`` at the end.
