@@ -59,3 +59,29 @@ def test_a_malformed_topic_href_costs_that_topic_not_the_related_topics(bad: str
     assert result.item is not None
     assert result.item.related_topics == ["Imran Khan"]
     assert result.topic_urls == ["https://www.urdupoint.com/en/topics/imran-khan.html"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "https://[www.urdupoint.com/en/pakistan/x-2190111.html",
+        "https://www.urdupoint.com]/en/pakistan/x-2190111.html",
+    ],
+)
+def test_a_canonical_link_that_does_not_parse_costs_the_canonical_not_the_story(
+    bad: str,
+) -> None:
+    """``urljoin`` raised on the canonical href (read by the page's checks, outside any
+    field's own catch) and the story was a ``parse_error`` drop: a page a browser shows."""
+    golden = Path(__file__).parent / "golden" / "article" / "pakistan.html"
+    url = (
+        "https://www.urdupoint.com/en/pakistan/central-bank-approved-a-new-development-2190111.html"
+    )
+    html = golden.read_text(encoding="utf-8").replace(
+        f'rel="canonical" href="{url}"', f'rel="canonical" href="{bad}"'
+    )
+    assert bad in html
+    result = parse_story(HtmlResponse(url=url, body=html.encode(), encoding="utf-8"))
+    assert result.item is not None, result.rejected
+    assert result.item.url == url
+    assert [p.key for p in result.report.problems] == ["canonical/disagree"]

@@ -590,14 +590,17 @@ class StoryPage:
         )  # CANONICAL's first value
         if canonical is None:
             return fetched
-        absolute = absolute_url(self.response.url, canonical.strip())
         fetched_id = story_id(fetched)
-        if absolute == fetched:  # the usual link, to the page itself: its id is known
-            if fetched_id is not None and self.site.owns(absolute):
-                return strip_query_and_fragment(absolute)
-        elif self.site.owns(absolute) and story_match(absolute):
-            if story_id(absolute) == fetched_id:
-                return strip_query_and_fragment(absolute)
+        try:
+            absolute = absolute_url(self.response.url, canonical.strip())
+            if absolute == fetched:  # the usual link, to the page itself: its id is known
+                if fetched_id is not None and self.site.owns(absolute):
+                    return strip_query_and_fragment(absolute)
+            elif self.site.owns(absolute) and story_match(absolute):
+                if story_id(absolute) == fetched_id:
+                    return strip_query_and_fragment(absolute)
+        except ValueError:  # "https://[host/...": no URL (the checks read it: no catch there)
+            absolute = canonical.strip()
         if fetched_id is not None:
             self._problem(
                 "canonical/disagree",
