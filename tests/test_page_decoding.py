@@ -107,3 +107,46 @@ def test_jsonld_in_a_cms_wrapper_is_read(wrapped: str) -> None:
     page = SEED.replace(NEWS_ARTICLE, wrapped)
     response, _ = _downloaded(page.encode())
     assert _item(response)["image_url"] == EXPECTED["image_url"]  # was None: not read
+
+
+@pytest.mark.parametrize("where", ["header", "meta"])
+@pytest.mark.parametrize(
+    "label", ["base64", "rot13", "zlib", "idna", "undefined", "unicode-escape", "utf-16"]
+)
+def test_a_charset_label_no_browser_reads_is_ignored_as_a_browser_ignores_it(
+    label: str, where: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Python knows these labels, as codecs that are no text encoding (``base64``: reading
+    the page's text raised LookupError, in the challenge check, outside the parser's
+    catch, and the story was lost with a traceback), or that no browser reads a page in
+    (``unicode-escape``, ``punycode``; ``utf-16`` on bytes that are ASCII markup: CJK noise,
+    dropped as ``not_article``). A browser ignores such a label; so does the crawl."""
+    if where == "header":
+        body, headers = PAGE.encode(), {"Content-Type": f"text/html; charset={label}"}
+    else:
+        page = PAGE.replace('<meta charset="utf-8">', f'<meta charset="{label}">')
+        body, headers = page.encode(), {"Content-Type": "text/html"}
+    assert body != PAGE.encode() or where == "header"
+    raw = HtmlResponse(url=URL, body=body, headers=headers)
+    direct = story_or_rejection(raw)  # the parser alone (replays, tests): never raises
+    assert not isinstance(direct, Rejected), direct
+    assert "\u2013 \u201ccaf\u00e9\u201d" in direct.body
+    with caplog.at_level(logging.WARNING, logger="newsbot.downloadermiddlewares.charset"):
+        response, stats = _downloaded(body, headers)
+    item = _item(response)
+    assert item["title"] == EXPECTED["title"]
+    assert "\u2013 \u201ccaf\u00e9\u201d" in item["body"]
+    assert stats.get_value(CHARSET_CORRECTED) == 1
+    assert [URL in r.getMessage() and "no browser" in r.getMessage() for r in caplog.records] == [
+        True
+    ]
+
+
+def test_a_utf16_page_is_not_taken_for_a_page_cut_off() -> None:
+    """Its bytes hold no ASCII ``</body>`` (two bytes a character): it was a ``truncated``
+    drop, asked again every run and then given up, for a page a browser shows whole."""
+    body = ("\ufeff" + PAGE).encode("utf-16-le")
+    result = story_or_rejection(HtmlResponse(url=URL, body=body))
+    assert not isinstance(result, Rejected), result
+    assert result.title == EXPECTED["title"]
+    assert "\u2013 \u201ccaf\u00e9\u201d" in (result.body or "")

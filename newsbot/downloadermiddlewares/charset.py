@@ -5,8 +5,10 @@ pages whose bytes are UTF-8; read as labelled, every curly quote becomes ``â€
 corpus, silently. Bytes outside ASCII that decode as strict UTF-8 are almost never real
 windows-1252 text (its accented letters and punctuation do not form valid UTF-8
 sequences), so such a page is read as UTF-8; a page that is truly windows-1252 fails the
-strict decode and stays as labelled. Pages whose decoded text still holds U+FFFD
-(bytes that are not of their encoding) are counted and named in a warning.
+strict decode and stays as labelled. A label no browser reads (``base64``, ``utf-7``,
+``utf-16`` on ASCII bytes: ``newsbot.site.encoding``) is ignored as a browser ignores it.
+Pages whose decoded text still holds U+FFFD (bytes that are not of their encoding) are
+counted and named in a warning.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import logging
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import HtmlResponse, Response, TextResponse
 
 from newsbot.keys import CHARSET_CORRECTED, UNDECODABLE_BYTES, count
+from newsbot.site.encoding import readable
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,18 @@ class CharsetMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if not isinstance(response, TextResponse):
+            return response
+        read: TextResponse = readable(response)
+        if read is not response:
+            count(self.crawler, CHARSET_CORRECTED)
+            logger.warning(
+                "Page %s is labelled %s, which no browser reads: read as %s",
+                response.url,
+                response.encoding,
+                read.encoding,
+            )
+            response = read
         if not isinstance(response, HtmlResponse):
             return response
         corrected = utf8_if_mislabelled(response)

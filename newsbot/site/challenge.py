@@ -11,6 +11,8 @@ import re
 
 from scrapy.http import Response, TextResponse
 
+from newsbot.site.encoding import readable
+
 #: The titles such interstitials carry, as a regular expression's alternatives.
 CHALLENGE_TITLES = r"just a moment|attention required|checking your browser"
 CHALLENGE_TITLE_RE = re.compile(CHALLENGE_TITLES, re.I)
@@ -28,7 +30,7 @@ def is_challenge(response: Response) -> bool:
         return True
     if not isinstance(response, TextResponse):
         return False
-    head = response.text[:20000]  # plain text search: works on any text answer (JSON too)
+    head = readable(response).text[:20000]  # plain text search: works on any text answer (JSON too)
     title = PAGE_TITLE_RE.search(head)
     if title and CHALLENGE_TITLE_RE.search(title.group(1)):
         return True

@@ -23,6 +23,7 @@ from newsbot.cached import cached_property
 from newsbot.items import Story
 from newsbot.loaders import NORMALIZERS, build_story, normalize_field
 from newsbot.site.challenge import is_challenge
+from newsbot.site.encoding import readable
 from newsbot.site.pages.html import (
     ALL_TEXT,
     OWN_TEXT_NODES,
@@ -1137,6 +1138,7 @@ def parse_story(response: Response, site: Site | None = None) -> StoryResult:
     """
     if not isinstance(response, TextResponse) or not _declared_html(response):
         return StoryResult(None, Rejected("not_html", response.url), [])
+    response = readable(response)  # the crawl's CharsetMiddleware did it: the same object
     challenged = is_challenge(response)  # asked once: the page's rejection reuses it
     failed = None if challenged else failed_fetch(response)
     if failed is not None:
@@ -1174,9 +1176,18 @@ def failed_fetch(response: TextResponse) -> tuple[str, str] | None:
     body = response.body
     if len(body) < EMPTY_BYTES and not _TAG_RE.sub(b"", body).strip():
         return "empty", "Empty page (retried next run):"
-    if not _closes(body):
+    if not _closes(body) and not _wide_closes(response):
         return "truncated", "Page cut off, no </body> nor </html> (retried next run):"
     return None
+
+
+def _wide_closes(response: TextResponse) -> bool:
+    """``_closes`` of a UTF-16 or UTF-32 page's text: its bytes hold no ASCII ``</body``
+    (each character is two or four bytes), and a whole page was refused as cut off, run
+    after run, until given up. Asked only of a page whose bytes do not close."""
+    if not response.encoding.startswith(("utf-16", "utf-32")):
+        return False
+    return _closes(response.text[-TAIL_BYTES:].encode("utf-8"))
 
 
 def _closes(body: bytes) -> bool:
