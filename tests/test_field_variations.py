@@ -140,3 +140,17 @@ def test_a_lone_surrogate_in_jsonld_is_a_replacement_character(tmp_path: Path) -
         store = SqliteStateStore(tmp_path / f"{name}.sqlite3")
         assert store.stage(result.item)
         store.close()
+
+
+def test_a_modification_far_in_the_future_is_no_modification() -> None:
+    # Year 9999 (a CMS's "never") was written as the story's modified_at: the published
+    # date is refused past tomorrow (future_published_at), the modified one was kept.
+    page = SEED.replace(BYLINE_DATE, BYLINE_DATE + " | Updated December 31, 9999 | 11:00 PM")
+    assert page != SEED
+    result = parse_story(HtmlResponse(url=URL, body=page.encode()))
+    assert result.item is not None and result.item.modified_at is None
+    assert result.item.published_at == EXPECTED["published_at"]
+    keys = [problem.key for problem in result.report.problems]
+    assert keys == ["fields/modified_at/invalid"]
+    tomorrow = SEED.replace(BYLINE_DATE, BYLINE_DATE + " | Updated December 31, 2022 | 11:00 PM")
+    assert _item(tomorrow.encode())["modified_at"] == "2022-12-31T23:00:00+05:00"  # a real one

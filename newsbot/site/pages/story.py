@@ -852,9 +852,20 @@ class StoryPage:
         """The last modification; null (reported) when it is before the publication: a
         date-only "Updated" line read as midnight, or a wrong value, is no modification."""
         value: str | None = self._resolve("modified_at")
-        if value is None or self.published_at() is None:
+        if value is None:
             return value
         modified = parse_site_datetime(self._normalized.get("modified_at"))
+        if modified is not None and modified > datetime.now(SITE_TZ) + MAX_CLOCK_AHEAD:
+            # No story is modified in the future (year 9999: a CMS's "never" placeholder).
+            self._problem(
+                "fields/modified_at/invalid",
+                f"Ignored modified_at {self._normalized['modified_at']!r} (more than a day ahead)",
+            )
+            del self._normalized["modified_at"]
+            self._resolved["modified_at"] = None
+            return None
+        if self.published_at() is None:
+            return value
         published = parse_site_datetime(self._normalized.get("published_at"))
         if modified is None or published is None or modified >= published:
             return value
