@@ -7,12 +7,15 @@ is what a reader of that page would say (and what the page's own JSON-LD says).
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict
 from pathlib import Path
 
+import pytest
 from scrapy.http import HtmlResponse
 
 from newsbot.site.pages.story import Rejected, parse_story, story_or_rejection
+from newsbot.text.normalize import site_datetime_iso
 
 GOLDEN = Path(__file__).parent / "golden" / "article"
 SEED = (GOLDEN / "seed-story.html").read_text(encoding="utf-8")
@@ -154,3 +157,16 @@ def test_a_modification_far_in_the_future_is_no_modification() -> None:
     assert keys == ["fields/modified_at/invalid"]
     tomorrow = SEED.replace(BYLINE_DATE, BYLINE_DATE + " | Updated December 31, 2022 | 11:00 PM")
     assert _item(tomorrow.encode())["modified_at"] == "2022-12-31T23:00:00+05:00"  # a real one
+
+
+def test_a_date_naming_a_zone_not_known_is_no_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    # dateutil dropped a zone name it does not know, with a warning, and the time was read
+    # in the site's clock (10 hours off for EST, silently); a name that is the crawling
+    # machine's own zone was read in that zone: the date depended on where the crawler ran.
+    assert site_datetime_iso("November 26, 2026 3:05 PM EST") is None
+    monkeypatch.setattr(time, "tzname", ("CET", "CEST"))  # a crawler in Berlin
+    assert site_datetime_iso("November 26, 2026 4:05 PM CET") is None
+    assert site_datetime_iso("November 26, 2026 3:05 PM PKT") == "2026-11-26T15:05:00+05:00"
+    assert site_datetime_iso("Thu, 26 Nov 2026 10:05:00 GMT") == "2026-11-26T15:05:00+05:00"
+    assert site_datetime_iso("Thu, 26 Nov 2026 11:05:00 +0100") == "2026-11-26T15:05:00+05:00"
+    assert site_datetime_iso("Thursday, 26 November 2026 3:05 PM") == "2026-11-26T15:05:00+05:00"

@@ -149,12 +149,32 @@ def _parse_plain(text: str) -> datetime | None:
     except (ValueError, OverflowError):
         pass
     try:
-        parsed = dateparser.parse(text, default=_DEFAULT_DAY)
-        if parsed != dateparser.parse(text, default=_OTHER_DEFAULT_DAY):
+        parsed = dateparser.parse(text, default=_DEFAULT_DAY, tzinfos=_zone)
+        if parsed != dateparser.parse(text, default=_OTHER_DEFAULT_DAY, tzinfos=_zone):
             return None  # the text names no day (or month): dateutil took the default's
     except (ValueError, OverflowError, TypeError):
         return None
     return parsed
+
+
+def _zone(name: str | None, offset: int | None) -> int | None:
+    """dateutil's ``tzinfos``: the offset in seconds of a zone a date names.
+
+    Without it, a zone name dateutil does not know ("EST", "CET") was dropped with a
+    warning and the time read in the site's clock (hours off, silently), and a name that
+    is the crawling machine's own zone was read in that zone: a date depended on where
+    the crawler ran. Only the site's own "PKT" is known by name; an offset or UTC is
+    taken as given; any other name makes the text no date (the field's next signal).
+    """
+    if offset is not None or name is None:  # None, None: the text names no zone (naive)
+        return offset
+    if name == SITE_TZ_NAME:
+        return SITE_OFFSET_SECONDS
+    raise ValueError(f"unknown time zone {name!r}")
+
+
+SITE_TZ_NAME = "PKT"
+SITE_OFFSET_SECONDS = 5 * 3600
 
 
 #: Two days that differ in year, month and day: a text parsed to the same datetime with
