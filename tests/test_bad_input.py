@@ -179,3 +179,27 @@ def test_hidden_text_and_invisible_characters_stay_out_of_fields() -> None:
     assert clean is not None and result.item is not None
     assert result.item.title == clean.title == title
     assert result.item.summary == clean.summary
+
+
+def test_noncharacters_stay_out_of_fields() -> None:
+    """U+FFFE, U+FFFF and U+FDD0..U+FDEF, noncharacters (for a program's own use, never text:
+    no XML may hold U+FFFE or U+FFFF, and U+FFFE reads as a byte-swapped BOM) went into
+    the feed from markup (``&#xFFFF;``) and from JSON-LD (``\\uffff``), as a bell did."""
+    page = Path(__file__).parent / "golden" / "article" / "pakistan.html"
+    html = page.read_text(encoding="utf-8")
+    title = "Central Bank Approved A New Development Package For The Region"
+    body_start = "The education department announced"
+    hostile = (
+        html.replace(f">{title}</h1>", f">Central &#xFFFF;Bank&#xFDD0; &#xFFFE;{title[13:]}</h1>")
+        .replace(body_start, "The education\uffff department announced")
+        .replace('"name": "Zainab Rasheed"', '"name": "Zainab\\ufffe Rasheed"')
+        .replace('<a href="/en/team/zainab-rasheed.html">Zainab Rasheed</a>', "")
+    )
+    assert hostile.count("FFF") == 2 and "ufffe" in hostile and "\uffff" in hostile
+    url = "https://www.urdupoint.com/en/pakistan/" + page.stem + "-2190111.html"
+    clean = parse_story(HtmlResponse(url=url, body=html.encode(), encoding="utf-8")).item
+    result = parse_story(HtmlResponse(url=url, body=hostile.encode(), encoding="utf-8"))
+    assert clean is not None and result.item is not None
+    assert result.item.title == clean.title == title
+    assert result.item.body == clean.body
+    assert result.item.author == clean.author == "Zainab Rasheed"

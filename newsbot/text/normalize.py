@@ -12,11 +12,15 @@ from dateutil import parser as dateparser
 SITE_TZ = timezone(timedelta(hours=5), "PKT")
 
 #: Invisible characters dropped from every text field: zero-width ones, bidirectional
-#: overrides and marks (a right-to-left override turns a title around), and control
-#: characters (a bell in a title). Those that ``str.split`` takes for spaces stay spaces.
+#: overrides and marks (a right-to-left override turns a title around), control
+#: characters (a bell in a title), and the first plane's noncharacters (U+FDD0..U+FDEF,
+#: U+FFFE, U+FFFF: for a program's own use, never text; no XML holds U+FFFE or U+FFFF).
+#: Those that ``str.split`` takes for spaces stay spaces. (The other planes' last two are
+#: left: XML allows them, and one character above U+FFFF in the class made every
+#: paragraph's pass ten times slower, the set no longer a table.)
 _ZERO_WIDTH = re.compile(
     "[\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069"
-    "\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]"
+    "\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufdd0-\ufdef\ufffe\uffff]"
 )
 _YEAR = re.compile(r"\d{4}")
 
