@@ -12,7 +12,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from newsbot.site.pages.listing import parse_listing
-from newsbot.site.pages.story import parse_story
+from newsbot.site.pages.story import StoryResult, parse_story
 
 
 @pytest.mark.parametrize(
@@ -85,3 +85,74 @@ def test_a_canonical_link_that_does_not_parse_costs_the_canonical_not_the_story(
     assert result.item is not None, result.rejected
     assert result.item.url == url
     assert [p.key for p in result.report.problems] == ["canonical/disagree"]
+
+
+PAKISTAN_URL = (
+    "https://www.urdupoint.com/en/pakistan/central-bank-approved-a-new-development-2190111.html"
+)
+
+
+def _pakistan_with(old: str, new: str) -> StoryResult:
+    html = (Path(__file__).parent / "golden" / "article" / "pakistan.html").read_text("utf-8")
+    assert old in html
+    page = html.replace(old, new)
+    return parse_story(HtmlResponse(url=PAKISTAN_URL, body=page.encode(), encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("canonical", "url"),
+    [
+        # A space and a raw letter: written so into the feed, where they are no URL.
+        (
+            PAKISTAN_URL.replace("central-", "central "),
+            PAKISTAN_URL.replace("central-", "central%20"),
+        ),
+        (
+            PAKISTAN_URL.replace("central-", "caf\u00e9-"),
+            PAKISTAN_URL.replace("central-", "caf%C3%A9-"),
+        ),
+        # Arabic-Indic digits (``\d`` and ``int`` read them) and a Kelvin sign (a "k" to
+        # the case-blind section pattern): trusted as naming this story, and written.
+        (
+            PAKISTAN_URL.replace("2190111", "\u0662\u0661\u0669\u0660\u0661\u0661\u0661"),
+            PAKISTAN_URL,
+        ),
+        (PAKISTAN_URL.replace("/pakistan/", "/\u212aarachi/"), PAKISTAN_URL),
+        # A user name and password, written into the feed as part of the story's URL.
+        (PAKISTAN_URL.replace("https://", "https://user:secret@"), PAKISTAN_URL),
+    ],
+)
+def test_a_canonical_url_is_written_as_a_url_a_client_requests(canonical: str, url: str) -> None:
+    result = _pakistan_with(
+        f'rel="canonical" href="{PAKISTAN_URL}"', f'rel="canonical" href="{canonical}"'
+    )
+    assert result.item is not None, result.rejected
+    assert (result.item.url, result.item.section) == (url, "pakistan")
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        (
+            "https://photo-cdn.urdupoint.com/media/flood victims.jpg",
+            "https://photo-cdn.urdupoint.com/media/flood%20victims.jpg",
+        ),
+        (
+            "https://photo-cdn.urdupoint.com/media/caf\u00e9.jpg",
+            "https://photo-cdn.urdupoint.com/media/caf%C3%A9.jpg",
+        ),
+        # A JSON-LD image that is no URL cost the field, og:image's good one included.
+        ("http://[bad/x.jpg", "https://photo-cdn.urdupoint.com/media/og.jpg"),
+    ],
+)
+def test_an_image_url_is_written_as_a_url_a_client_requests(image: str, expected: str) -> None:
+    old = '"url": "https://photo-cdn.urdupoint.com/media/2026/11/_3/730x425/pic_1795687500.jpg"'
+    html = (Path(__file__).parent / "golden" / "article" / "pakistan.html").read_text("utf-8")
+    page = html.replace(old, f'"url": "{image}"').replace(
+        "https://www.urdupoint.com/images/logo-en.png",
+        "https://photo-cdn.urdupoint.com/media/og.jpg",
+    )
+    assert page.count("og.jpg") == 1 and image in page
+    result = parse_story(HtmlResponse(url=PAKISTAN_URL, body=page.encode(), encoding="utf-8"))
+    assert result.item is not None, result.rejected
+    assert result.item.image_url == expected

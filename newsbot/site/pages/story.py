@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from lxml import etree
 from scrapy.http import HtmlResponse, Response, TextResponse
+from w3lib.url import safe_url_string
 
 from newsbot.cached import cached_property
 from newsbot.items import Story
@@ -597,8 +598,14 @@ class StoryPage:
             if absolute == fetched:  # the usual link, to the page itself: its id is known
                 if fetched_id is not None and self.site.owns(absolute):
                     return strip_query_and_fragment(absolute)
-            elif self.site.owns(absolute) and story_match(absolute):
-                if story_id(absolute) == fetched_id:
+            else:
+                absolute = _requestable(absolute)
+                if (
+                    self.site.owns(absolute)
+                    and story_match(absolute)
+                    and urlsplit(absolute).username is None  # no "user:password@" in a feed
+                    and story_id(absolute) == fetched_id
+                ):
                     return strip_query_and_fragment(absolute)
         except ValueError:  # "https://[host/...": no URL (the checks read it: no catch there)
             absolute = canonical.strip()
@@ -711,12 +718,15 @@ class StoryPage:
         if not value or not value.strip():
             return None
         href = value.strip()
-        if is_plain_url(href):  # http(s) with a host: no second parse (a new URL each page)
+        if href.isascii() and is_plain_url(href):  # no second parse (a new URL each page)
             return href
-        absolute = absolute_url(self.response.url, href)
-        parts = urlsplit(absolute)
-        if parts.scheme in ("http", "https") and parts.hostname:
-            return absolute
+        try:
+            absolute = _requestable(absolute_url(self.response.url, href))
+            parts = urlsplit(absolute)
+            if parts.scheme in ("http", "https") and parts.hostname and _port_ok(parts):
+                return absolute
+        except ValueError:  # "http://[bad": no URL; the field's next signal is read
+            pass
         self._problem("fields/image_url/invalid", f"Ignored image URL {value[:100]!r}")
         return None
 
@@ -1066,6 +1076,22 @@ _PARSERS = threading.local()
 _BASE_FREE_HREF_RE = re.compile(r"/[^/\t\r\n]|https?://[^/?#\t\r\n]", re.I)
 #: Longer hrefs are resolved each time, never kept (a hostile page's would fill memory).
 MAX_CACHED_HREF = 500
+
+
+def _requestable(url: str) -> str:
+    """``url`` as a client requests it (spaces, controls and non-ASCII characters
+    percent-encoded, the host in IDNA): what Scrapy makes of every URL it fetches. A URL
+    the page wrote with a space or a raw "é" was written so to the feed, where it is no
+    URL; a canonical's Arabic-Indic digits, or a Kelvin sign read as "k", named a story.
+    Raises ``ValueError`` for what is no URL (a port out of range)."""
+    if url.isascii() and is_plain_url(url):  # nothing to encode
+        return url
+    return safe_url_string(url)
+
+
+def _port_ok(parts: SplitResult) -> bool:
+    """Whether the URL's port, if any, is a port (``parts.port`` raises otherwise)."""
+    return parts.port is None or parts.port >= 0
 
 
 def _is_topic(site: Site, absolute: str) -> bool:
