@@ -20,6 +20,7 @@ from scrapy.utils.test import get_crawler
 
 from newsbot.downloadermiddlewares.charset import CharsetMiddleware
 from newsbot.keys import CHARSET_CORRECTED, UNDECODABLE_BYTES
+from newsbot.site.pages.listing import parse_listing
 from newsbot.site.pages.story import Rejected, story_or_rejection
 
 GOLDEN = Path(__file__).parent / "golden" / "article"
@@ -150,3 +151,15 @@ def test_a_utf16_page_is_not_taken_for_a_page_cut_off() -> None:
     assert not isinstance(result, Rejected), result
     assert result.title == EXPECTED["title"]
     assert "\u2013 \u201ccaf\u00e9\u201d" in (result.body or "")
+
+
+def test_a_listing_labelled_with_a_charset_no_browser_reads_gives_its_links() -> None:
+    """Reading its text raised LookupError: every story link of the page lost for the run."""
+    body = (
+        b'<html><head><meta charset="base64"></head><body><div class="news">'
+        b'<a href="https://www.urdupoint.com/en/pakistan/good-story-1234567.html">ok</a>'
+        b"</div></body></html>"
+    )
+    listing = HtmlResponse(url="https://www.urdupoint.com/en/news/pakistan.html", body=body)
+    links = parse_listing(listing)
+    assert links.stories == ["https://www.urdupoint.com/en/pakistan/good-story-1234567.html"]

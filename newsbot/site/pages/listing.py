@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from scrapy.http import Response, TextResponse
 
+from newsbot.site.encoding import readable
 from newsbot.site.pages.html import css, xpath
 from newsbot.site.urls import PageKind, Site, listing_stem, page_kind, page_number
 from newsbot.text.normalize import normalize_space
@@ -74,6 +75,7 @@ def parse_listing(response: Response, site: Site | None = None) -> ListingLinks:
     links = ListingLinks()
     if not isinstance(response, TextResponse):
         return links
+    response = readable(response)  # a charset label no browser reads is ignored
     site = site or Site.from_base_url(response.url)
     links.stories = _story_links(response, site, CARD_LINKS) or _story_links(
         response, site, FALLBACK_LINKS
