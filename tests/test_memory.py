@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import json
+import re
+from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse
@@ -89,3 +92,29 @@ def test_a_megabyte_date_text_is_refused_unread(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(normalize.dateparser, "isoparse", unread)
     assert normalize.parse_site_datetime("November 30 2026 " + "x " * 500_000) is None
     assert normalize.site_datetime_iso("2026 " + "y" * 1000) is None
+
+
+def test_a_megabyte_heading_is_not_read_as_a_block_heading(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "More Stories From X! ! ! ... x": the category pattern's lazy name and trailing
+    # non-word run backtrack quadratically (16 KB took 2 s, a megabyte hours): one hostile
+    # page held the crawl. A heading is a line; a longer text is not matched at all.
+    from newsbot.site.pages import story
+
+    class Guarded:
+        def __init__(self, pattern: re.Pattern[str]) -> None:
+            self.pattern = pattern
+
+        def match(self, text: str) -> re.Match[str] | None:
+            assert len(text) < 10_000, "a block heading's pattern was run on a long text"
+            return self.pattern.match(text)
+
+    monkeypatch.setattr(story, "MORE_STORIES_RE", Guarded(story.MORE_STORIES_RE))
+    golden = Path(__file__).parent / "golden" / "article" / "pakistan.html"
+    spec = json.loads(golden.with_suffix(".json").read_text(encoding="utf-8"))
+    html = golden.read_text(encoding="utf-8")
+    heading = "More Stories From Pakistan</h3>"
+    page = html.replace(heading, heading[:-5] + "! " * 500_000 + "x</h3>")
+    assert page != html
+    result = story.parse_story(HtmlResponse(url=spec["fetched_url"], body=page.encode()))
+    assert result.item is not None, result.report.problems
+    assert result.item.category == spec["expected"]["category"]  # the breadcrumbs'

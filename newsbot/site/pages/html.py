@@ -371,14 +371,22 @@ def _owned(texts: list[Any]) -> list[tuple[etree._Element, str]]:
 def heading_among(
     texts: list[tuple[etree._Element, str]], needle: str, pattern: re.Pattern[str]
 ) -> etree._Element | None:
-    """The first element whose own text matches ``pattern``, among candidate texts."""
+    """The first element whose own text matches ``pattern``, among candidate texts (a
+    text longer than ``MAX_HEADING_CHARS`` is no heading: it is not matched)."""
     seen: set[etree._Element] = set()
     for element, text in texts:
         if needle in text and element not in seen:
             seen.add(element)
-            if pattern.match(own_text(element)):
+            own = own_text(element)
+            if len(own) <= MAX_HEADING_CHARS and pattern.match(own):
                 return element
     return None
+
+
+#: A block's heading is a line: a longer text is not one, and is never matched against a
+#: heading's pattern ("More Stories From X! ! ! ... x": the category pattern backtracks
+#: quadratically on such a text, 2 s for 16 KB, hours for a hostile page's megabyte).
+MAX_HEADING_CHARS = 300
 
 
 @lru_cache(maxsize=16)

@@ -27,6 +27,7 @@ from newsbot.site.challenge import is_challenge
 from newsbot.site.encoding import readable
 from newsbot.site.pages.html import (
     ALL_TEXT,
+    MAX_HEADING_CHARS,
     OWN_TEXT_NODES,
     PageWalk,
     css,
@@ -693,7 +694,8 @@ class StoryPage:
     def _category_signals(self) -> list[tuple[str, Any]]:
         """The name in "More Stories From <Category>", else the breadcrumbs."""
         heading = self._heading("more stories from", MORE_STORIES_RE)
-        from_heading = MORE_STORIES_RE.match(text_of(heading)) if heading is not None else None
+        text = text_of(heading)  # its children's text too: maybe longer than its own
+        from_heading = MORE_STORIES_RE.match(text) if 0 < len(text) <= MAX_HEADING_CHARS else None
         return [
             ("more_stories", from_heading["category"] if from_heading else None),
             ("jsonld", self._jsonld_breadcrumb_category()),
