@@ -650,6 +650,25 @@ def test_reconcile_settles_what_a_killed_release_wrote_and_cuts_a_torn_line(
     assert store.reconcile_feed() == 0, "what was accounted for is not read again"
 
 
+@pytest.mark.parametrize(
+    "article_id", ["1" * 40, "abc", "\u00b2\u00b3\u2074\u2075\u2076", 100, "-100"]
+)
+def test_reconcile_skips_a_feed_line_whose_id_is_no_story_id(
+    store: Store, tmp_path: Path, article_id: object
+) -> None:
+    """A line not of the crawl's writing (an id of 40 digits, letters, superscript digits
+    that ``isdigit`` takes for digits): ``int`` or SQLite's INTEGER raised out of the
+    reconcile, at every crawl's start, and no run could begin until the line was found
+    and cut by hand. It is skipped, as a line that is no JSON is."""
+    feed = tmp_path / "feed.jsonl"
+    store.watch_feed(feed)
+    foreign = {**asdict(story(200)), "article_id": article_id}
+    lines = [json.dumps(foreign), json.dumps(asdict(story(100)))]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert store.reconcile_feed() == 1
+    assert store.was_emitted("100") and not store.was_emitted("200")
+
+
 def test_closing_after_a_release_accounts_for_the_whole_feed(
     opened: Callable[[], Store], tmp_path: Path
 ) -> None:

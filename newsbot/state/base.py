@@ -30,7 +30,7 @@ from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple, Protocol, Self, runtime_checkable
+from typing import NamedTuple, Protocol, Self, TypeGuard, runtime_checkable
 
 from scrapy.crawler import Crawler
 
@@ -353,6 +353,23 @@ def load_story(raw: str | bytes) -> Story:
     return Story(**json.loads(raw))
 
 
+#: The most digits a story id has (the site's have 5 to 9): an id the stores' 64-bit
+#: integers hold.
+MAX_ID_DIGITS = 18
+
+
+def is_story_id(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is a story id as the crawl writes it: ASCII digits, not too many
+    (``"²³⁴".isdigit()`` is true and ``int`` refuses it; 40 digits overflow SQLite)."""
+    return (
+        type(value) is str
+        and value.isascii()
+        and value.isdigit()
+        and len(value) <= MAX_ID_DIGITS
+        and value == str(int(value))  # one spelling: no leading zero
+    )
+
+
 def looks_like_promo(paragraph: str) -> bool:
     """Whether ``PROMO_RE`` finds promo wording in ``paragraph``.
 
@@ -599,8 +616,8 @@ class BaseStateStore(ABC):
             item = load_story(line)
         except (ValueError, TypeError):
             return 0
-        if not item.article_id or self.was_emitted(item.article_id):
-            return 0
+        if not is_story_id(item.article_id) or self.was_emitted(item.article_id):
+            return 0  # no id the crawl writes (a line not of its writing), or settled
         self.remember_emitted(item, StoryPrint.of(item.title or "", item.body or ""))
         return 1
 
