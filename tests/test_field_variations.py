@@ -170,3 +170,23 @@ def test_a_date_naming_a_zone_not_known_is_no_date(monkeypatch: pytest.MonkeyPat
     assert site_datetime_iso("Thu, 26 Nov 2026 10:05:00 GMT") == "2026-11-26T15:05:00+05:00"
     assert site_datetime_iso("Thu, 26 Nov 2026 11:05:00 +0100") == "2026-11-26T15:05:00+05:00"
     assert site_datetime_iso("Thursday, 26 November 2026 3:05 PM") == "2026-11-26T15:05:00+05:00"
+
+
+def test_a_number_of_thousands_of_digits_in_jsonld_costs_no_story() -> None:
+    # Python refuses to convert an integer of over 4,300 digits (ValueError): the whole
+    # script was ignored as not parsing, and a story whose only date is JSON-LD's dropped
+    # as missing_published_at, for one number a browser's JSON.parse reads.
+    golden = GOLDEN / "pakistan.html"
+    spec = json.loads(golden.with_suffix(".json").read_text(encoding="utf-8"))
+    published = '"datePublished": "2026-11-26T15:05:00+0500"'
+    page = (
+        golden.read_text(encoding="utf-8")
+        .replace("Published November 26, 2026 | 03:05 PM", "")
+        .replace(published, published + ', "wordCount": ' + "1" * 5000)
+    )
+    assert "1" * 5000 in page
+    result = parse_story(HtmlResponse(url=spec["fetched_url"], body=page.encode()))
+    assert result.item is not None, result.rejected
+    assert result.item.published_at == spec["expected"]["published_at"]
+    assert result.item.image_url == spec["expected"]["image_url"]
+    assert result.report.problems == []

@@ -545,9 +545,22 @@ def _loads_jsonld(raw: str) -> Any:
         if lenient == raw:
             raise
         data = _decode_json(lenient)
+    except ValueError:  # a number of over 4,300 digits, which ``int`` refuses to convert
+        data = _BIG_NUMBERS_DECODER.decode(raw)
     if "\\ud" in raw or "\\uD" in raw:  # an escaped UTF-16 surrogate: maybe a lone one
         return _without_lone_surrogates(data)
     return data
+
+
+def _int_or_float(digits: str) -> int | float:
+    """A JSON integer: a float when it has more digits than ``int`` converts (Python
+    refuses over 4,300: the script was ignored whole, the story's headline and date with
+    it, for one hostile number no browser or search engine refuses)."""
+    return int(digits) if len(digits) <= 4000 else float(digits)
+
+
+#: ``_JSONLD_DECODER`` for a script holding such a number (asked only then).
+_BIG_NUMBERS_DECODER = json.JSONDecoder(strict=False, parse_int=_int_or_float)
 
 
 def _without_lone_surrogates(value: Any) -> Any:
