@@ -190,3 +190,23 @@ def test_a_number_of_thousands_of_digits_in_jsonld_costs_no_story() -> None:
     assert result.item.published_at == spec["expected"]["published_at"]
     assert result.item.image_url == spec["expected"]["image_url"]
     assert result.report.problems == []
+
+
+@pytest.mark.parametrize(
+    "kind", ["application/LD+JSON", " application/ld+json ", "application/ld+json; charset=utf-8"]
+)
+def test_jsonld_is_read_whatever_the_spelling_of_its_media_type(kind: str) -> None:
+    # A media type is case-blind and may carry parameters; only the exact spelling was
+    # read, and a story whose only date is JSON-LD's was dropped (missing_published_at).
+    golden = GOLDEN / "pakistan.html"
+    spec = json.loads(golden.with_suffix(".json").read_text(encoding="utf-8"))
+    page = (
+        golden.read_text(encoding="utf-8")
+        .replace("Published November 26, 2026 | 03:05 PM", "")
+        .replace('type="application/ld+json"', f'type="{kind}"')
+    )
+    assert kind in page
+    result = parse_story(HtmlResponse(url=spec["fetched_url"], body=page.encode()))
+    assert result.item is not None, result.rejected
+    assert result.item.published_at == spec["expected"]["published_at"]
+    assert result.item.image_url == spec["expected"]["image_url"]

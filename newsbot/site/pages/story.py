@@ -420,7 +420,7 @@ class StoryPage:
         texts = [
             text
             for script in self.tags["script"]
-            if script.get("type") == JSONLD_SCRIPT_TYPE
+            if _is_jsonld_type(script.get("type"))
             for text in _own_text_nodes(script)
         ]
         objects = parse_jsonld(texts, problems)
@@ -1327,6 +1327,15 @@ def _own_text_nodes(script: etree._Element) -> list[str]:
     if len(script):
         return cast(list[str], OWN_TEXT_NODES(script))
     return [script.text] if script.text else []
+
+
+def _is_jsonld_type(kind: str | None) -> bool:
+    """A script ``type`` naming JSON-LD: the usual spelling first; then in any case, with
+    spaces or parameters (``application/LD+JSON; charset=utf-8``): a media type is read
+    so by search engines, and the story's JSON-LD (its only date, on some pages) was lost."""
+    if kind == JSONLD_SCRIPT_TYPE:
+        return True
+    return kind is not None and kind.split(";", 1)[0].strip().lower() == JSONLD_SCRIPT_TYPE
 
 
 def _byline_name(line: str, linked_handle: str | None = None) -> str | None:
