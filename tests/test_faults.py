@@ -161,3 +161,25 @@ def test_every_fault_is_named_counted_and_the_crawl_goes_on(
     assert sum(errors.values()) >= 4, errors  # big, loop, offsite, slow, reset
     crawled = [line for line in run.log.splitlines() if "Crawled" in line]
     assert not any("elsewhere.invalid" in line for line in crawled), "left the site"
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (b"7", 7.0),
+        (b"\xb2", 5.0),  # "²" in Latin-1: a digit to isdigit, not to float (ValueError)
+        (b"Wed, 21 Oct 2015 07:28:00 -0000", 0.0),  # a naive datetime: TypeError
+        (b"Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+    ],
+)
+def test_a_retry_after_header_of_any_form_is_a_wait(header: bytes, seconds: float) -> None:
+    """A 429 whose ``Retry-After`` the middleware could not read raised out of it: the
+    request failed with a traceback (a story lost) instead of waiting and retrying."""
+    from scrapy.http import Response
+
+    from newsbot.downloadermiddlewares.ratelimit import _retry_after
+
+    response = Response(
+        "https://www.urdupoint.com/en/", status=429, headers={"Retry-After": header}
+    )
+    assert _retry_after(response) == seconds

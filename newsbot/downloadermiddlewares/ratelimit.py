@@ -56,10 +56,12 @@ class RetryAfterMiddleware:
 def _retry_after(response: Response) -> float:
     """Seconds from a ``Retry-After`` header (seconds or an HTTP date); 5 when absent."""
     value = (response.headers.get(b"Retry-After") or b"").decode("latin-1").strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "\xb2" decodes to "²", a digit to isdigit
         return float(value)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return 5.0
+    if when.tzinfo is None:  # "-0000": UTC, said without naming the sender's own zone
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
