@@ -703,3 +703,25 @@ def test_a_staged_story_is_read_back_as_its_json_says(
     again = state_base.load_story(expected["1"][0])  # answered once: decoded now
     assert again == expected["1"][1]
     store.close()
+
+
+def test_the_diff_of_two_long_repetitive_texts_is_not_quadratic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two hostile pages of 40,000 words of "alpha beta" (one word apart) passed every
+    bound and went to the diff, which took 86 s (hours for megabytes), in every release
+    that met them. Over ``LONG_DIFF_WORDS`` the diff runs with autojunk, same answer."""
+    from newsbot.text import fingerprints
+
+    real = fingerprints.SequenceMatcher
+
+    def guarded(junk: None, a: list[str], b: list[str], autojunk: bool = True) -> object:
+        assert autojunk or max(len(a), len(b)) <= 10_000, "a quadratic diff of long texts"
+        return real(junk, a, b, autojunk=autojunk)
+
+    monkeypatch.setattr(fingerprints, "SequenceMatcher", guarded)
+    tokens = ["alpha", "beta"] * 20_000
+    mine, theirs = StoryPrint([], [[*tokens, "gamma"]]), StoryPrint([], [tokens])
+    candidate = Candidate(1, len(tokens), pack_sketch(theirs.sketch), pack_tokens(tokens))
+    assert nearly_repeats(mine, candidate, 0.9)
+    assert edit_similarity(tokens, [*tokens, "gamma"]) == 1 - 1 / 40_001

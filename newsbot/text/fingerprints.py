@@ -306,11 +306,19 @@ def order_bound(a: list[str], b: list[str]) -> float:
     return 1.0 - (longest - common) / longest
 
 
+#: Texts longer than this many words are diffed with ``SequenceMatcher``'s autojunk (a
+#: word in more than 1% of the other text's places starts no match): without it, the
+#: diff of two long texts that repeat their words is quadratic (40,000 words of "alpha
+#: beta" against the same plus one word: 86 s; a hostile page's megabytes, hours, in
+#: every release that met them as candidates). A story is a few hundred words.
+LONG_DIFF_WORDS = 10_000
+
+
 def edit_similarity(a: list[str], b: list[str]) -> float:
     """1 - (words replaced, inserted or deleted) / (longer text's length)."""
     if not a or not b:
         return 1.0 if a == b else 0.0
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    matcher = SequenceMatcher(None, a, b, autojunk=max(len(a), len(b)) > LONG_DIFF_WORDS)
     edits = sum(
         max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
     )
