@@ -203,3 +203,27 @@ def test_noncharacters_stay_out_of_fields() -> None:
     assert result.item.title == clean.title == title
     assert result.item.body == clean.body
     assert result.item.author == clean.author == "Zainab Rasheed"
+
+
+@pytest.mark.parametrize(
+    "trailer",
+    [
+        " " * 10_000,
+        "<!-- " + "x" * 10_000 + " -->",
+        "<script>" + "var a = 1;" * 2_000 + "</script>\n",
+    ],
+    ids=["spaces", "comment", "script"],
+)
+def test_a_page_with_a_long_trailer_after_its_end_is_no_page_cut_off(trailer: str) -> None:
+    """Only the last 8 KB are searched for ``</body>``/``</html>``: a page followed by a
+    longer trailer (an analytics script, a CDN's injection, padding) was a ``truncated``
+    drop, asked again for five runs, then given up, where a browser shows it whole."""
+    page = Path(__file__).parent / "golden" / "article" / "pakistan.html"
+    html = page.read_text(encoding="utf-8")
+    url = "https://www.urdupoint.com/en/pakistan/" + page.stem + "-2190111.html"
+    result = parse_story(HtmlResponse(url=url, body=(html + trailer).encode(), encoding="utf-8"))
+    assert result.rejected is None, result.rejected
+    # A page cut by a failed fetch is still one, trailer or not.
+    for cut in (html[: len(html) // 2], (html + trailer)[: len(html) // 2] + "<p>more"):
+        cut_off = parse_story(HtmlResponse(url=url, body=cut.encode(), encoding="utf-8"))
+        assert cut_off.rejected is not None and cut_off.rejected.reason == "truncated"

@@ -1239,7 +1239,22 @@ def _closes(body: bytes) -> bool:
     if body.rfind(b"</body", start) >= 0 or body.rfind(b"</html", start) >= 0:
         return True
     tail = body[-TAIL_BYTES:].lower()
-    return b"</body" in tail or b"</html" in tail
+    return b"</body" in tail or b"</html" in tail or _closed_before_a_trailer(body)
+
+
+def _closed_before_a_trailer(body: bytes) -> bool:
+    """Whether ``body`` closes earlier and ends with a whole trailer: more than
+    ``TAIL_BYTES`` of spaces, a comment or a script after ``</html>`` (an analytics tag,
+    a CDN's injection) made a whole page a ``truncated`` drop, asked again run after run,
+    then given up. Such a trailer ends with ``>`` (once spaces and NULs are stripped),
+    where a page cut by a failed fetch ends anywhere. Asked only of a page that fails the
+    tail's test: the whole body is searched then."""
+    if not body.rstrip(b" \t\r\n\x0b\x0c\x00").endswith(b">"):
+        return False
+    if b"</body" in body or b"</html" in body:
+        return True
+    lowered = body.lower()
+    return b"</body" in lowered or b"</html" in lowered
 
 
 def _flattened_if_too_deep(page: StoryPage, site: Site | None) -> StoryPage:
