@@ -210,3 +210,28 @@ def test_jsonld_is_read_whatever_the_spelling_of_its_media_type(kind: str) -> No
     assert result.item is not None, result.rejected
     assert result.item.published_at == spec["expected"]["published_at"]
     assert result.item.image_url == spec["expected"]["image_url"]
+
+
+def test_a_related_storys_jsonld_placed_first_gives_this_story_nothing() -> None:
+    # A second NewsArticle (a related story's, before the page's own) was taken as the
+    # page's: with no byline, the story got the other one's date, image and author.
+    golden = GOLDEN / "pakistan.html"
+    spec = json.loads(golden.with_suffix(".json").read_text(encoding="utf-8"))
+    other = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
+        '"NewsArticle", "mainEntityOfPage": {"@id": "https://www.urdupoint.com/en/world/'
+        'other-story-2190999.html"}, "headline": "Another Story", "datePublished": '
+        '"2026-11-20T09:00:00+0500", "image": "https://photo-cdn.urdupoint.com/other.jpg", '
+        '"author": {"@type": "Person", "name": "Someone Else"}}</script>'
+    )
+    page = (
+        golden.read_text(encoding="utf-8")
+        .replace("<head>", "<head>" + other, 1)
+        .replace("Published November 26, 2026 | 03:05 PM", "")
+        .replace('<a href="/en/team/zainab-rasheed.html">Zainab Rasheed</a>', "")
+    )
+    assert other in page
+    result = parse_story(HtmlResponse(url=spec["fetched_url"], body=page.encode()))
+    assert result.item is not None, result.rejected
+    for name in ("published_at", "image_url", "author"):
+        assert getattr(result.item, name) == spec["expected"][name], name

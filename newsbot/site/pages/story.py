@@ -430,11 +430,19 @@ class StoryPage:
 
     @cached_property
     def jsonld(self) -> dict[str, Any]:
-        """The page's NewsArticle JSON-LD (its position among the scripts varies)."""
-        for obj in self.jsonld_all:
-            if has_jsonld_type(obj, STORY_JSONLD_TYPES):
+        """The page's NewsArticle JSON-LD (its position among the scripts varies); of
+        several, the first that names no other story than this one (its URL in
+        ``mainEntityOfPage``, ``url`` or ``@id``): a related story's, placed first, gave
+        the story its date, image and author, silently."""
+        found = [obj for obj in self.jsonld_all if has_jsonld_type(obj, STORY_JSONLD_TYPES)]
+        if len(found) < 2:
+            return found[0] if found else {}
+        own = story_id(self.response.url)
+        for obj in found:
+            named = _jsonld_story_ids(obj)
+            if not named or own in named:
                 return obj
-        return {}
+        return found[0]
 
     def _jsonld_text(self, key: str) -> str | None:
         """A JSON-LD string value as visible text (markup and entities decoded once)."""
@@ -1342,6 +1350,22 @@ def _own_text_nodes(script: etree._Element) -> list[str]:
     if len(script):
         return cast(list[str], OWN_TEXT_NODES(script))
     return [script.text] if script.text else []
+
+
+def _jsonld_story_ids(obj: dict[str, Any]) -> set[str | None]:
+    """The story ids a JSON-LD object's ``mainEntityOfPage``, ``url`` and ``@id`` name."""
+    names = [obj.get("url"), obj.get("@id"), obj.get("mainEntityOfPage")]
+    if isinstance(names[2], dict):
+        names[2] = names[2].get("@id")
+    ids = set()
+    for name in names:
+        if isinstance(name, str):
+            try:
+                ids.add(story_id(name.strip()))
+            except ValueError:  # "http://[bad": names no story
+                continue
+    ids.discard(None)
+    return ids
 
 
 def _is_jsonld_type(kind: str | None) -> bool:
