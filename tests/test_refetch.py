@@ -59,6 +59,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = getattr(self.server, "down_status", 503), b"busy"
         elif fault == "mislabelled":  # UTF-8 bytes under a Latin-1 label
             ctype = "text/html; charset=iso-8859-1"
+        elif fault and fault.startswith("label:"):  # any label, one no browser reads too
+            ctype = f"text/html; charset={fault.removeprefix('label:')}"
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -240,3 +242,29 @@ def test_a_utf8_story_labelled_latin_1_is_right_in_the_feed(
     ]
     assert feed, f"story {story['article_id']} lost"
     assert all(r["body"] == story["body"] and r["title"] == story["title"] for r in feed)
+
+
+def test_pages_labelled_with_a_charset_no_browser_reads_are_crawled(
+    flaky: tuple[_Server, str, list[dict]], tmp_path: Path
+) -> None:
+    """A story and a category's first listing page labelled ``base64`` and ``rot13``
+    (codecs Python has, that decode no text): reading their text raised LookupError in
+    the challenge middleware, and the story, and every story of the listing, was lost
+    with a traceback. Read as a browser reads them, as UTF-8."""
+    server, base, truth = flaky
+    story = next(s for s in truth if not (s["title"] + s["body"]).isascii())
+    server.faults[urlsplit(story["url"]).path] = "label:base64"
+    server.faults["/en/news/pakistan.html"] = "label:rot13"
+    run = run_crawl(tmp_path, "-a", f"base_url={base}")
+    assert run.returncode == 0, run.log[-2000:]
+    assert "Traceback" not in run.log and "LookupError" not in run.log
+    assert "which no browser reads" in run.log
+    assert server.hits["/en/news/pakistan.html"] >= 1
+    feed = {r["article_id"]: r for r in read_jsonl(tmp_path / "output" / "urdupoint.jsonl")}
+    assert story["article_id"] in feed, "the story labelled base64 was lost"
+    assert (feed[story["article_id"]]["title"], feed[story["article_id"]]["body"]) == (
+        story["title"],
+        story["body"],
+    )
+    missing = [s["article_id"] for s in truth if s["article_id"] not in feed]
+    assert not missing, f"lost: {missing}"
