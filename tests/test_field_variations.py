@@ -167,6 +167,8 @@ def test_a_date_naming_a_zone_not_known_is_no_date(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(time, "tzname", ("CET", "CEST"))  # a crawler in Berlin
     assert site_datetime_iso("November 26, 2026 4:05 PM CET") is None
     assert site_datetime_iso("November 26, 2026 3:05 PM PKT") == "2026-11-26T15:05:00+05:00"
+    # Pakistani media write PST for Pakistan Standard Time: the site's clock, as before.
+    assert site_datetime_iso("November 26, 2026 3:05 PM PST") == "2026-11-26T15:05:00+05:00"
     assert site_datetime_iso("Thu, 26 Nov 2026 10:05:00 GMT") == "2026-11-26T15:05:00+05:00"
     assert site_datetime_iso("Thu, 26 Nov 2026 11:05:00 +0100") == "2026-11-26T15:05:00+05:00"
     assert site_datetime_iso("Thursday, 26 November 2026 3:05 PM") == "2026-11-26T15:05:00+05:00"

@@ -167,17 +167,20 @@ def _zone(name: str | None, offset: int | None) -> int | None:
     Without it, a zone name dateutil does not know ("EST", "CET") was dropped with a
     warning and the time read in the site's clock (hours off, silently), and a name that
     is the crawling machine's own zone was read in that zone: a date depended on where
-    the crawler ran. Only the site's own "PKT" is known by name; an offset or UTC is
-    taken as given; any other name makes the text no date (the field's next signal).
+    the crawler ran. Only the site's own clock is known by name (``SITE_TZ_NAMES``); an
+    offset or UTC is taken as given; any other name makes the text no date (the field's
+    next signal).
     """
     if offset is not None or name is None:  # None, None: the text names no zone (naive)
         return offset
-    if name == SITE_TZ_NAME:
+    if name in SITE_TZ_NAMES:
         return SITE_OFFSET_SECONDS
     raise ValueError(f"unknown time zone {name!r}")
 
 
-SITE_TZ_NAME = "PKT"
+#: The site's clock by name: "PKT", and "PST" as Pakistani media write Pakistan Standard
+#: Time ("3:05 PM PST" on a Pakistani page is not Pacific time; read so before, too).
+SITE_TZ_NAMES = frozenset({"PKT", "PST"})
 SITE_OFFSET_SECONDS = 5 * 3600
 
 
