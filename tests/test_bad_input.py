@@ -227,3 +227,14 @@ def test_a_page_with_a_long_trailer_after_its_end_is_no_page_cut_off(trailer: st
     for cut in (html[: len(html) // 2], (html + trailer)[: len(html) // 2] + "<p>more"):
         cut_off = parse_story(HtmlResponse(url=url, body=cut.encode(), encoding="utf-8"))
         assert cut_off.rejected is not None and cut_off.rejected.reason == "truncated"
+    # Cut right after a tag, with ``</body>`` earlier in a head script's string (or an old
+    # browsers' conditional comment) and over 8 KB of page after it: still cut off. Any
+    # ``</body`` anywhere used to make it whole, and half a story was written for good.
+    for early in (
+        "<script>w.document.write('<html><body>Loading</body></html>');</script>",
+        "<!--[if lt IE 9]><html><body></body></html><![endif]-->",
+    ):
+        headed = html.replace("</head>", early + "<style>" + "p{}\n" * 3000 + "</style></head>")
+        cut = headed[: headed.index("</p>", headed.index("<body")) + 4]
+        cut_off = parse_story(HtmlResponse(url=url, body=cut.encode(), encoding="utf-8"))
+        assert cut_off.rejected is not None and cut_off.rejected.reason == "truncated", early

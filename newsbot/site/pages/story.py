@@ -1251,18 +1251,31 @@ def _closes(body: bytes) -> bool:
 
 
 def _closed_before_a_trailer(body: bytes) -> bool:
-    """Whether ``body`` closes earlier and ends with a whole trailer: more than
-    ``TAIL_BYTES`` of spaces, a comment or a script after ``</html>`` (an analytics tag,
-    a CDN's injection) made a whole page a ``truncated`` drop, asked again run after run,
-    then given up. Such a trailer ends with ``>`` (once spaces and NULs are stripped),
-    where a page cut by a failed fetch ends anywhere. Asked only of a page that fails the
-    tail's test: the whole body is searched then."""
+    """Whether ``body`` closes earlier and all after its last ``</body``/``</html`` is a
+    trailer no reader sees (``_TRAILER_RE``): more than ``TAIL_BYTES`` of spaces, comments
+    or scripts after ``</html>`` (an analytics tag, a CDN's injection) made a whole page a
+    ``truncated`` drop, asked again run after run, then given up.
+
+    The last closing tag, not any: a page cut by a failed fetch after a tag may hold
+    ``</body>`` earlier, in a script's string or a conditional comment of its head, and
+    what follows that is the page itself (markup a reader sees), never a trailer. Asked
+    only of a page that fails the tail's test: the whole body is lowered then.
+    """
     if not body.rstrip(b" \t\r\n\x0b\x0c\x00").endswith(b">"):
         return False
-    if b"</body" in body or b"</html" in body:
-        return True
     lowered = body.lower()
-    return b"</body" in lowered or b"</html" in lowered
+    last = max(lowered.rfind(b"</body"), lowered.rfind(b"</html"))
+    return last >= 0 and _TRAILER_RE.match(lowered, last) is not None
+
+
+#: What may follow a page's end and be no part of it: closing body/html tags, spaces (and
+#: NULs), comments, and script, style or noscript elements. Possessive (``*+``): a long
+#: trailer is read once, never backtracked into (a hostile one holds many closers).
+_TRAILER_RE = re.compile(
+    rb"(?:[ \t\r\n\x0b\x0c\x00]++|<!--.*?-->|</?(?:body|html)\b[^>]*+>"
+    rb"|<(script|style|noscript)\b[^>]*+>.*?</\1\s*+>)*+\Z",
+    re.S,
+)
 
 
 def _flattened_if_too_deep(page: StoryPage, site: Site | None) -> StoryPage:
