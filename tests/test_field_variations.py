@@ -167,6 +167,14 @@ def test_a_date_naming_a_zone_not_known_is_no_date(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(time, "tzname", ("CET", "CEST"))  # a crawler in Berlin
     assert site_datetime_iso("November 26, 2026 4:05 PM CET") is None
     assert site_datetime_iso("November 26, 2026 3:05 PM PKT") == "2026-11-26T15:05:00+05:00"
+    # "GMT+5" and "UTC+05:00" are five hours ahead of UTC, as a reader takes them
+    # (dateutil read "GMT+5" the POSIX way and ignored the offset after "UTC ").
+    for text in (
+        "Nov 26, 2026 3:05 PM GMT+5",
+        "2026-11-26 15:05 UTC+05:00",
+        "26 Nov 2026 15:05 UTC +0500",
+    ):
+        assert site_datetime_iso(text) == "2026-11-26T15:05:00+05:00", text
     # Pakistani media write PST for Pakistan Standard Time: the site's clock, as before.
     assert site_datetime_iso("November 26, 2026 3:05 PM PST") == "2026-11-26T15:05:00+05:00"
     assert site_datetime_iso("Thu, 26 Nov 2026 10:05:00 GMT") == "2026-11-26T15:05:00+05:00"
@@ -180,18 +188,27 @@ def test_a_number_of_thousands_of_digits_in_jsonld_costs_no_story() -> None:
     # as missing_published_at, for one number a browser's JSON.parse reads.
     golden = GOLDEN / "pakistan.html"
     spec = json.loads(golden.with_suffix(".json").read_text(encoding="utf-8"))
-    published = '"datePublished": "2026-11-26T15:05:00+0500"'
-    page = (
-        golden.read_text(encoding="utf-8")
-        .replace("Published November 26, 2026 | 03:05 PM", "")
-        .replace(published, published + ', "wordCount": ' + "1" * 5000)
-    )
-    assert "1" * 5000 in page
-    result = parse_story(HtmlResponse(url=spec["fetched_url"], body=page.encode()))
-    assert result.item is not None, result.rejected
-    assert result.item.published_at == spec["expected"]["published_at"]
-    assert result.item.image_url == spec["expected"]["image_url"]
-    assert result.report.problems == []
+    html = golden.read_text(encoding="utf-8").replace("Published November 26, 2026 | 03:05 PM", "")
+    opener = '<script type="application/ld+json">'
+    start = html.index(opener + '{"@context": "https://schema.org", "@type": "NewsArticle"')
+    start += len(opener)
+    end = html.index("</script>", start)
+    article = html[start:end]
+    assert article.endswith("}")
+    number = ', "wordCount": ' + "1" * 5000
+    # As is; with a trailing comma after the number; wrapped for old browsers. The last two
+    # are retried leniently, where the big number's decoding was not: the story was lost.
+    for text in (
+        article[:-1] + number + "}",
+        article[:-1] + number + ",}",
+        "//<![CDATA[\n" + article[:-1] + number + "}\n//]]>",
+    ):
+        page = html[:start] + text + html[end:]
+        result = parse_story(HtmlResponse(url=spec["fetched_url"], body=page.encode()))
+        assert result.item is not None, (text[-30:], result.rejected)
+        assert result.item.published_at == spec["expected"]["published_at"]
+        assert result.item.image_url == spec["expected"]["image_url"]
+        assert result.report.problems == []
 
 
 @pytest.mark.parametrize(

@@ -539,17 +539,28 @@ def _loads_jsonld(raw: str) -> Any:
     if raw.startswith("\ufeff"):
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)
     try:
-        data = _decode_json(raw)
+        data = _decode_any_number(raw)
     except json.JSONDecodeError:
         lenient = _lenient_jsonld(raw)
         if lenient == raw:
             raise
-        data = _decode_json(lenient)
-    except ValueError:  # a number of over 4,300 digits, which ``int`` refuses to convert
-        data = _BIG_NUMBERS_DECODER.decode(raw)
+        data = _decode_any_number(lenient)
     if "\\ud" in raw or "\\uD" in raw:  # an escaped UTF-16 surrogate: maybe a lone one
         return _without_lone_surrogates(data)
     return data
+
+
+def _decode_any_number(text: str) -> Any:
+    """``_decode_json(text)``, or, when it holds a number of over 4,300 digits (which
+    ``int`` refuses to convert: a ValueError that is no JSONDecodeError), the decoding that
+    reads such numbers as floats. Its JSONDecodeError (a trailing comma after the number)
+    goes to the caller, which retries the lenient text through here again."""
+    try:
+        return _decode_json(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        return _BIG_NUMBERS_DECODER.decode(text)
 
 
 def _int_or_float(digits: str) -> int | float:
