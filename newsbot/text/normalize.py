@@ -152,6 +152,8 @@ def _parse_plain(text: str) -> datetime | None:
         return parsed
     except (ValueError, OverflowError):
         pass
+    if "GMT" in text or "UTC" in text:  # "GMT+5" is UTC+5 to a reader: not so to dateutil
+        text = _NAMED_OFFSET_RE.sub("", text)
     try:
         parsed = dateparser.parse(text, default=_DEFAULT_DAY, tzinfos=_zone)
         if parsed != dateparser.parse(text, default=_OTHER_DEFAULT_DAY, tzinfos=_zone):
@@ -159,6 +161,12 @@ def _parse_plain(text: str) -> datetime | None:
     except (ValueError, OverflowError, TypeError):
         return None
     return parsed
+
+
+#: "GMT" or "UTC" just before an offset ("GMT+5", "UTC +05:00"): dateutil reads the first
+#: the POSIX way (GMT+5 is five hours *behind* GMT) and ignores the offset after "UTC ",
+#: both ten hours off for Pakistan's "+5". Dropped, the offset is read as written.
+_NAMED_OFFSET_RE = re.compile(r"\b(?:GMT|UTC)\s*(?=[+-]\d)")
 
 
 def _zone(name: str | None, offset: int | None) -> int | None:
