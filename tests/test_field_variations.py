@@ -7,6 +7,7 @@ is what a reader of that page would say (and what the page's own JSON-LD says).
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -254,3 +255,22 @@ def test_a_related_storys_jsonld_placed_first_gives_this_story_nothing() -> None
     assert result.item is not None, result.rejected
     for name in ("published_at", "image_url", "author"):
         assert getattr(result.item, name) == spec["expected"][name], name
+
+
+def test_a_related_topics_heading_long_by_its_separators_keeps_its_links() -> None:
+    # "Related Topics: <a/> | <a/> | ...": the block's own text holds a separator for each
+    # link, over 300 characters for 143 links, and a text that long was no heading: every
+    # topic link of the story was lost, with no problem reported.
+    links = " | ".join(f'<a href="/en/topics/topic-{i}.html">Topic {i}</a>' for i in range(160))
+    page = re.sub(
+        r'<div class="related_topics[^"]*">.*?</div>',
+        f'<div class="related_topics">Related Topics: {links}</div>',
+        SEED,
+        count=1,
+        flags=re.S,
+    )
+    assert page != SEED
+    result = parse_story(HtmlResponse(url=URL, body=page.encode()))
+    assert result.item is not None, result.rejected
+    assert result.item.related_topics == [f"Topic {i}" for i in range(160)]
+    assert len(result.topic_urls) == 160

@@ -372,15 +372,25 @@ def heading_among(
     texts: list[tuple[etree._Element, str]], needle: str, pattern: re.Pattern[str]
 ) -> etree._Element | None:
     """The first element whose own text matches ``pattern``, among candidate texts (a
-    text longer than ``MAX_HEADING_CHARS`` is no heading: it is not matched)."""
+    text longer than ``MAX_HEADING_CHARS`` once its separators are shortened is no
+    heading: it is not matched)."""
     seen: set[etree._Element] = set()
     for element, text in texts:
         if needle in text and element not in seen:
             seen.add(element)
             own = own_text(element)
+            if len(own) > MAX_HEADING_CHARS:  # its non-word runs made one space (below)
+                own = _NON_WORD_RUN_RE.sub(" ", own)
             if len(own) <= MAX_HEADING_CHARS and pattern.match(own):
                 return element
     return None
+
+
+#: A run of non-word characters. A heading's own text may be long only by its separators
+#: ("Related Topics: <a/> | <a/> | ..." holds a "|" for each link, over 300 characters for
+#: 143 links): with each run one space, it is matched as the short line it reads as (the
+#: block's links were lost); a text still long with its runs shortened is no heading.
+_NON_WORD_RUN_RE = re.compile(r"\W+")
 
 
 #: A block's heading is a line: a longer text is not one, and is never matched against a
