@@ -68,3 +68,18 @@ def test_a_broken_feed_read_by_the_recovering_parser_expands_and_fetches_nothing
     links = parse_feed(response, SITE)
     assert links.recovered  # the bare & after the items: read by the recovering parser
     assert links.stories == [S1]  # the file's URL never read into the second link
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["http://[bad/en/world/x-1234567.html", "https://www.urdupoint.com:99999999/en/x-1234567.html"],
+    ids=["unclosed-ipv6-bracket", "port-out-of-range"],
+)
+def test_an_entry_whose_link_does_not_parse_costs_that_entry_not_the_feed(href: str) -> None:
+    """``urljoin``/``urlsplit`` raise ValueError for such a link: it escaped ``parse_feed``
+    (no ``MalformedFeed``), a traceback in the spider's callback and every link of the
+    run's freshest source lost, for one entry a feed reader skips."""
+    body = _rss(items=(S1, href, S2)).encode()
+    response = TextResponse(url="https://www.urdupoint.com/en/sitemap/news.rss", body=body)
+    links = parse_feed(response, SITE)
+    assert (links.stories, links.ignored) == ([S1, S2], 1)

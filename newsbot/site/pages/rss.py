@@ -73,7 +73,10 @@ def parse_feed(response: Response, site: Site) -> FeedLinks:
     links = FeedLinks(recovered=recovered)
     found: dict[str, None] = {}
     for href in hrefs:
-        url = site.normalize(urljoin(response.url, href)) if href else None
+        try:
+            url = site.normalize(urljoin(response.url, href)) if href else None
+        except ValueError:  # "http://[bad", a port out of range: no URL; it costs this entry
+            url = None
         if url and page_kind(url) is PageKind.STORY:
             found.setdefault(url)
         else:
