@@ -156,3 +156,33 @@ def test_an_image_url_is_written_as_a_url_a_client_requests(image: str, expected
     result = parse_story(HtmlResponse(url=PAKISTAN_URL, body=page.encode(), encoding="utf-8"))
     assert result.item is not None, result.rejected
     assert result.item.image_url == expected
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        b"/en/news/pakistan-updates" + b"9" * 5000 + b".html",
+        b"/en/news/pakistan.html?page=" + b"9" * 5000,
+    ],
+    ids=["updates", "query"],
+)
+def test_a_pagination_link_of_thousands_of_digits_costs_no_link_of_the_listing(
+    href: bytes,
+) -> None:
+    """``int`` refuses a string of over 4,300 digits (ValueError): parse_listing raised for
+    one such "Next" link, a traceback in the spider's callback, and every story link and the
+    next page of the listing were lost, every run the link stayed."""
+    html = (
+        b'<html><body><div class="txt_box">'
+        b'<a href="https://www.urdupoint.com/en/pakistan/good-story-1234567.html">ok</a></div>'
+        b'<a href="' + href + b'">Next</a>'
+        b'<a href="/en/news/pakistan-updates2.html">2</a>'
+        b"</body></html>"
+    )
+    response = HtmlResponse(
+        url="https://www.urdupoint.com/en/news/pakistan.html", body=html, encoding="utf-8"
+    )
+    links = parse_listing(response)
+    assert links.stories == ["https://www.urdupoint.com/en/pakistan/good-story-1234567.html"]
+    page = links.next_page(1)
+    assert page is not None and page.url.endswith("/en/news/pakistan-updates2.html")

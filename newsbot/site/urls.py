@@ -26,8 +26,13 @@ STORY_PATH_RE = re.compile(
 CATEGORY_PATH_RE = re.compile(
     r"^/en/news/(?P<category>[a-z0-9_/-]+?)(?:-updates(?P<page>\d+))?\.html$", re.IGNORECASE
 )
-#: A page number in any paginated listing path or query.
-PAGE_NUMBER_RE = re.compile(r"(?:-updates|[?&]page=|/page/)(?P<page>\d+)", re.IGNORECASE)
+#: A page number in any paginated listing path or query: ASCII digits, at most 9 (a run
+#: of thousands is no page number: ``int`` refuses over 4,300 digits, and a ValueError
+#: cost the listing every link; Arabic-Indic digits are percent-encoded when requested,
+#: so a link so written is no page of that number).
+PAGE_NUMBER_RE = re.compile(
+    r"(?:-updates|[?&]page=|/page/)(?P<page>[0-9]{1,9})(?![0-9])", re.IGNORECASE
+)
 
 #: First path segments under ``/en/`` that never hold a story, whatever the rest looks like.
 NON_STORY_SECTIONS = frozenset(
