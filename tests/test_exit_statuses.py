@@ -150,6 +150,9 @@ def test_a_healthy_run_says_exit_status_0_last(sample_site: SampleSite, tmp_path
         (("-a", "recheck_hours=-1"), "bad argument recheck_hours: must be 0 or more"),
         (("-a", "base_url=ftp://example.com"), "bad argument base_url: "),
         (("-a", "categories=a;b"), "bad argument categories: 'a;b' is not a slug"),
+        (("-a", "base_url=http://127.0.0.1:99999"), "bad argument base_url: Port out of range"),
+        (("-a", "base_url=http://127.0.0.1:8o"), "bad argument base_url: Port could not be cast"),
+        (("-a", "categories=/"), "bad argument categories: '/' is not a slug"),
     ],
     ids=[
         "misspelt",
@@ -161,6 +164,9 @@ def test_a_healthy_run_says_exit_status_0_last(sample_site: SampleSite, tmp_path
         "negative-hours",
         "bad-url",
         "bad-slug",
+        "port-out-of-range",
+        "port-not-a-number",
+        "empty-slug",
     ],
 )
 def test_a_bad_argument_is_one_line_and_exit_2_before_fetching(

@@ -144,6 +144,10 @@ class Site:
         parts = urlsplit(base_url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+        # A port that is no port (":99999", ":8o") raises here, once, naming it: accepted,
+        # every link's ``owns`` raised or refused it, and the run fetched its start URLs
+        # from nowhere (a crawl of nothing, not the bad argument it is).
+        _ = parts.port  # read for the ValueError it raises
         # A trailing dot (``urdupoint.com.``) is the same host, and the offsite filter
         # would refuse every request written with it: a crawl of nothing.
         netloc = re.sub(r"\.(?=(:\d*)?$)", "", parts.netloc.lower())

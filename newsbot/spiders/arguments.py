@@ -70,10 +70,14 @@ class CrawlArguments(BaseModel):
     def _categories(cls, value: Any) -> tuple[str, ...]:
         if isinstance(value, tuple | list):
             value = ",".join(value)
-        slugs = tuple(s.strip().strip("/").lower() for s in str(value).split(",") if s.strip())
+        given = [s.strip() for s in str(value).split(",") if s.strip()]
+        slugs = tuple(s.strip("/").lower() for s in given)
         if not slugs:
             raise ValueError("give at least one slug")
-        for slug in slugs:
+        for raw, slug in zip(given, slugs, strict=True):
+            # "/" alone was the slug "", a crawl of /en/news/.html; "a//b" no listing either
+            if not slug or "//" in slug:
+                raise ValueError(f"{raw!r} is not a slug")
             if not all(ch.isalnum() or ch in "-_/" for ch in slug):
                 raise ValueError(f"{slug!r} is not a slug")
         return slugs
