@@ -33,6 +33,9 @@ RELEASE = "newsbot_release"
 BYTES_RECEIVED = "newsbot_bytes_received"
 #: Why the download failed, for the errback's log line (``failures.py``).
 FAILURE_REASON = "newsbot_failure"
+#: Where a story URL was redirected for good when that is no story (the home page, its
+#: section): the redirect is not followed, and the spider records the story as removed.
+REDIRECTED_AWAY = "newsbot_redirected_away"
 #: How many times this request waited for a 429's ``Retry-After``.
 #: The topic policy's own plan request (newsbot/spidermiddlewares/topics.py).
 TOPIC_PLAN = "newsbot_topic_plan"

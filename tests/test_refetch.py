@@ -12,13 +12,22 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 
+from newsbot.downloadermiddlewares.offsite import OffsiteRedirectMiddleware
+from newsbot.keys import ROLE
 from newsbot.sample_site import build_site
 from newsbot.sample_site.server import CONTENT_TYPES
 from newsbot.site.pages.story import RETRIED
+from newsbot.site.urls import Site
 from tests.conftest import read_jsonl, run_crawl
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +54,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.hits[path] = self.server.hits.get(path, 0) + 1
         fault = self.server.faults.get(path)
         if fault and fault.startswith("redirect:"):
-            self.send_response(301)
+            self.send_response(getattr(self.server, "redirect_status", 301))
             self.send_header("Location", fault.removeprefix("redirect:"))
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -222,6 +231,36 @@ def test_a_story_url_redirected_to_another_story_is_on_record_and_fetched_once(
     assert [r["article_id"] for r in feed].count(b["article_id"]) == 1
 
 
+@pytest.mark.parametrize(
+    ("status", "removed"), [(301, True), (302, False)], ids=["moved-for-good", "moved-for-now"]
+)
+def test_a_story_url_redirected_to_a_page_that_is_no_story_is_on_record_under_its_own_id(
+    flaky: tuple[_Server, str, list[dict]], tmp_path: Path, status: int, removed: bool
+) -> None:
+    """Story A answers a redirect to its section's listing (a removed story, as sites do).
+
+    Seen before the fix: the listing was fetched as story A and dropped (``not_article``)
+    under the listing's URL, A had no record of its own, and the next run asked for A
+    again (and the listing through it): two requests a run, for ever.
+    """
+    server, base, truth = flaky
+    a = truth[0]
+    a_path = urlsplit(a["url"]).path
+    server.faults[a_path] = "redirect:/en/news/world.html"
+    server.redirect_status = status
+    first = run_crawl(tmp_path, "-a", f"base_url={base}")
+    assert first.returncode == 0, first.log[-2000:]
+    assert "Traceback" not in first.log
+    assert f"Story {a['url']} redirected to a page that is no story" in first.log
+    drops = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
+    assert not [d for d in drops if d["url"].endswith("/en/news/world.html")]
+    on_record = [(d["reason"], d["url"]) for d in drops if d.get("article_id") == a["article_id"]]
+    assert on_record == ([("not_found", a["url"])] if removed else [])
+    second = run_crawl(tmp_path, "-a", f"base_url={base}")
+    assert second.returncode == 0, second.log[-2000:]
+    assert server.hits[a_path] == (1 if removed else 2)
+
+
 def test_a_utf8_story_labelled_latin_1_is_right_in_the_feed(
     flaky: tuple[_Server, str, list[dict]], tmp_path: Path
 ) -> None:
@@ -268,3 +307,16 @@ def test_pages_labelled_with_a_charset_no_browser_reads_are_crawled(
     )
     missing = [s["article_id"] for s in truth if s["article_id"] not in feed]
     assert not missing, f"lost: {missing}"
+
+
+def test_a_redirect_to_no_url_is_refused_naming_it() -> None:
+    """A Location that does not parse (an unclosed IPv6 bracket): urljoin's ValueError
+    raised out of the middleware, and the story's one line said only 'Invalid IPv6 URL'."""
+    site = Site.from_base_url("https://www.urdupoint.com")
+    crawler = cast(Crawler, SimpleNamespace(spider=SimpleNamespace(site=site)))
+    request = Request("https://www.urdupoint.com/en/world/x-1234567.html", meta={ROLE: "story"})
+    response = Response(
+        request.url, status=301, headers={"Location": "http://[bad/x"}, request=request
+    )
+    with pytest.raises(IgnoreRequest, match=r"redirected to no URL \('http://\[bad/x'\)"):
+        OffsiteRedirectMiddleware(crawler).process_response(request, response)

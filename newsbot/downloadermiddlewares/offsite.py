@@ -8,6 +8,16 @@ either: followed, the first story has no record at all and the second is fetched
 (once from its own link, once through the redirect, past the frontier's dedupe). It
 fails with ``RedirectedToStory``; the spider records the first as a drop naming the
 second, which is fetched from its own link.
+
+A story URL redirected to a page of the site that is *no story* (the home page, its
+section: what sites answer for a removed story) is not followed either: followed, the
+page it became was parsed as the story and dropped under its own URL, the story itself
+had no record, and every run asked for it again, two requests each time, for ever. Moved
+for good (301, 308), the redirect reaches the spider as the HTTP error it is, marked
+``REDIRECTED_AWAY``, and the story is recorded as ``not_found``, remembered as a 404 is
+(an HTTP error passes the spider middlewares; an exception raised here would not); moved
+for now (302, 303, 307), it fails with ``RedirectedAway``: one warning, and the next run
+asks again.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from newsbot.keys import ROLE
+from newsbot.keys import REDIRECTED_AWAY, ROLE
 from newsbot.site.urls import story_id
 
 
@@ -29,6 +39,18 @@ class RedirectedToStory(IgnoreRequest):
     def __init__(self, target: str):
         super().__init__(f"redirected to another story ({target})")
         self.target = target
+
+
+class RedirectedAway(IgnoreRequest):
+    """A story URL answered a temporary redirect to a page of the site that is no story."""
+
+    def __init__(self, target: str):
+        super().__init__(f"redirected to a page that is no story ({target})")
+        self.target = target
+
+
+#: Redirects that say the page moved for good.
+PERMANENT_REDIRECTS = frozenset({301, 308})
 
 
 class OffsiteRedirectMiddleware:
@@ -46,11 +68,24 @@ class OffsiteRedirectMiddleware:
         site = getattr(self.crawler.spider, "site", None)
         if not (300 <= response.status < 400 and location and site):
             return response
-        target = urljoin(request.url, location.decode("latin-1"))
-        if site.owns(target):
+        target = location.decode("latin-1")
+        try:
+            target = urljoin(request.url, target)
+            owned = site.owns(target)
+        except ValueError:  # "http://[bad": no URL (urljoin raised out of here before)
+            raise IgnoreRequest(f"redirected to no URL ({target[:200]!r}), not followed") from None
+        if owned:
             if request.meta.get(ROLE) == "story":
                 moved_to = story_id(target)
-                if moved_to is not None and moved_to != story_id(request.url):
+                if moved_to is None:
+                    if response.status not in PERMANENT_REDIRECTS:
+                        raise RedirectedAway(target)
+                    request.meta[REDIRECTED_AWAY] = target
+                    request.meta["dont_redirect"] = (
+                        True  # Scrapy's RedirectMiddleware: not followed
+                    )
+                    return response
+                if moved_to != story_id(request.url):
                     raise RedirectedToStory(target)
             return response
         raise IgnoreRequest(f"redirected to another host ({target}), not followed")

@@ -26,7 +26,7 @@ from newsbot.downloadermiddlewares.challenge import (
     browser_retry_off,
 )
 from newsbot.downloadermiddlewares.failures import failure_reason
-from newsbot.downloadermiddlewares.offsite import RedirectedToStory
+from newsbot.downloadermiddlewares.offsite import RedirectedAway, RedirectedToStory
 from newsbot.downloadermiddlewares.robotstxt import ForbiddenByRobots
 from newsbot.items import Story
 from newsbot.keys import (
@@ -35,6 +35,7 @@ from newsbot.keys import (
     FAILURE_REASON,
     FIELDS,
     OWN_META_PREFIX,
+    REDIRECTED_AWAY,
     ROLE,
     STATS,
     count,
@@ -230,6 +231,17 @@ class UrdupointSpider(scrapy.Spider):
                 count(self.crawler, STATS + "start/http_error")
             yield Rejected("challenge", request.url)
             return
+        if isinstance(error, HttpError) and request.meta.get(REDIRECTED_AWAY):
+            # A removed story answered with the home page or its section, for good: on
+            # record under its own id, and remembered as a 404 is.
+            count(self.crawler, STATS + "pages/redirected_away")
+            logger.warning(
+                "Story %s redirected to a page that is no story (%s): taken as removed",
+                request.url,
+                request.meta[REDIRECTED_AWAY],
+            )
+            yield Rejected("not_found", request.url, article_id=story_id(request.url))
+            return
         if isinstance(error, HttpError):
             status = error.response.status
             count(self.crawler, STATS + f"errors/http_{status}")
@@ -260,6 +272,15 @@ class UrdupointSpider(scrapy.Spider):
                 request.url,
                 article_id=story_id(request.url),
                 duplicate_of=error.target,
+            )
+            return
+        elif isinstance(error, RedirectedAway):  # for now: asked again by the next run
+            count(self.crawler, STATS + "pages/redirected_away")
+            logger.warning(
+                "Story %s redirected to a page that is no story (%s): for now; asked again "
+                "next run",
+                request.url,
+                error.target,
             )
             return
         elif isinstance(error, BrowserLeftSite):
