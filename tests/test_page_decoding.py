@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from scrapy import Request
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, TextResponse, XmlResponse
+from scrapy.http.response.json import JsonResponse
 from scrapy.utils.test import get_crawler
 
 from newsbot.downloadermiddlewares.charset import CharsetMiddleware
@@ -163,3 +164,23 @@ def test_a_listing_labelled_with_a_charset_no_browser_reads_gives_its_links() ->
     listing = HtmlResponse(url="https://www.urdupoint.com/en/news/pakistan.html", body=body)
     links = parse_listing(listing)
     assert links.stories == ["https://www.urdupoint.com/en/pakistan/good-story-1234567.html"]
+
+
+@pytest.mark.parametrize(
+    "cls", [XmlResponse, JsonResponse, TextResponse], ids=["xml", "json", "plain-text"]
+)
+def test_a_listing_labelled_xml_or_json_gives_its_links(cls: type[TextResponse]) -> None:
+    """Scrapy makes an ``XmlResponse`` of a page labelled ``application/xml``, a
+    ``JsonResponse`` of ``application/json``: the listing's selector parsed the page as
+    XML (AttributeError) or JSON (TypeError), and every link of the page was lost with a
+    traceback in the spider's callback."""
+    body = (Path(__file__).parent / "golden" / "listing" / "category-page1.html").read_bytes()
+    url = "https://www.urdupoint.com/en/news/pakistan.html"
+    expected = parse_listing(HtmlResponse(url=url, body=body))
+    assert expected.stories and expected.pages
+    labelled = parse_listing(cls(url=url, body=body))
+    assert (labelled.stories, labelled.pages, labelled.newest) == (
+        expected.stories,
+        expected.pages,
+        expected.newest,
+    )

@@ -70,6 +70,8 @@ class _Handler(BaseHTTPRequestHandler):
             ctype = "text/html; charset=iso-8859-1"
         elif fault and fault.startswith("label:"):  # any label, one no browser reads too
             ctype = f"text/html; charset={fault.removeprefix('label:')}"
+        elif fault and fault.startswith("ctype:"):  # any Content-Type, a lie too
+            ctype = fault.removeprefix("ctype:")
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -305,6 +307,24 @@ def test_pages_labelled_with_a_charset_no_browser_reads_are_crawled(
         story["title"],
         story["body"],
     )
+    missing = [s["article_id"] for s in truth if s["article_id"] not in feed]
+    assert not missing, f"lost: {missing}"
+
+
+def test_listings_labelled_xml_or_json_are_crawled(
+    flaky: tuple[_Server, str, list[dict]], tmp_path: Path
+) -> None:
+    """Category listings labelled ``application/xml`` and ``application/json`` (a CMS's or
+    CDN's wrong Content-Type): parse_listing raised (AttributeError, TypeError), a
+    traceback in the crawl, and every story only they link was lost."""
+    server, base, truth = flaky
+    server.faults["/en/news/pakistan.html"] = "ctype:application/xml"
+    server.faults["/en/news/world.html"] = "ctype:application/json"
+    run = run_crawl(tmp_path, "-a", f"base_url={base}")
+    assert run.returncode == 0, run.log[-2000:]
+    assert "Traceback" not in run.log
+    assert "Listing " + base + "/en/news/pakistan.html is labelled application/xml" in run.log
+    feed = {r["article_id"] for r in read_jsonl(tmp_path / "output" / "urdupoint.jsonl")}
     missing = [s["article_id"] for s in truth if s["article_id"] not in feed]
     assert not missing, f"lost: {missing}"
 

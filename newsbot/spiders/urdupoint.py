@@ -14,7 +14,7 @@ from typing import Any
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -169,6 +169,13 @@ class UrdupointSpider(scrapy.Spider):
         count(self.crawler, STATS + f"pages/{kind}")
         if response.meta.get(ROLE) == "category":
             count(self.crawler, STATS + "start/ok")
+        if isinstance(response, TextResponse) and not isinstance(response, HtmlResponse):
+            count(self.crawler, STATS + "pages/listing_not_labelled_html")
+            logger.warning(
+                "Listing %s is labelled %s, not HTML: read as HTML",
+                response.url,
+                (response.headers.get(b"Content-Type") or b"no Content-Type").decode("latin-1"),
+            )
         links = parse_listing(response, self.site)
         if not links.stories:
             count(self.crawler, STATS + f"empty_listing/{kind}")

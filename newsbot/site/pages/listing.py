@@ -16,7 +16,7 @@ from functools import lru_cache
 from urllib.parse import urljoin
 
 from lxml import etree
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 
 from newsbot.site.encoding import readable
 from newsbot.site.pages.html import css, xpath
@@ -71,10 +71,19 @@ class ListingLinks:
 
 
 def parse_listing(response: Response, site: Site | None = None) -> ListingLinks:
-    """Story links (normalized, page order, no repeats) and pagination links of a listing."""
+    """Story links (normalized, page order, no repeats) and pagination links of a listing.
+
+    A listing labelled XML or JSON (a CMS's or CDN's wrong Content-Type: Scrapy then
+    hands an ``XmlResponse`` or ``JsonResponse``) is read as the HTML it is: its selector
+    parsed the page as XML (AttributeError: no ``text_content``) or as JSON (TypeError),
+    and every link of the page was lost with a traceback. Its stories are judged by
+    their own pages.
+    """
     links = ListingLinks()
     if not isinstance(response, TextResponse):
         return links
+    if not isinstance(response, HtmlResponse):
+        response = response.replace(cls=HtmlResponse)
     response = readable(response)  # a charset label no browser reads is ignored
     site = site or Site.from_base_url(response.url)
     links.stories = _story_links(response, site, CARD_LINKS) or _story_links(
