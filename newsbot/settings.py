@@ -175,6 +175,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newsbot.downloadermiddlewares.offsite.OffsiteRedirectMiddleware": 610,
     # Before RetryMiddleware (550): a 429 waits for its Retry-After.
     "newsbot.downloadermiddlewares.ratelimit.RetryAfterMiddleware": 560,
+    # Scrapy's decompression, in its place; a plain page labelled compressed is kept.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "newsbot.downloadermiddlewares.compression.LenientCompressionMiddleware": 590,
     # After HttpCompressionMiddleware (590) in process_response: it reads the plain body.
     "newsbot.downloadermiddlewares.charset.CharsetMiddleware": 580,
 }

@@ -183,3 +183,54 @@ def test_a_retry_after_header_of_any_form_is_a_wait(header: bytes, seconds: floa
         "https://www.urdupoint.com/en/", status=429, headers={"Retry-After": header}
     )
     assert _retry_after(response) == seconds
+
+
+PLAIN_PAGE = b"\n<!DOCTYPE html><html><body><p>caf\xc3\xa9</p></body></html>"
+
+
+@pytest.mark.parametrize("encoding", [b"gzip", b"br", b"deflate", b"gzip, gzip"])
+def test_a_plain_page_labelled_compressed_is_read_as_it_is(encoding: bytes) -> None:
+    """A proxy that decompressed a page and kept its ``Content-Encoding`` (or a server
+    labelling all it sends ``br``): Scrapy's decoder raised (``Not a gzipped file``), the
+    page failed every run, and a listing so served cost every story only it links."""
+    from scrapy import Request
+    from scrapy.http import HtmlResponse, Response
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.downloadermiddlewares.compression import (
+        CONTENT_ENCODING_IGNORED,
+        LenientCompressionMiddleware,
+    )
+
+    crawler = get_crawler()
+    middleware = LenientCompressionMiddleware.from_crawler(crawler)
+    url = "https://www.urdupoint.com/en/news/pakistan.html"
+    headers = {"Content-Encoding": encoding, "Content-Type": "text/html; charset=utf-8"}
+    response = Response(url, body=PLAIN_PAGE, headers=headers, request=Request(url))
+    read = middleware.process_response(Request(url), response)
+    assert isinstance(read, HtmlResponse) and read.body == PLAIN_PAGE
+    assert b"Content-Encoding" not in read.headers and "café" in read.text
+    assert crawler.stats is not None and crawler.stats.get_value(CONTENT_ENCODING_IGNORED) == 1
+
+
+@pytest.mark.parametrize(
+    "body", [b"\x1f\x8b\x08\x00" + b"\xff" * 40, b"\x00\x01garbage"], ids=["corrupt", "binary"]
+)
+def test_a_compressed_page_that_does_not_decode_still_fails(body: bytes) -> None:
+    """Only a body that plainly is markup is kept: a corrupt gzip stream is no page."""
+    import gzip
+    import zlib
+
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.downloadermiddlewares.compression import LenientCompressionMiddleware
+
+    middleware = LenientCompressionMiddleware.from_crawler(get_crawler())
+    url = "https://www.urdupoint.com/en/news/pakistan.html"
+    response = Response(url, body=body, headers={"Content-Encoding": b"gzip"})
+    with pytest.raises((OSError, zlib.error)):
+        middleware.process_response(Request(url), response)
+    whole = Response(url, body=gzip.compress(PLAIN_PAGE), headers={"Content-Encoding": b"gzip"})
+    assert middleware.process_response(Request(url), whole).body == PLAIN_PAGE

@@ -74,6 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
             ctype = fault.removeprefix("ctype:")
         self.send_response(status)
         self.send_header("Content-Type", ctype)
+        if fault and fault.startswith("cenc:"):  # labelled compressed, sent plain
+            self.send_header("Content-Encoding", fault.removeprefix("cenc:"))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -327,6 +329,26 @@ def test_listings_labelled_xml_or_json_are_crawled(
     feed = {r["article_id"] for r in read_jsonl(tmp_path / "output" / "urdupoint.jsonl")}
     missing = [s["article_id"] for s in truth if s["article_id"] not in feed]
     assert not missing, f"lost: {missing}"
+
+
+def test_pages_labelled_compressed_but_sent_plain_are_crawled(
+    flaky: tuple[_Server, str, list[dict]], tmp_path: Path
+) -> None:
+    """A story and a category listing sent plain under ``Content-Encoding: gzip`` / ``br``
+    (a proxy that decompressed them and kept the header): both failed (``Not a gzipped
+    file``), every run, and the story was never written."""
+    server, base, truth = flaky
+    story = truth[0]
+    server.faults[urlsplit(story["url"]).path] = "cenc:gzip"
+    server.faults["/en/news/pakistan.html"] = "cenc:br"
+    run = run_crawl(tmp_path, "-a", f"base_url={base}")
+    assert run.returncode == 0, run.log[-2000:]
+    assert "Traceback" not in run.log
+    assert f"Failed {story['url']}" not in run.log and f"Failed {base}/en/news/pak" not in run.log
+    assert run.stat("newsbot/pages/content_encoding_ignored") == 2
+    feed = {r["article_id"]: r for r in read_jsonl(tmp_path / "output" / "urdupoint.jsonl")}
+    assert story["article_id"] in feed, "the story labelled gzip was lost"
+    assert feed[story["article_id"]]["body"] == story["body"]
 
 
 def test_a_redirect_to_no_url_is_refused_naming_it() -> None:
