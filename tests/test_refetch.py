@@ -351,6 +351,23 @@ def test_pages_labelled_compressed_but_sent_plain_are_crawled(
     assert feed[story["article_id"]]["body"] == story["body"]
 
 
+def test_a_dead_story_link_is_on_record_under_its_id(
+    flaky: tuple[_Server, str, list[dict]], tmp_path: Path
+) -> None:
+    """A story link answering 404: its drop had ``article_id`` null, where a "Page Not
+    Found" page answering 200 has the id, and so does every other story's drop."""
+    server, base, truth = flaky
+    story = truth[0]
+    server.faults[urlsplit(story["url"]).path] = "down"
+    server.down_status = 404
+    run = run_crawl(tmp_path, "-a", f"base_url={base}")
+    assert run.returncode == 0, run.log[-2000:]
+    drops = read_jsonl(tmp_path / "output" / "urdupoint.dropped.jsonl")
+    assert [(d["reason"], d["article_id"]) for d in drops if d["url"] == story["url"]] == [
+        ("not_found", story["article_id"])
+    ]
+
+
 def test_a_redirect_to_no_url_is_refused_naming_it() -> None:
     """A Location that does not parse (an unclosed IPv6 bracket): urljoin's ValueError
     raised out of the middleware, and the story's one line said only 'Invalid IPv6 URL'."""

@@ -200,7 +200,7 @@ class UrdupointSpider(scrapy.Spider):
         except Exception as exc:  # parse_story never raises for a page; a bug, then
             count(self.crawler, STATS + "errors/parse")
             logger.error("Could not parse %s: %s: %s", response.url, type(exc).__name__, exc)
-            yield Rejected("parse_error", response.url)
+            yield Rejected("parse_error", response.url, article_id=story_id(response.url))
             return
         self._record_fields(response.url, result.report)
         if result.item and self._retry_in_browser(response, bool(result.item.body)):
@@ -236,7 +236,7 @@ class UrdupointSpider(scrapy.Spider):
             # Blocked (ChallengeMiddleware logged it): on record like any other drop.
             if start:
                 count(self.crawler, STATS + "start/http_error")
-            yield Rejected("challenge", request.url)
+            yield Rejected("challenge", request.url, article_id=story_id(request.url))
             return
         if isinstance(error, HttpError) and request.meta.get(REDIRECTED_AWAY):
             # A removed story answered with the home page or its section, for good: on
@@ -263,7 +263,7 @@ class UrdupointSpider(scrapy.Spider):
             if status in DEAD_STATUSES and request.meta.get(ROLE) == "story":
                 # A dead story link, on record; the incremental middleware remembers the
                 # story as seen, so later runs do not fetch it again.
-                yield Rejected("not_found", request.url)
+                yield Rejected("not_found", request.url, article_id=story_id(request.url))
         elif isinstance(error, BrowserRetrySkipped):
             # Queued for the browser when the breaker opened: its raw HTML had no body.
             yield Rejected("stub", request.url, article_id=story_id(request.url))
@@ -293,7 +293,7 @@ class UrdupointSpider(scrapy.Spider):
         elif isinstance(error, BrowserLeftSite):
             count(self.crawler, STATS + "errors/browser_left_site")
             logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
-            yield Rejected("offsite", request.url)  # a hostile page: on record
+            yield Rejected("offsite", request.url, article_id=story_id(request.url))  # on record
         elif isinstance(error, ForbiddenByRobots):
             if start:
                 count(self.crawler, STATS + "start/ignored")
