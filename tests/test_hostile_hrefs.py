@@ -186,3 +186,41 @@ def test_a_pagination_link_of_thousands_of_digits_costs_no_link_of_the_listing(
     assert links.stories == ["https://www.urdupoint.com/en/pakistan/good-story-1234567.html"]
     page = links.next_page(1)
     assert page is not None and page.url.endswith("/en/news/pakistan-updates2.html")
+
+
+LISTING_URL = "https://www.urdupoint.com/en/news/world.html"
+
+
+@pytest.mark.parametrize(
+    ("href", "story"),
+    [
+        # the scheme's own port written out: the same server to a browser (the link was lost)
+        ("https://www.urdupoint.com:443/en/world/a-story-1234574.html", "a-story-1234574"),
+        ("http://urdupoint.com:80/en/world/a-story-1234574.html", "a-story-1234574"),
+        # backslashes: a browser reads them as slashes in an http(s) URL (the link was lost)
+        ("https://www.urdupoint.com\\en\\world\\a-story-1234578.html", "a-story-1234578"),
+        ("\\en\\world\\a-story-1234578.html", "a-story-1234578"),
+        # no story of this site: Arabic-Indic digits, a Kelvin sign for "k" in the section
+        ("/en/world/a-story-\u0661\u0662\u0663\u0664\u0665\u0666\u0667.html", None),
+        ("/en/wor\u212ald/a-story-1234579.html", None),
+        # another port is another server
+        ("https://www.urdupoint.com:80/en/world/a-story-1234574.html", None),
+    ],
+    ids=[
+        "port-443",
+        "port-80",
+        "backslashes",
+        "root-backslashes",
+        "arabic-digits",
+        "kelvin",
+        "port-80-https",
+    ],
+)
+def test_a_story_link_is_read_as_a_browser_reads_it(href: str, story: str | None) -> None:
+    """Seen before the fix: ``:443`` and backslash links lost (taken for another host); an
+    id of Arabic-Indic digits or a section with a Kelvin sign taken for a story URL, which
+    a client fetches percent-encoded: a request for no story of the site."""
+    body = f'<html><body><div class="txt_box"><a href="{href}">x</a></div></body></html>'
+    response = HtmlResponse(url=LISTING_URL, body=body.encode("utf-8"), encoding="utf-8")
+    expected = [f"https://www.urdupoint.com/en/world/{story}.html"] if story else []
+    assert parse_listing(response).stories == expected

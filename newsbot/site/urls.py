@@ -18,14 +18,20 @@ from functools import cached_property, lru_cache
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 #: ``/en/<section>/[<sub>/]<slug>-<id>.html``; the id has 5 to 9 digits (6-7 seen).
+#: ASCII only: case-blind Unicode matching reads a Kelvin sign as "k" and a long s
+#: (U+017F) as "s", and ``\d`` takes Arabic-Indic digits, which a client percent-encodes:
+#: such a link named a story it does not fetch.
 STORY_PATH_RE = re.compile(
     r"^/en/(?P<section>[a-z0-9_-]+)/(?:[a-z0-9_-]+/)*(?:[^/]*?-)?(?P<id>\d{5,9})\.html$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 #: Listing pages of a category: page 1 and page N (``-updates<N>``).
 CATEGORY_PATH_RE = re.compile(
-    r"^/en/news/(?P<category>[a-z0-9_/-]+?)(?:-updates(?P<page>\d+))?\.html$", re.IGNORECASE
+    r"^/en/news/(?P<category>[a-z0-9_/-]+?)(?:-updates(?P<page>\d+))?\.html$",
+    re.IGNORECASE | re.ASCII,
 )
+#: The port a scheme's URL names when it names none.
+DEFAULT_PORTS = {"http": 80, "https": 443}
 #: A page number in any paginated listing path or query: ASCII digits, at most 9 (a run
 #: of thousands is no page number: ``int`` refuses over 4,300 digits, and a ValueError
 #: cost the listing every link; Arabic-Indic digits are percent-encoded when requested,
@@ -184,6 +190,22 @@ class Site:
         # Same host on another explicit port is another server (loopback sample sites).
         return their_port == port
 
+    def _default_port_of_ours(self, parts: SplitResult) -> bool:
+        """A link to this site with its scheme's own port written out (``:443``): the same
+        server to a browser, where it was taken for another host and the link lost. Asked
+        only of links ``_owns_parts`` refused; the normalized URL has the base's netloc."""
+        if self._base_parts[1] is not None or not parts.hostname:
+            return False  # a base naming its port owns that port only
+        try:
+            port = parts.port
+        except ValueError:  # ":443en": no URL of any site
+            return False
+        return (
+            port is not None
+            and port == DEFAULT_PORTS.get(parts.scheme)
+            and bare_host(parts.hostname) == self._base_parts[0]
+        )
+
     def url(self, path: str) -> str:
         """An absolute URL on this site for a root-relative path."""
         return f"{self.base_url}/{path.lstrip('/')}"
@@ -195,7 +217,7 @@ class Site:
         other pages lose the fragment and tracking parameters only.
         """
         parts = urlsplit(url)
-        if not self._owns_parts(parts):
+        if not self._owns_parts(parts) and not self._default_port_of_ours(parts):
             return None
         query = "" if _story_path_match(parts.path) else parts.query
         cleaned = urlunsplit((self.scheme, self.netloc, parts.path or "/", query, ""))

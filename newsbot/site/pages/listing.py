@@ -155,6 +155,8 @@ def resolve_link(site: Site, page_url: str, href: str) -> tuple[str | None, Page
     urljoin, normalize and classify run once per link, not once per page that shows it.
     """
     href = href.strip()
+    if "\\" in href:  # a browser reads "\" as "/" in an http(s) URL (WHATWG URL)
+        href = href.replace("\\", "/")
     try:
         if href.startswith("/") or href[:8].lower().startswith(("http://", "https://")):
             return _resolve_kept(site, _origin(page_url), href)
