@@ -507,9 +507,45 @@ SCRAPY_SETTING_BOUNDS: Mapping[str, tuple[type[int] | type[float], float, bool]]
 )
 
 
+#: Scrapy's own on/off settings: every ``-s`` value (and Scrapyd's) is a string, and a word
+#: Scrapy's ``getbool`` does not know (``ROBOTSTXT_OBEY=maybe``) was a traceback from
+#: inside the crawler's start, exit status 1, where a bad setting is exit status 2.
+SCRAPY_BOOL_SETTINGS = (
+    "ROBOTSTXT_OBEY",
+    "AUTOTHROTTLE_ENABLED",
+    "HTTPCACHE_ENABLED",
+    "COOKIES_ENABLED",
+    "RETRY_ENABLED",
+    "REDIRECT_ENABLED",
+    "COMPRESSION_ENABLED",
+    "TELNETCONSOLE_ENABLED",
+)
+#: Scrapy's lists of HTTP statuses (``RETRY_HTTP_CODES=500,abc``: a traceback too).
+SCRAPY_STATUS_LIST_SETTINGS = ("RETRY_HTTP_CODES", "HTTPERROR_ALLOWED_CODES")
+
+
 def check_scrapy_settings(settings: BaseSettings) -> None:
     """``ConfigError`` naming the first of ``SCRAPY_SETTING_BOUNDS`` that does not parse or
-    is out of range; the crawl command refuses the run with it (exit status 2)."""
+    is out of range, or of ``SCRAPY_BOOL_SETTINGS`` and ``SCRAPY_STATUS_LIST_SETTINGS``
+    that does not parse; the crawl command refuses the run with it (exit status 2)."""
+    for name in SCRAPY_BOOL_SETTINGS:
+        raw = settings.get(name)
+        if raw is None:
+            continue
+        try:
+            settings.getbool(name)
+        except ValueError:
+            raise ConfigError(f"{name}: {raw!r} is not true/false") from None
+    for name in SCRAPY_STATUS_LIST_SETTINGS:
+        raw = settings.get(name)
+        if raw is None:
+            continue
+        try:
+            statuses = [int(code) for code in settings.getlist(name)]
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name}: {raw!r} is not a list of HTTP statuses") from None
+        if any(not 100 <= code <= 599 for code in statuses):
+            raise ConfigError(f"{name}: {raw!r} is not a list of HTTP statuses")
     for name, (kind, least, allowed) in SCRAPY_SETTING_BOUNDS.items():
         raw = settings.get(name)
         if raw is None:

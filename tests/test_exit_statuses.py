@@ -238,6 +238,9 @@ def test_a_state_store_class_that_does_not_load_is_a_bad_setting(tmp_path: Path,
         ("CONCURRENT_REQUESTS", "ten", "is not a whole number"),
         ("DOWNLOAD_TIMEOUT", "0", "must be more than 0"),
         ("DOWNLOAD_DELAY", "-1", "must be at least 0"),
+        ("ROBOTSTXT_OBEY", "maybe", "is not true/false"),
+        ("AUTOTHROTTLE_ENABLED", "perhaps", "is not true/false"),
+        ("RETRY_HTTP_CODES", "500,abc", "is not a list of HTTP statuses"),
     ],
 )
 def test_a_scrapy_setting_that_would_stall_the_crawl_is_refused(
