@@ -33,6 +33,10 @@ RELEASE = "newsbot_release"
 BYTES_RECEIVED = "newsbot_bytes_received"
 #: Why the download failed, for the errback's log line (``failures.py``).
 FAILURE_REASON = "newsbot_failure"
+#: A digest of the story links of the listing page a next page was found on: a page
+#: showing the same ones (``?page=N`` ignored by the server, a page linking itself) ends
+#: the walk (``urdupoint.UrdupointSpider.parse_listing``).
+LISTING_DIGEST = "newsbot_listing_digest"
 #: Where a story URL was redirected for good when that is no story (the home page, its
 #: section): the redirect is not followed, and the spider records the story as removed.
 REDIRECTED_AWAY = "newsbot_redirected_away"

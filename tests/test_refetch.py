@@ -368,6 +368,26 @@ def test_a_dead_story_link_is_on_record_under_its_id(
     ]
 
 
+def test_a_listing_whose_pages_repeat_it_is_not_walked_to_max_pages(
+    flaky: tuple[_Server, str, list[dict]], tmp_path: Path
+) -> None:
+    """A category page linking ``?page=2`` ... ``?page=30`` that the server ignores: each
+    "page" the same stories. Seen before the fix: 20 requests (``max_pages``) for the one
+    page, every run, per such listing; a topic page linking itself so cost as much."""
+    server, base, _ = flaky
+    page = server.docroot / "en" / "news" / "pakistan.html"
+    numbers = "".join(f'<a href="?page={n}">{n}</a>' for n in range(2, 31))
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("<body>", f"<body>{numbers}", 1),
+        encoding="utf-8",
+    )
+    run = run_crawl(tmp_path, "-a", f"base_url={base}")
+    assert run.returncode == 0, run.log[-2000:]
+    assert server.hits["/en/news/pakistan.html"] == 2
+    assert f"Listing page {base}/en/news/pakistan.html?page=2 shows the stories" in run.log
+    assert run.stat("newsbot/limits/listing_repeats") == 1
+
+
 def test_a_redirect_to_no_url_is_refused_naming_it() -> None:
     """A Location that does not parse (an unclosed IPv6 bracket): urljoin's ValueError
     raised out of the middleware, and the story's one line said only 'Invalid IPv6 URL'."""

@@ -9,6 +9,7 @@ What a page contains is decided in ``newsbot.parsing``; what a URL is, in
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -34,6 +35,7 @@ from newsbot.keys import (
     EMPTY_BODY_RETRY,
     FAILURE_REASON,
     FIELDS,
+    LISTING_DIGEST,
     OWN_META_PREFIX,
     REDIRECTED_AWAY,
     ROLE,
@@ -188,9 +190,22 @@ class UrdupointSpider(scrapy.Spider):
             count(self.crawler, STATS + "window/listing_stopped")
             logger.debug("Listing older than since=%s, stopped at %s", self.since, response.url)
             return
+        digest = zlib.crc32("\n".join(links.stories).encode()) if links.stories else None
+        if page > 1 and digest is not None and digest == response.meta.get(LISTING_DIGEST):
+            # A server ignoring ?page=N, a page whose "next" is itself under another URL:
+            # each page the same stories, fetched up to max_pages times per listing.
+            count(self.crawler, STATS + "limits/listing_repeats")
+            logger.warning(
+                "Listing page %s shows the stories of the page before it: not followed further",
+                response.url,
+            )
+            return
         link = links.next_page(page)
         if link is not None and page + 1 <= self.max_pages:
-            yield self._listing_request(link.url, kind, page + 1, role="listing")
+            request = self._listing_request(link.url, kind, page + 1, role="listing")
+            if digest is not None:
+                request.meta[LISTING_DIGEST] = digest
+            yield request
 
     def parse_story(self, response: Response) -> Iterator[Story | Rejected | scrapy.Request]:
         """A story page: its item (or the reason it has none), then its Related Topics."""
