@@ -399,3 +399,21 @@ def test_a_redirect_to_no_url_is_refused_naming_it() -> None:
     )
     with pytest.raises(IgnoreRequest, match=r"redirected to no URL \('http://\[bad/x'\)"):
         OffsiteRedirectMiddleware(crawler).process_response(request, response)
+
+
+def test_a_redirect_to_this_site_with_its_port_written_out_is_followed() -> None:
+    """``Location: https://www.urdupoint.com:443/...`` (the scheme's own port, written out:
+    the same server to a browser) was refused as a redirect to another host, and the story
+    behind an http-to-https redirect so written was lost, every run."""
+    site = Site.from_base_url("https://www.urdupoint.com")
+    crawler = cast(Crawler, SimpleNamespace(spider=SimpleNamespace(site=site)))
+    url = "http://www.urdupoint.com/en/world/x-1234567.html"
+    request = Request(url, meta={ROLE: "story"})
+    location = "https://www.urdupoint.com:443/en/world/x-1234567.html"
+    response = Response(url, status=301, headers={"Location": location}, request=request)
+    assert OffsiteRedirectMiddleware(crawler).process_response(request, response) is response
+    elsewhere = Response(
+        url, status=301, headers={"Location": "https://www.urdupoint.com:8443/x"}, request=request
+    )
+    with pytest.raises(IgnoreRequest, match="another host"):
+        OffsiteRedirectMiddleware(crawler).process_response(request, elsewhere)

@@ -71,7 +71,8 @@ class OffsiteRedirectMiddleware:
         target = location.decode("latin-1")
         try:
             target = urljoin(request.url, target)
-            owned = site.owns(target)
+            # the scheme's own port written out (":443") is this site too, as to a browser
+            owned = site.owns(target) or site.normalize(target) is not None
         except ValueError:  # "http://[bad": no URL (urljoin raised out of here before)
             raise IgnoreRequest(f"redirected to no URL ({target[:200]!r}), not followed") from None
         if owned:
@@ -81,9 +82,8 @@ class OffsiteRedirectMiddleware:
                     if response.status not in PERMANENT_REDIRECTS:
                         raise RedirectedAway(target)
                     request.meta[REDIRECTED_AWAY] = target
-                    request.meta["dont_redirect"] = (
-                        True  # Scrapy's RedirectMiddleware: not followed
-                    )
+                    # Scrapy's RedirectMiddleware, next, leaves the answer as it is.
+                    request.meta["dont_redirect"] = True
                     return response
                 if moved_to != story_id(request.url):
                     raise RedirectedToStory(target)
