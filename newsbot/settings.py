@@ -46,6 +46,11 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 # <url>") says it, so Scrapy's "Gave up retrying" ERROR for the same request is DEBUG.
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 
+# A redirect loop (a page redirecting to itself, two pages to each other) costs this many
+# requests plus one, for every page caught in it, every run: Scrapy's 20 made it 21 a run
+# for each. A site's real chains are one or two hops (http to https, a slug changed).
+REDIRECT_MAX_TIMES = 5
+
 # A story page is tens of kB: warn at 1 MB, give up at 5 MB (a PDF, a runaway page).
 DOWNLOAD_WARNSIZE = 1024 * 1024
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024

@@ -388,6 +388,21 @@ def test_a_listing_whose_pages_repeat_it_is_not_walked_to_max_pages(
     assert run.stat("newsbot/limits/listing_repeats") == 1
 
 
+def test_a_story_redirecting_to_itself_costs_few_requests(
+    flaky: tuple[_Server, str, list[dict]], tmp_path: Path
+) -> None:
+    """A story page answering a redirect to itself: Scrapy's REDIRECT_MAX_TIMES (20) made it
+    21 requests (and 21 delays) every run, for each page caught so."""
+    server, base, truth = flaky
+    story = truth[0]
+    path = urlsplit(story["url"]).path
+    server.faults[path] = "redirect:" + story["url"]
+    run = run_crawl(tmp_path, "-a", f"base_url={base}")
+    assert run.returncode == 0, run.log[-2000:]
+    assert f"Failed {story['url']}: max redirections reached" in run.log
+    assert server.hits[path] == 6
+
+
 def test_a_redirect_to_no_url_is_refused_naming_it() -> None:
     """A Location that does not parse (an unclosed IPv6 bracket): urljoin's ValueError
     raised out of the middleware, and the story's one line said only 'Invalid IPv6 URL'."""
