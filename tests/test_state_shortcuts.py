@@ -333,6 +333,64 @@ def test_words_are_the_expressions_tokens() -> None:
         assert words(text) == defined.findall(text.lower()), repr(text)
 
 
+def test_a_prints_utf8_words_give_the_tokens_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A print ``of`` a story works on its words in UTF-8, split from the joined text
+    (``joined_words``, ``encoded_words``), and makes ``str`` tokens only when asked: every
+    fingerprint, the words kept for the candidates and every near-duplicate decision are
+    those the tokens give by their definitions (non-ASCII words, a final sigma, masked
+    numbers in other digits, empty paragraphs, a body of nothing but punctuation), whether
+    the body was tallied at stage or not, stripped of paragraphs or not, and for a print
+    made from tokens too (the memo of masks starting over on the way)."""
+    monkeypatch.setattr(fingerprints, "MASKS_KEPT", 40)
+    monkeypatch.setattr(fingerprints, "_ENCODED_MASKS", fingerprints._EncodedMasks())
+    rng = random.Random(21)
+    vocabulary = [
+        *"the minister said on Monday that 2nd 26th ٣٤ ٣rd 3x Ünal İstanbul ΟΔΟΣ".split(),
+        "Jan.",
+        "café",
+        "x_y",
+        "\u2019s",
+        "\u2014",
+        "«quote»",
+        "!!",
+        "",
+        " ",
+    ]
+    for case in range(600):
+        paragraphs = [
+            " ".join(rng.choice(vocabulary) for _ in range(rng.randrange(12)))
+            for _ in range(rng.randrange(1, 6))
+        ]
+        body, title = "\n\n".join(paragraphs), " ".join(rng.sample(vocabulary, 3))
+        if case % 2:
+            state_base.paragraph_tally(body)  # tallied at stage: its words kept
+        print_ = StoryPrint.of(title, body)
+        tokens = words(body)
+        assert fingerprints.joined_words(body) == " ".join(tokens).encode("utf-8")
+        assert print_.encoded_words == [token.encode("utf-8") for token in tokens], body
+        assert print_.template_hash == defined_template_hash(words(title) + tokens), body
+        assert print_.sketch == defined_sketch(tokens), body
+        assert print_.paragraph_hashes == [
+            fingerprints._hash64(" ".join(words(p))) for p in paragraphs
+        ]
+        assert print_.packed_tokens == pack_tokens(tokens)
+        unpacked = unpack_tokens(print_.packed_tokens)  # an empty text is one empty word
+        assert candidate_words(print_.packed_tokens) == [word.encode("utf-8") for word in unpacked]
+        assert print_.tokens == tokens and print_.title_tokens == words(title)
+        keep = [rng.random() < 0.6 for _ in paragraphs]
+        kept = print_.keeping(keep)
+        plain = StoryPrint(
+            words(title), [words(p) for p, k in zip(paragraphs, keep, strict=True) if k] or [[]]
+        )
+        for fingerprint in ("encoded_words", "template_hash", "sketch", "body_hash", "tokens"):
+            assert getattr(kept, fingerprint) == getattr(plain, fingerprint), (fingerprint, body)
+        other = StoryPrint.of(title, "\n\n".join(rng.sample(paragraphs, len(paragraphs))))
+        candidate = Candidate(1, len(other.tokens), other.packed_sketch, other.packed_tokens)
+        for min_similarity in (0.5, 0.9):
+            expected = slow_nearly_repeats(print_, other, len(other.tokens), min_similarity)
+            assert nearly_repeats(print_, candidate, min_similarity) == expected, body
+
+
 def test_sketch_of_tokens_holding_spaces_is_its_definition() -> None:
     """The sketch hashes shingles of the joined text's words split at its spaces; tokens
     holding a space (never ``words``', but ``sketch`` takes any) give the definition's
@@ -362,7 +420,7 @@ def test_candidate_words_are_the_packed_words_and_stay_bounded() -> None:
     for _ in range(3000):
         at = rng.randrange(len(texts))
         before = len(state_base._UNPACKED)
-        assert candidate_words(packed[at]) == texts[at]
+        assert candidate_words(packed[at]) == [word.encode("utf-8") for word in texts[at]]
         kept = sum(map(len, state_base._UNPACKED))
         assert kept == state_base._unpacked_bytes <= state_base.UNPACKED_KEPT_BYTES
         if len(packed[at]) > state_base.UNPACKED_KEPT_BYTES // 16:
@@ -532,9 +590,9 @@ def test_a_tallied_body_is_not_tokenized_again_and_its_words_stay_bounded(
         bodies.append("\n\n".join(paragraphs))
     bodies.append("word " * 2_000)  # past a sixteenth of the budget: not kept
     tokenized: list[str] = []
-    real_words = fingerprints.words
+    real_words = fingerprints.joined_words  # the tokenizer a print is made with
 
-    def counted_words(text: str) -> list[str]:
+    def counted_words(text: str) -> bytes:
         tokenized.append(text)
         return real_words(text)
 
@@ -543,10 +601,10 @@ def test_a_tallied_body_is_not_tokenized_again_and_its_words_stay_bounded(
         state_base.paragraph_tally(body)
         kept = len(fingerprints._TALLIED)
         assert fingerprints._tallied_chars <= fingerprints.TALLIED_KEPT_CHARS
-        monkeypatch.setattr(fingerprints, "words", counted_words)
+        monkeypatch.setattr(fingerprints, "joined_words", counted_words)
         tokenized.clear()
         found = StoryPrint.of("A title", body)
-        monkeypatch.setattr(fingerprints, "words", real_words)
+        monkeypatch.setattr(fingerprints, "joined_words", real_words)
         assert found.paragraph_tokens == expected.paragraph_tokens, body
         assert found.paragraph_hashes == expected.paragraph_hashes, body
         assert (found.body_hash, found.template_hash) == (

@@ -46,7 +46,7 @@ from newsbot.text.fingerprints import (
     sketch_resemblance,
     tallied_paragraphs,
     unpack_sketch,
-    unpack_tokens,
+    unpack_words,
 )
 from newsbot.topic_policy import TopicHistory
 
@@ -487,15 +487,16 @@ class SketchPostings:
 #: A story is a few hundred words.
 ORDER_BOUND_WORDS = 10_000
 #: Candidates' words by their packed text, the most recently used last (``candidate_words``).
-_UNPACKED: dict[bytes, list[str]] = {}
+_UNPACKED: dict[bytes, list[bytes]] = {}
 #: How many bytes of packed text ``_UNPACKED`` holds at most: its words take ten times
 #: more once unpacked, so a few MB in all.
 UNPACKED_KEPT_BYTES = 256 * 1024
 _unpacked_bytes = 0
 
 
-def candidate_words(packed: bytes) -> list[str]:
-    """``unpack_tokens(packed)``, kept for the candidates unpacked last.
+def candidate_words(packed: bytes) -> list[bytes]:
+    """``unpack_words(packed)`` (each word in UTF-8, as ``StoryPrint.encoded_words``), kept
+    for the candidates unpacked last.
 
     A recent story that repeats a stock phrase is a candidate of story after story, and
     unpacking its words was the ladder's dearest step before the diff. Keyed by the
@@ -505,7 +506,7 @@ def candidate_words(packed: bytes) -> list[str]:
     global _unpacked_bytes
     words = _UNPACKED.pop(packed, None)
     if words is None:
-        words = unpack_tokens(packed)
+        words = unpack_words(packed)
         if len(packed) > UNPACKED_KEPT_BYTES // 16:  # a long text is not kept
             return words
         _unpacked_bytes += len(packed)
@@ -526,7 +527,8 @@ def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: flo
     no: the answer is the one the lengths, the resemblance and the word-level diff give
     together, only reached sooner.
     """
-    size, words = len(print_.tokens), candidate.words
+    mine = print_.encoded_words  # compared with the candidate's, also in UTF-8
+    size, words = len(mine), candidate.words
     if words and min(words, size) < min_similarity * max(words, size):
         return False  # the lengths alone rule it out: no need to decompress its text
     if sketch_resemblance(print_.sketch, unpack_sketch(candidate.packed_sketch)) < (
@@ -534,17 +536,15 @@ def nearly_repeats(print_: StoryPrint, candidate: Candidate, min_similarity: flo
     ):
         return False
     tokens = candidate_words(candidate.packed_tokens)
-    if length_bound(print_.tokens, tokens) < min_similarity:
+    if length_bound(mine, tokens) < min_similarity:
         return False
-    if contained_bound(print_.tokens, tokens, print_.token_set) < min_similarity:
+    if contained_bound(mine, tokens, print_.token_set) < min_similarity:
         return False
-    if similarity_bound(print_.tokens, tokens, print_.token_counts) < min_similarity:
+    if similarity_bound(mine, tokens, print_.token_counts) < min_similarity:
         return False
-    if max(size, len(tokens)) <= ORDER_BOUND_WORDS and (
-        order_bound(print_.tokens, tokens) < min_similarity
-    ):
+    if max(size, len(tokens)) <= ORDER_BOUND_WORDS and (order_bound(mine, tokens) < min_similarity):
         return False
-    return edit_similarity(print_.tokens, tokens) >= min_similarity
+    return edit_similarity(mine, tokens) >= min_similarity
 
 
 def synced_size(path: Path) -> int:

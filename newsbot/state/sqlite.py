@@ -833,7 +833,9 @@ class SqliteStateStore(BaseStateStore):
                 self._clock().isoformat(timespec="seconds"),
             ),
         )
-        row = Candidate(article_id, len(print_.tokens), print_.packed_sketch, print_.packed_tokens)
+        row = Candidate(
+            article_id, len(print_.encoded_words), print_.packed_sketch, print_.packed_tokens
+        )
         self.db.execute(
             "INSERT OR REPLACE INTO recent (article_id, published_at, tokens, sketch, words) "
             "VALUES (?, ?, ?, ?, ?)",

@@ -21,9 +21,10 @@ import re
 import struct
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from difflib import SequenceMatcher
 from itertools import chain
+from typing import TypeVar
 
 from newsbot.cached import cached_property
 
@@ -80,15 +81,47 @@ def _ascii_words(text: str) -> list[str]:
     return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
 
 
+def joined_words(text: str) -> bytes:
+    """``" ".join(words(text))`` in UTF-8: what a paragraph's hash hashes, and how a story's
+    words are kept from its stage to its release (``tallied_paragraphs``).
+
+    Reached as ``words`` reaches its tokens, without making a ``str`` of each word only to
+    join and encode them again: an ASCII text's words are split and joined as bytes.
+    """
+    if not text.isascii():
+        plain = text
+        for mark in _PROSE_PUNCTUATION:
+            plain = plain.replace(mark, " ")
+        if not plain.isascii():
+            return " ".join(WORD_RE.findall(text.lower())).encode("utf-8")
+        text = plain
+    return b" ".join(text.encode("ascii").translate(_ASCII_WORD_BYTES).split())
+
+
+def _split_words(joined: bytes) -> list[bytes]:
+    """The words of a ``joined_words`` text (none in an empty one), each in UTF-8."""
+    return joined.split(b" ") if joined else []
+
+
 def _hash64(text: str) -> int:
     """A stable signed 64-bit hash (fits an SQLite INTEGER)."""
     return _hash64_of_bytes(text.encode("utf-8"))
 
 
+#: A fresh 8-byte blake2b, copied for each hash: cheaper than building one from keyword
+#: arguments (a story hashes each of its paragraphs, its body and its template).
+_BLAKE2B_8 = hashlib.blake2b(digest_size=8)
+#: The digest read as a signed big-endian 64-bit integer (``int.from_bytes(digest, "big",
+#: signed=True)``, without its keyword arguments).
+_SIGNED_64 = struct.Struct(">q").unpack
+
+
 def _hash64_of_bytes(data: bytes) -> int:
     """``_hash64`` of the text whose UTF-8 is ``data``."""
-    digest = hashlib.blake2b(data, digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    hasher = _BLAKE2B_8.copy()
+    hasher.update(data)
+    value: int = _SIGNED_64(hasher.digest())[0]
+    return value
 
 
 def body_hash(tokens: list[str]) -> int:
@@ -132,6 +165,26 @@ class _Masks(dict[str, str]):
 _MASKS = _Masks()
 
 
+class _EncodedMasks(dict[bytes, bytes]):
+    """``_Masks`` for words in UTF-8 (``StoryPrint.template_hash``): a word's masked form
+    is the encoding of its ``str`` form's, so the joined result is the same text's UTF-8.
+    Bounded as ``_Masks`` is."""
+
+    def __missing__(self, word: bytes) -> bytes:
+        if len(self) >= MASKS_KEPT:
+            self.clear()
+        token = word.decode("utf-8")
+        masked = self[word] = (
+            b"#"
+            if token in DATE_WORDS or (token[0].isdecimal() and NUMBER_RE.match(token))
+            else word
+        )
+        return masked
+
+
+_ENCODED_MASKS = _EncodedMasks()
+
+
 def _masked_hash(tokens: list[str]) -> int:
     """``template_hash`` of its tokens: each number (a token starting with a decimal digit
     that ``NUMBER_RE`` matches) and date word masked (``_Masks``)."""
@@ -139,21 +192,21 @@ def _masked_hash(tokens: list[str]) -> int:
 
 
 def paragraph_hash(paragraph: str) -> int:
-    return _hash64(" ".join(words(paragraph)))
+    return _hash64_of_bytes(joined_words(paragraph))
 
 
 #: Bodies a stage tallied, for the release to build their print from: body -> each
-#: paragraph's words joined by one space, and its ``paragraph_hash``. The body's
-#: characters plus those of its words, at most this many in all (a few MB: a tenth of
-#: what the same stories' prints would hold); the oldest tallied are let go first.
+#: paragraph's words joined by one space (UTF-8), and its ``paragraph_hash``. The body's
+#: characters plus the bytes of its words, at most this many in all (a few MB: a tenth
+#: of what the same stories' prints would hold); the oldest tallied are let go first.
 TALLIED_KEPT_CHARS = 4_000_000
-_TALLIED: dict[str, tuple[list[str], list[int], int]] = {}
+_TALLIED: dict[str, tuple[list[bytes], list[int], int]] = {}
 _tallied_chars = 0
 
 
-def tallied_paragraphs(body: str) -> tuple[list[str], list[int]]:
-    """Each paragraph of ``body`` (split on blank lines) as its words joined by one space,
-    and its ``paragraph_hash``; kept for ``StoryPrint.of``.
+def tallied_paragraphs(body: str) -> tuple[list[bytes], list[int]]:
+    """Each paragraph of ``body`` (split on blank lines) as its words joined by one space
+    (``joined_words``), and its ``paragraph_hash``; kept for ``StoryPrint.of``.
 
     A story is tokenized at stage (its paragraph counts) and again at release (its
     print), in the same process in a normal crawl: stories are released at the end of
@@ -163,8 +216,8 @@ def tallied_paragraphs(body: str) -> tuple[list[str], list[int]]:
     the budget (a hostile page) is not kept.
     """
     global _tallied_chars
-    texts = [" ".join(words(paragraph)) for paragraph in body.split("\n\n")]
-    hashes = list(map(_hash64, texts))
+    texts = list(map(joined_words, body.split("\n\n")))
+    hashes = list(map(_hash64_of_bytes, texts))
     size = len(body) + sum(map(len, texts))
     if size <= TALLIED_KEPT_CHARS // 16 and body not in _TALLIED:
         _TALLIED[body] = (texts, hashes, size)
@@ -174,7 +227,7 @@ def tallied_paragraphs(body: str) -> tuple[list[str], list[int]]:
     return texts, hashes
 
 
-def _forget_tallied(body: str) -> tuple[list[str], list[int], int] | None:
+def _forget_tallied(body: str) -> tuple[list[bytes], list[int], int] | None:
     global _tallied_chars
     found = _TALLIED.pop(body, None)
     if found is not None:
@@ -194,11 +247,21 @@ def sketch(tokens: list[str], size: int = SKETCH_SIZE, encoded: bytes | None = N
     # once, not once in each of its five shingles (unless a token holds a space).
     parts = (" ".join(tokens).encode("utf-8") if encoded is None else encoded).split(b" ")
     if len(parts) == len(tokens):
-        windows = zip(parts, parts[1:], parts[2:], parts[3:], parts[4:], strict=False)
-        values = list(map(zlib.crc32, map(b" ".join, windows)))
-    else:
-        shingles = zip(*(tokens[i:] for i in range(SHINGLE_SIZE)), strict=False)
-        values = list(map(zlib.crc32, map(str.encode, map(" ".join, shingles))))
+        return _sketch_of_words(parts, size)
+    shingles = zip(*(tokens[i:] for i in range(SHINGLE_SIZE)), strict=False)
+    return _bottom(list(map(zlib.crc32, map(str.encode, map(" ".join, shingles)))), size)
+
+
+def _sketch_of_words(encoded: list[bytes], size: int = SKETCH_SIZE) -> list[int]:
+    """``sketch`` of the tokens whose UTF-8 are ``encoded`` (as ``StoryPrint`` keeps them)."""
+    if len(encoded) < SHINGLE_SIZE:
+        return heapq.nsmallest(size, {zlib.crc32(b" ".join(encoded))})
+    windows = zip(encoded, encoded[1:], encoded[2:], encoded[3:], encoded[4:], strict=False)
+    return _bottom(list(map(zlib.crc32, map(b" ".join, windows))), size)
+
+
+def _bottom(values: list[int], size: int) -> list[int]:
+    """The ``size`` smallest distinct ``values`` (crc32 values), ascending."""
     # crc32 values spread evenly over 32 bits: about 2 * size of them fall below
     # ``bound``, and when ``size`` distinct ones do they are the smallest. Sorting those
     # few (picked by filter(), in C) instead of all of them is most of the cost saved;
@@ -239,7 +302,13 @@ def sketch_resemblance(a: list[int], b: list[int], size: int = SKETCH_SIZE) -> f
     return len(common.intersection(union_bottom)) / len(union_bottom)
 
 
-def length_bound(a: list[str], b: list[str]) -> float:
+#: A word as the near-duplicate tests compare it: a ``str`` token, or its UTF-8 (as a
+#: ``StoryPrint`` and the stores keep words). Only equality matters, and UTF-8 is one to
+#: one: the tests answer alike for a text's tokens and for their encodings.
+Word = TypeVar("Word", str, bytes)
+
+
+def length_bound(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     """An upper bound of ``edit_similarity`` from lengths alone: the cheapest test."""
     if not a or not b:
         return 1.0 if a == b else 0.0
@@ -247,7 +316,7 @@ def length_bound(a: list[str], b: list[str]) -> float:
 
 
 def contained_bound(
-    a: list[str], b: list[str], a_counts: Counter[str] | frozenset[str] | None = None
+    a: list[Word], b: list[Word], a_counts: Counter[Word] | frozenset[Word] | None = None
 ) -> float:
     """An upper bound of ``similarity_bound``, cheaper still: ``b``'s words found in ``a``.
 
@@ -261,7 +330,7 @@ def contained_bound(
     return min(sum(map(in_a, b)), len(a)) / max(len(a), len(b))
 
 
-def similarity_bound(a: list[str], b: list[str], a_counts: Counter[str] | None = None) -> float:
+def similarity_bound(a: list[Word], b: list[Word], a_counts: Counter[Word] | None = None) -> float:
     """An upper bound of ``edit_similarity`` from word counts alone (no alignment).
 
     ``a_counts``: ``Counter(a)`` when the caller has it (a story compared with several
@@ -277,7 +346,7 @@ def similarity_bound(a: list[str], b: list[str], a_counts: Counter[str] | None =
     return shared / max(len(a), len(b))
 
 
-def order_bound(a: list[str], b: list[str]) -> float:
+def order_bound(a: list[Word], b: list[Word]) -> float:
     """An upper bound of ``edit_similarity`` from the longest common subsequence (LCS).
 
     The diff's equal blocks are a common subsequence, so they hold at most the LCS's
@@ -293,7 +362,7 @@ def order_bound(a: list[str], b: list[str]) -> float:
     """
     if not a or not b:
         return 1.0 if a == b else 0.0
-    positions: dict[str, int] = {}
+    positions: dict[Word, int] = {}
     for index, word in enumerate(a):
         positions[word] = positions.get(word, 0) | 1 << index
     full = (1 << len(a)) - 1
@@ -314,7 +383,7 @@ def order_bound(a: list[str], b: list[str]) -> float:
 LONG_DIFF_WORDS = 10_000
 
 
-def edit_similarity(a: list[str], b: list[str]) -> float:
+def edit_similarity(a: list[Word], b: list[Word]) -> float:
     """1 - (words replaced, inserted or deleted) / (longer text's length)."""
     if not a or not b:
         return 1.0 if a == b else 0.0
@@ -333,29 +402,60 @@ class StoryPrint:
     hashes the boilerplate stripping needs and the body's tokens come from one pass; a
     body stripped of paragraphs gets its print from the kept ones (``keeping``) without
     tokenizing again. The hashes and the sketch are computed when first asked for.
+
+    A print made by ``of`` keeps each paragraph's words joined (``joined_words``, UTF-8),
+    as its stage tallied them: the hashes, the sketch, the packed words and the
+    near-duplicate tests all work on the words' UTF-8 (``encoded_words``), split once from
+    the joined text; ``tokens`` (``str``) are made only when asked for. A print made from
+    tokens (``StoryPrint(title_tokens, paragraph_tokens)``) gives the same answers.
     """
 
     def __init__(self, title_tokens: list[str], paragraph_tokens: Sequence[list[str]]):
-        self.title_tokens = title_tokens
-        self.paragraph_tokens = paragraph_tokens
+        # Set in the instance's dict: for a print ``of`` a text they are cached properties.
+        vars(self).update(title_tokens=title_tokens, paragraph_tokens=paragraph_tokens)
+        #: The title's and each paragraph's ``joined_words`` (None: made from tokens).
+        self._title_text: bytes | None = None
+        self._texts: Sequence[bytes] | None = None
 
     @classmethod
     def of(cls, title: str, body: str) -> StoryPrint:
         """The print of a story; its body's words from its stage when kept there
-        (``tallied_paragraphs``: one split in C a paragraph, where tokenizing is a
-        regular expression over the lower-cased text), taken out once used."""
+        (``tallied_paragraphs``), taken out once used, else tokenized here."""
         tallied = _forget_tallied(body)
         if tallied is None:
-            return cls(words(title), [words(paragraph) for paragraph in body.split("\n\n")])
+            return cls._of_texts(joined_words(title), list(map(joined_words, body.split("\n\n"))))
         texts, hashes, _ = tallied
-        print_ = cls(words(title), [text.split(" ") if text else [] for text in texts])
+        print_ = cls._of_texts(joined_words(title), texts)
         print_.__dict__["paragraph_hashes"] = hashes  # the cached property, as computed
+        return print_
+
+    @classmethod
+    def _of_texts(cls, title: bytes, texts: Sequence[bytes]) -> StoryPrint:
+        """The print of the title and paragraphs whose ``joined_words`` these are."""
+        print_ = cls.__new__(cls)
+        print_._title_text, print_._texts = title, texts
         return print_
 
     def keeping(self, keep: Sequence[bool]) -> StoryPrint:
         """The print of the body made of the paragraphs whose ``keep`` is true."""
+        if self._texts is not None and self._title_text is not None:
+            texts = [text for text, kept in zip(self._texts, keep, strict=True) if kept]
+            return StoryPrint._of_texts(self._title_text, texts or [b""])
         kept = [tokens for tokens, kept in zip(self.paragraph_tokens, keep, strict=True) if kept]
         return StoryPrint(self.title_tokens, kept or [[]])
+
+    @cached_property
+    def title_tokens(self) -> list[str]:
+        """The title's tokens (a print ``of`` a text: read from its joined words)."""
+        assert self._title_text is not None
+        title = self._title_text.decode("utf-8")
+        return title.split(" ") if title else []
+
+    @cached_property
+    def paragraph_tokens(self) -> Sequence[list[str]]:
+        """Each paragraph's tokens (a print ``of`` a text: read from its joined words)."""
+        assert self._texts is not None
+        return [text.decode("utf-8").split(" ") if text else [] for text in self._texts]
 
     @cached_property
     def tokens(self) -> list[str]:
@@ -364,13 +464,27 @@ class StoryPrint:
     @cached_property
     def paragraph_hashes(self) -> list[int]:
         """``paragraph_hash`` of each paragraph, in order."""
+        if self._texts is not None:
+            return list(map(_hash64_of_bytes, self._texts))
         return [_hash64(" ".join(tokens)) for tokens in self.paragraph_tokens]
 
     @cached_property
     def encoded_text(self) -> bytes:
         """Its words joined by one space, in UTF-8: what ``body_hash`` hashes and
         ``pack_tokens`` stores, joined and encoded once for both."""
+        if self._texts is not None:  # an empty paragraph adds no word, nor a space
+            return b" ".join(filter(None, self._texts))
         return " ".join(self.tokens).encode("utf-8")
+
+    @cached_property
+    def encoded_words(self) -> list[bytes]:
+        """``tokens``, each in UTF-8: split from ``encoded_text`` (one call in C) when that
+        gives them, which it does unless a token given holds a space or is empty (never
+        one of ``words``')."""
+        encoded = _split_words(self.encoded_text)
+        if self._texts is None and len(encoded) != len(self.tokens):
+            encoded = [token.encode("utf-8") for token in self.tokens]
+        return encoded
 
     @cached_property
     def body_hash(self) -> int:
@@ -389,22 +503,31 @@ class StoryPrint:
 
     @cached_property
     def template_hash(self) -> int:
-        return _masked_hash(self.title_tokens + self.tokens)
+        """``_masked_hash(self.title_tokens + self.tokens)``: masked word by word in UTF-8
+        (``_EncodedMasks``), joined and hashed as they are."""
+        if self._title_text is not None:
+            title = _split_words(self._title_text)
+        else:
+            title = [token.encode("utf-8") for token in self.title_tokens]
+        return _hash64_of_bytes(
+            b" ".join(map(_ENCODED_MASKS.__getitem__, title + self.encoded_words))
+        )
 
     @cached_property
     def sketch(self) -> list[int]:
-        return sketch(self.tokens, encoded=self.encoded_text)
+        return _sketch_of_words(self.encoded_words)
 
     @cached_property
-    def token_set(self) -> frozenset[str]:
-        """Its distinct words: ``contained_bound``'s side of this story (a set is built in
-        a third of a ``Counter``'s time, and most candidates go no further)."""
-        return frozenset(self.tokens)
+    def token_set(self) -> frozenset[bytes]:
+        """Its distinct words (``encoded_words``): ``contained_bound``'s side of this story
+        (a set is built in a third of a ``Counter``'s time, and most candidates go no
+        further)."""
+        return frozenset(self.encoded_words)
 
     @cached_property
-    def token_counts(self) -> Counter[str]:
-        """How often each word occurs: ``similarity_bound``'s side of this story."""
-        return Counter(self.tokens)
+    def token_counts(self) -> Counter[bytes]:
+        """How often each word (``encoded_words``) occurs: ``similarity_bound``'s side."""
+        return Counter(self.encoded_words)
 
 
 def pack_tokens(tokens: list[str]) -> bytes:
@@ -420,6 +543,17 @@ def pack_tokens(tokens: list[str]) -> bytes:
 
 def unpack_tokens(blob: bytes) -> list[str]:
     return zlib.decompress(blob).decode("utf-8").split(" ")
+
+
+def unpack_words(blob: bytes) -> list[bytes]:
+    """``unpack_tokens(blob)``, each token in UTF-8 (as ``StoryPrint.encoded_words``).
+
+    The text is decoded all the same, so that a row that is no UTF-8 fails as it does
+    in ``unpack_tokens``; only the ``str`` of each word is not made.
+    """
+    text = zlib.decompress(blob)
+    text.decode("utf-8")
+    return text.split(b" ")
 
 
 def pack_sketch(values: list[int]) -> bytes:
