@@ -13,6 +13,7 @@ import heapq
 import json
 import random
 import re
+import sqlite3
 import sys
 import zlib
 from collections import Counter
@@ -33,6 +34,7 @@ from newsbot.state.base import (
     nearly_repeats,
     window,
 )
+from newsbot.state.guard import GuardedConnection, StateUnusable
 from newsbot.state.sqlite import SqliteStateStore
 from newsbot.text import fingerprints
 from newsbot.text.fingerprints import (
@@ -783,3 +785,29 @@ def test_the_diff_of_two_long_repetitive_texts_is_not_quadratic(
     candidate = Candidate(1, len(tokens), pack_sketch(theirs.sketch), pack_tokens(tokens))
     assert nearly_repeats(mine, candidate, 0.9)
     assert edit_similarity(tokens, [*tokens, "gamma"]) == 1 - 1 / 40_001
+
+
+def test_a_guarded_statement_fails_as_the_guard_says(tmp_path: Path) -> None:
+    """``GuardedConnection.execute`` holds ``_guard`` written in place: on a damaged file a
+    read raises ``StateUnusable`` and a write is ignored (no row changed), the crawl told
+    once, naming the file; an error of the SQL itself (a constraint) is raised as it is."""
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(b"not a database " * 400)
+    told: list[str] = []
+    db = sqlite3.connect(damaged, factory=GuardedConnection)
+    db.on_failure = told.append
+    with pytest.raises(StateUnusable, match="damaged"):
+        db.execute("SELECT 1 FROM staged")
+    assert db.execute("INSERT INTO staged VALUES (1)").rowcount == 0
+    with pytest.raises(StateUnusable):  # a later read fails too, and is not told again
+        db.execute("SELECT 1 FROM staged")
+    assert len(told) == 1 and str(damaged) in told[0]
+    db.close()
+
+    sound = sqlite3.connect(tmp_path / "sound.sqlite3", factory=GuardedConnection)
+    sound.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+    sound.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(sqlite3.IntegrityError):
+        sound.execute("INSERT INTO t VALUES (1)")
+    assert sound.failure is None
+    sound.close()
