@@ -239,6 +239,11 @@ class SqliteStateStore(BaseStateStore):
         )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        # Freed space is zeroed only where the page is written anyway: a SQLite built with
+        # SECURE_DELETE (Debian's) zeroed and wrote every page a release's staged stories
+        # (a few KB each) left, two thirds of deleting them. Per connection: the file's
+        # format and rows are the same either way.
+        self.db.execute("PRAGMA secure_delete=FAST")
         self._migrate()
         self.db.executescript(SCHEMA)
 
