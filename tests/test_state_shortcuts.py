@@ -836,3 +836,23 @@ def test_settling_staged_stories_writes_no_page_only_to_zero_it(tmp_path: Path) 
         assert store.staged_count() == 0
     finally:
         store.close()
+
+
+def test_a_batch_of_staged_stories_waits_in_memory_for_its_commit(tmp_path: Path) -> None:
+    """A run's staged stories (here 1,500 of some 3 KB: 5 MB of pages) stay in the store's
+    page cache until the batch commits (``PAGE_CACHE_KIB``): with SQLite's default 2 MB
+    they were spilled to the WAL before the commit and read back from it."""
+    path = tmp_path / "s.sqlite3"
+    store = SqliteStateStore(path)
+    try:
+        for n in range(1500):
+            item = Story(article_id=str(10_000 + n), title=f"Story {n}", url="u")
+            item.set_body(f"w{n} " * 500)
+            store.stage(item)
+        assert store._pending == 1500, "no batch was committed yet"
+        wal = Path(f"{path}-wal")
+        assert wal.stat().st_size < 1_000_000, wal.stat().st_size
+        store.commit()
+        assert wal.stat().st_size > 4_000_000  # the batch, written at its commit
+    finally:
+        store.close()
