@@ -144,6 +144,18 @@ def test_a_charset_label_no_browser_reads_is_ignored_as_a_browser_ignores_it(
     ]
 
 
+def test_a_utf16_label_on_ascii_markup_with_a_stray_nul_is_still_ignored() -> None:
+    """One NUL byte (in a comment) made ``<meta charset="utf-16">`` on UTF-8 bytes believed:
+    the page read as CJK noise and dropped as ``not_article``. UTF-16 markup has a NUL in
+    every other byte."""
+    page = PAGE.replace('<meta charset="utf-8">', '<meta charset="utf-16"><!--\x00-->')
+    result = story_or_rejection(HtmlResponse(url=URL, body=page.encode()))
+    assert not isinstance(result, Rejected), result
+    assert result.title == EXPECTED["title"]
+    body = ("\ufeff" + PAGE).encode("utf-16-le")  # real UTF-16 is read as such
+    assert not isinstance(story_or_rejection(HtmlResponse(url=URL, body=body)), Rejected)
+
+
 def test_a_utf16_page_is_not_taken_for_a_page_cut_off() -> None:
     """Its bytes hold no ASCII ``</body>`` (two bytes a character): it was a ``truncated``
     drop, asked again every run and then given up, for a page a browser shows whole."""

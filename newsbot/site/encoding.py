@@ -29,8 +29,9 @@ COMMON_LABELS = frozenset({"utf-8", "cp1252", "ascii", "latin-1", "iso8859-1"})
 NOT_BROWSER_ENCODINGS = frozenset(
     {"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna", "undefined"}
 )
-#: UTF-16 or UTF-32 markup holds a NUL byte in every ASCII character: none in the first
-#: this many bytes means the label is wrong.
+#: UTF-16 or UTF-32 markup holds a NUL byte in every ASCII character: fewer than one
+#: byte in four NUL among the first this many means the label is wrong (one stray NUL in
+#: a comment of a UTF-8 page does not make it UTF-16).
 WIDE_SNIFF_BYTES = 1024
 
 
@@ -53,7 +54,10 @@ def _readable_label(label: str | None, body: bytes) -> bool:
     if name is None:
         return False
     # A UTF-16/32 label on bytes without NULs (no BOM: that would have been believed).
-    return not name.startswith(("utf-16", "utf-32")) or b"\x00" in body[:WIDE_SNIFF_BYTES]
+    if not name.startswith(("utf-16", "utf-32")):
+        return True
+    head = body[:WIDE_SNIFF_BYTES]
+    return 4 * head.count(b"\x00") >= len(head)
 
 
 def readable(response: _R) -> _R:
