@@ -37,9 +37,6 @@ FAILURE_REASON = "newsbot_failure"
 #: showing the same ones (``?page=N`` ignored by the server, a page linking itself) ends
 #: the walk (``urdupoint.UrdupointSpider.parse_listing``).
 LISTING_DIGEST = "newsbot_listing_digest"
-#: Where a story URL was redirected for good when that is no story (the home page, its
-#: section): the redirect is not followed, and the spider records the story as removed.
-REDIRECTED_AWAY = "newsbot_redirected_away"
 #: How many times this request waited for a 429's ``Retry-After``.
 #: The topic policy's own plan request (newsbot/spidermiddlewares/topics.py).
 TOPIC_PLAN = "newsbot_topic_plan"

@@ -10,14 +10,14 @@ fails with ``RedirectedToStory``; the spider records the first as a drop naming 
 second, which is fetched from its own link.
 
 A story URL redirected to a page of the site that is *no story* (the home page, its
-section: what sites answer for a removed story) is not followed either: followed, the
-page it became was parsed as the story and dropped under its own URL, the story itself
-had no record, and every run asked for it again, two requests each time, for ever. Moved
-for good (301, 308), the redirect reaches the spider as the HTTP error it is, marked
-``REDIRECTED_AWAY``, and the story is recorded as ``not_found``, remembered as a 404 is
-(an HTTP error passes the spider middlewares; an exception raised here would not); moved
-for now (302, 303, 307), it fails with ``RedirectedAway``: one warning, and the next run
-asks again.
+section: what sites answer for a removed story, or for one they cannot serve just now)
+is not followed either: followed, the page it became was parsed as the story and dropped
+under its own URL, the story itself had no record, and every run asked for it again, two
+requests each time. It fails with ``RedirectedAway``: one warning naming both URLs, a
+counter, and the next run asks again (one request), whatever the status: a 301 says
+"for good", but a site's hiccup (a database down, a maintenance page) answers so for an
+hour too, and a story taken as removed on one answer was lost for good. It is asked only
+while a listing or the feed still links it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from newsbot.keys import REDIRECTED_AWAY, ROLE
+from newsbot.keys import ROLE
 from newsbot.site.urls import story_id
 
 
@@ -42,15 +42,11 @@ class RedirectedToStory(IgnoreRequest):
 
 
 class RedirectedAway(IgnoreRequest):
-    """A story URL answered a temporary redirect to a page of the site that is no story."""
+    """A story URL answered a redirect to a page of the site that is no story."""
 
     def __init__(self, target: str):
         super().__init__(f"redirected to a page that is no story ({target})")
         self.target = target
-
-
-#: Redirects that say the page moved for good.
-PERMANENT_REDIRECTS = frozenset({301, 308})
 
 
 class OffsiteRedirectMiddleware:
@@ -79,12 +75,7 @@ class OffsiteRedirectMiddleware:
             if request.meta.get(ROLE) == "story":
                 moved_to = story_id(target)
                 if moved_to is None:
-                    if response.status not in PERMANENT_REDIRECTS:
-                        raise RedirectedAway(target)
-                    request.meta[REDIRECTED_AWAY] = target
-                    # Scrapy's RedirectMiddleware, next, leaves the answer as it is.
-                    request.meta["dont_redirect"] = True
-                    return response
+                    raise RedirectedAway(target)
                 if moved_to != story_id(request.url):
                     raise RedirectedToStory(target)
             return response

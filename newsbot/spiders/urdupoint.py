@@ -37,7 +37,6 @@ from newsbot.keys import (
     FIELDS,
     LISTING_DIGEST,
     OWN_META_PREFIX,
-    REDIRECTED_AWAY,
     ROLE,
     STATS,
     count,
@@ -253,17 +252,6 @@ class UrdupointSpider(scrapy.Spider):
                 count(self.crawler, STATS + "start/http_error")
             yield Rejected("challenge", request.url, article_id=story_id(request.url))
             return
-        if isinstance(error, HttpError) and request.meta.get(REDIRECTED_AWAY):
-            # A removed story answered with the home page or its section, for good: on
-            # record under its own id, and remembered as a 404 is.
-            count(self.crawler, STATS + "pages/redirected_away")
-            logger.warning(
-                "Story %s redirected to a page that is no story (%s): taken as removed",
-                request.url,
-                request.meta[REDIRECTED_AWAY],
-            )
-            yield Rejected("not_found", request.url, article_id=story_id(request.url))
-            return
         if isinstance(error, HttpError):
             status = error.response.status
             count(self.crawler, STATS + f"errors/http_{status}")
@@ -296,7 +284,7 @@ class UrdupointSpider(scrapy.Spider):
                 duplicate_of=error.target,
             )
             return
-        elif isinstance(error, RedirectedAway):  # for now: asked again by the next run
+        elif isinstance(error, RedirectedAway):  # asked again by the next run (offsite.py)
             count(self.crawler, STATS + "pages/redirected_away")
             logger.warning(
                 "Story %s redirected to a page that is no story (%s): for now; asked again "
