@@ -503,6 +503,8 @@ SCRAPY_SETTING_BOUNDS: Mapping[str, tuple[type[int] | type[float], float, bool]]
         "RETRY_TIMES": (int, 0, True),
         "DEPTH_LIMIT": (int, 0, True),  # 0: no limit
         "AUTOTHROTTLE_TARGET_CONCURRENCY": (float, 0, False),
+        "REDIRECT_MAX_TIMES": (int, 0, True),
+        "METAREFRESH_MAXDELAY": (float, 0, True),
     }
 )
 
@@ -519,6 +521,13 @@ SCRAPY_BOOL_SETTINGS = (
     "REDIRECT_ENABLED",
     "COMPRESSION_ENABLED",
     "TELNETCONSOLE_ENABLED",
+    "HTTPERROR_ALLOW_ALL",
+    "METAREFRESH_ENABLED",
+    "RANDOMIZE_DOWNLOAD_DELAY",
+    "DNSCACHE_ENABLED",
+    "MEMUSAGE_ENABLED",
+    # "maybe" here failed every request ("Unsupported URL scheme"): exit 8, an outage.
+    "DOWNLOAD_FAIL_ON_DATALOSS",
 )
 #: Scrapy's lists of HTTP statuses (``RETRY_HTTP_CODES=500,abc``: a traceback too).
 SCRAPY_STATUS_LIST_SETTINGS = ("RETRY_HTTP_CODES", "HTTPERROR_ALLOWED_CODES")
@@ -544,7 +553,7 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
             statuses = [int(code) for code in settings.getlist(name)]
         except (TypeError, ValueError):
             raise ConfigError(f"{name}: {raw!r} is not a list of HTTP statuses") from None
-        if any(not 100 <= code <= 599 for code in statuses):
+        if any(not 100 <= code <= 999 for code in statuses):  # three digits, as Scrapy takes
             raise ConfigError(f"{name}: {raw!r} is not a list of HTTP statuses")
     for name, (kind, least, allowed) in SCRAPY_SETTING_BOUNDS.items():
         raw = settings.get(name)

@@ -241,6 +241,8 @@ def test_a_state_store_class_that_does_not_load_is_a_bad_setting(tmp_path: Path,
         ("ROBOTSTXT_OBEY", "maybe", "is not true/false"),
         ("AUTOTHROTTLE_ENABLED", "perhaps", "is not true/false"),
         ("RETRY_HTTP_CODES", "500,abc", "is not a list of HTTP statuses"),
+        ("REDIRECT_MAX_TIMES", "abc", "is not a whole number"),
+        ("DOWNLOAD_FAIL_ON_DATALOSS", "maybe", "is not true/false"),
     ],
 )
 def test_a_scrapy_setting_that_would_stall_the_crawl_is_refused(
