@@ -7,6 +7,7 @@ the tricky pages of ``test_parse_cpu`` and pages built to trip each one; no timi
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -372,3 +373,37 @@ def test_own_text_of_a_leaf_is_its_text_nodes(root: etree._Element) -> None:
     for element in root.iter(etree.Element):
         expected = normalize.normalize_space(" ".join(OWN_TEXT_NODES(element)))
         assert html_module.own_text(element) == expected
+
+
+#: Lines where giving back a month's letter could matter if it ever did: runs of letters
+#: longer than a month, a dot or no space after the letters, "on" before the date, a
+#: date inside a name, letters glued to "Published", numbers that are no date.
+DATE_LINES = [
+    "Ali Published December 30, 2022 | 03:20 PM",
+    "Ali Published onward 12, 2022 at 15:20",
+    "Ali Published on Dec. 30, 2022 - 3:20 p.m.",
+    "AliPublished Septembers 3, 2021",
+    "Abcdefghij 12, 2020 Published Xdecember 5, 2020",
+    "XYdecember 5, 2020 and Mayday 1, 2019 12:00",
+    "Agent Jan 5, 2020Published Jan 6, 2020",
+    "Updated on Dec 31, 2022 11:00 Last Updated:January 1 2023",
+    "Published:Dec.30 2022",
+    "no date 12, 2022 here at all 1234 ab 12 1234",
+    "",
+]
+
+
+@pytest.mark.parametrize("line", DATE_LINES)
+def test_possessive_month_letters_match_as_the_plain_patterns(line: str) -> None:
+    """The byline date patterns take the month's letters possessively (``{3,9}+``): every
+    match is the plain pattern's, at the same place with the same groups."""
+    from newsbot.site.pages.story import BARE_DATE_RE, PUBLISHED_RE, UPDATED_RE
+
+    for pattern in (PUBLISHED_RE, UPDATED_RE, BARE_DATE_RE):
+        plain = re.compile(pattern.pattern.replace("{3,9}+", "{3,9}"), pattern.flags)
+        assert plain.pattern != pattern.pattern
+        for start in range(len(line) + 1):
+            ours, theirs = pattern.search(line, start), plain.search(line, start)
+            assert (ours and (ours.span(), ours.groupdict())) == (
+                theirs and (theirs.span(), theirs.groupdict())
+            ), (pattern.pattern, line, start)

@@ -156,7 +156,12 @@ def has_class(element: etree._Element, name: str) -> bool:
     ``name`` holds no whitespace; the class attribute is split on XPath's whitespace.
     """
     value = element.get("class")
-    return value is not None and name in value and name in _XPATH_SPACE_RE.split(value)
+    return value is not None and class_value_has(value, name)
+
+
+def class_value_has(value: str, name: str) -> bool:
+    """``has_class`` of an element whose class attribute, already read, is ``value``."""
+    return name in value and name in _XPATH_SPACE_RE.split(value)
 
 
 @dataclass

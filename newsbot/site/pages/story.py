@@ -30,9 +30,9 @@ from newsbot.site.pages.html import (
     MAX_HEADING_CHARS,
     OWN_TEXT_NODES,
     PageWalk,
+    class_value_has,
     css,
     fragment_text,
-    has_class,
     has_jsonld_type,
     heading_among,
     heading_by_text,
@@ -129,12 +129,15 @@ MORE_STORIES_RE = re.compile(r"^more stories from\s+(?P<category>.+?)\W*$", re.I
 BLOCK_HEADING_RE = re.compile(r"^(related topics|recent stories|more stories from\b)", re.I)
 #: ``Published December 30, 2022 | 03:20 PM`` (REAL); the time may be missing, or written
 #: on the 24-hour clock (``| 15:20``), which is read as such, not as midnight.
+#: The month's letters are taken possessively (``{3,9}+``): what follows them must be a dot
+#: or a space, never a letter, so giving one back never made a match; it made the engine
+#: retry the rest up to six times at every letter of the line (half a byline's search).
 PUBLISHED_RE = re.compile(
-    r"Published(?:\s+on)?\s*:?\s*(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
+    r"Published(?:\s+on)?\s*:?\s*(?P<date>[A-Za-z]{3,9}+\.?\s+\d{1,2},?\s+\d{4})"
     r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?\s*[Mm]\.?)?))?"
 )
 UPDATED_RE = re.compile(
-    r"(?:Last\s+)?Updated(?:\s+on)?\s*:?\s*(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
+    r"(?:Last\s+)?Updated(?:\s+on)?\s*:?\s*(?P<date>[A-Za-z]{3,9}+\.?\s+\d{1,2},?\s+\d{4})"
     r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?\s*[Mm]\.?)?))?"
 )
 
@@ -145,9 +148,10 @@ def _without_updated(text: str) -> str:
     return UPDATED_RE.sub(" ", text) if "Updated" in text else text
 
 
-#: A byline date without the word "Published" (a layout we have not seen yet).
+#: A byline date without the word "Published" (a layout we have not seen yet); the month's
+#: letters possessive as in ``PUBLISHED_RE``.
 BARE_DATE_RE = re.compile(
-    r"(?P<date>[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"
+    r"(?P<date>[A-Za-z]{3,9}+\.?\s+\d{1,2},?\s+\d{4})"
     r"(?:\s*(?:\||,|at|-)?\s*(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?\s*[Mm]\.?)?))?"
 )
 #: A profile link on X (Twitter): ``https://twitter.com/ChaudhryMAli88``, ``x.com/...``.
@@ -340,19 +344,34 @@ class StoryPage:
         return inside
 
     @cached_property
+    def _known_divs(self) -> tuple[etree._Element | None, etree._Element | None]:
+        """The first ``div.news_article`` and the first ``div.detail_txt``, from the index: one
+        loop reads each div's class once for both (two loops read the same divs' twice)."""
+        container = body = None
+        for div in self.tags["div"]:
+            value = div.get("class")
+            if not value:
+                continue
+            if container is None and class_value_has(value, CONTAINER_CLASS):
+                container = div
+            if body is None and class_value_has(value, BODY_CLASS):
+                body = div
+            if container is not None and body is not None:
+                break
+        return container, body
+
+    @cached_property
     def container(self) -> etree._Element:
         """``STORY_CONTAINER``'s first match, else the whole page."""
-        for div in self.tags["div"]:
-            if CONTAINER_CLASS in (div.get("class") or "") and has_class(div, CONTAINER_CLASS):
-                return div
-        return self.root
+        container = self._known_divs[0]
+        return self.root if container is None else container
 
     @cached_property
     def body_element(self) -> etree._Element | None:
         """The body's known container (``div.detail_txt`` and the usual alternatives)."""
-        for div in self.tags["div"]:  # BODY_CANDIDATES[0], from the index
-            if BODY_CLASS in (div.get("class") or "") and has_class(div, BODY_CLASS):
-                return div
+        body = self._known_divs[1]  # BODY_CANDIDATES[0], from the index
+        if body is not None:
+            return body
         for selector in BODY_CANDIDATES[1:]:
             found = selector(self.root)
             if found:
@@ -462,12 +481,12 @@ class StoryPage:
         """``BYLINE_SPANS`` in the container, else anywhere on the page."""
         # The class's name as a substring first (C): most spans have another class or none.
         # A class attribute that is the name alone (the usual byline) is the class, without
-        # has_class reading the attribute again and splitting it.
+        # reading the attribute again and splitting it.
         anywhere = [
             span
             for span in self.tags["span"]
             if BYLINE_CLASS in (value := span.get("class") or "")
-            and (value == BYLINE_CLASS or has_class(span, BYLINE_CLASS))
+            and (value == BYLINE_CLASS or class_value_has(value, BYLINE_CLASS))
         ]
         return self._in_container(anywhere) or anywhere
 
@@ -485,6 +504,12 @@ class StoryPage:
         return None
 
     @cached_property
+    def _byline_published(self) -> re.Match[str] | None:
+        """``PUBLISHED_RE.search(self.byline)``: asked by the fallback (``byline_block``) and
+        by the date's first signal, searched once."""
+        return PUBLISHED_RE.search(self.byline) if self.byline else None
+
+    @cached_property
     def byline_text(self) -> str:
         """``byline_block``'s line."""
         return self.byline_block[1]
@@ -498,7 +523,7 @@ class StoryPage:
         only when the byline's spans hold no "Published <date>": it is their fallback, and
         the same words (JSON-LD is the independent check when they are).
         """
-        if PUBLISHED_RE.search(self.byline):
+        if self._byline_published is not None:
             return None, ""
         for element in PUBLISHED_ELEMENTS(self.container):
             line = text_of(element)
@@ -685,7 +710,7 @@ class StoryPage:
 
     def _published_at_signals(self) -> list[tuple[str, Any]]:
         return [
-            ("byline", _byline_date(PUBLISHED_RE, self.byline)),
+            ("byline", _match_date(self._byline_published)),
             ("jsonld", self._jsonld_text("datePublished")),
             ("meta", self._meta("article:published_time")),
             ("byline_text", _byline_date(PUBLISHED_RE, self.byline_text)),
@@ -1422,9 +1447,11 @@ def _declared_html(response: Response) -> bool:
 
 
 def _byline_date(pattern: re.Pattern[str], byline: str) -> str | None:
-    if not byline:
-        return None
-    match = pattern.search(byline)
+    return _match_date(pattern.search(byline)) if byline else None
+
+
+def _match_date(match: re.Match[str] | None) -> str | None:
+    """A date pattern's match as the date signal's text: ``<date> <time>``."""
     if not match:
         return None
     return f"{match['date']} {match['time'] or ''}".strip()
