@@ -407,3 +407,34 @@ def test_possessive_month_letters_match_as_the_plain_patterns(line: str) -> None
             assert (ours and (ours.span(), ours.groupdict())) == (
                 theirs and (theirs.span(), theirs.groupdict())
             ), (pattern.pattern, line, start)
+
+
+#: Trees where texts come before, between and after bodies: the walk reads texts only from
+#: the first ``<body>`` on and must find every text ``candidate_texts`` finds (XML trees
+#: can hold what the HTML parser would mend: two bodies, a body inside the head, a body
+#: nested in another one, text after a body).
+BODY_TRIPS = [
+    "<html><head><title>Related Stories</title><!-- c -->More Stories tail"
+    "<script>Related Topics</script></head><body><p>Related Topics</p></body></html>",
+    "<html><head><title>Related</title><body><p>in head's body: Related Stories</p></body>"
+    "Related Topics in the head</head><body>b <b>x</b>Related Topics tail</body>After TORIES"
+    "</html>",
+    "<r><div>Related Topics before<!-- x -->ELATED after a comment</div><body>"
+    "<p>x</p>More Stories From A</body><p>Related Topics outside</p><body><body><i>y</i>"
+    "tories nested<?pi z?>ELATED after a pi</body>ELATED</body>More stories at the end</r>",
+    "<r>Related Topics<x/>TORIES, no body at all<!-- c -->elated</r>",
+]
+
+
+@pytest.mark.parametrize("xml", BODY_TRIPS)
+def test_the_walk_finds_the_texts_of_every_body_from_the_first_one(xml: str) -> None:
+    from newsbot.site.pages.html import candidate_texts, walk_page
+    from newsbot.site.pages.story import HEADING_FRAGMENTS, INDEX_TAGS
+
+    root = etree.fromstring(xml)
+    walk = walk_page(root, INDEX_TAGS, "bread", HEADING_FRAGMENTS)
+    assert walk.texts == candidate_texts(root, HEADING_FRAGMENTS)
+    assert walk.tags == {tag: list(root.iter(tag)) for tag in INDEX_TAGS}
+    with_body = walk_page(root, (*INDEX_TAGS, "body"), "bread", HEADING_FRAGMENTS)
+    assert with_body.tags["body"] == list(root.iter("body"))
+    assert with_body.texts == walk.texts

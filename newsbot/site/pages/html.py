@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from lxml import etree
@@ -191,10 +192,10 @@ def walk_page(
     element (its class, text and tail); the comments and processing instructions, of
     which only the tail is text (a handful a page).
     """
-    index: dict[str, list[etree._Element]] = {tag: [] for tag in tags}
-    if tags:
-        for node in root.iter(*tags):
-            index[node.tag].append(node)
+    index: dict[str, list[etree._Element]] = {tag: [] for tag in (*tags, "body")}
+    for node in root.iter(*index):
+        index[node.tag].append(node)
+    bodies = index["body"] if "body" in tags else index.pop("body")
     classed: list[etree._Element] = []
     found: list[tuple[etree._Element, bool]] = []  # (node, its tail?) holding a fragment
     # Most texts and tails are the line breaks and indents between tags, shorter than any
@@ -207,7 +208,19 @@ def walk_page(
                 return True
         return False
 
-    for node in root.iter(etree.Element):
+    elements = root.iter(etree.Element)
+    # Nothing before the first <body> in document order is in a body (an element comes
+    # after its ancestors, a tail after its parent's start): only the classes are read
+    # there, not the texts (the head's scripts and title, a sixth of a page's text). A
+    # subtree's root may be in a body above it: all of it is read then.
+    first_body = root if root.getparent() is not None else bodies[0] if bodies else None
+    for node in elements:
+        if node is first_body:
+            break
+        value = node.get("class")
+        if value is not None and class_part in value:
+            classed.append(node)
+    for node in chain((first_body,), elements) if first_body is not None else ():
         value = node.get("class")
         if value is not None and class_part in value:
             classed.append(node)
