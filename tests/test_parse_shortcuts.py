@@ -438,3 +438,26 @@ def test_the_walk_finds_the_texts_of_every_body_from_the_first_one(xml: str) -> 
     with_body = walk_page(root, (*INDEX_TAGS, "body"), "bread", HEADING_FRAGMENTS)
     assert with_body.tags["body"] == list(root.iter("body"))
     assert with_body.texts == walk.texts
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Just a moment...",
+        "JUST A MOMENT",
+        "Attention Required! | Cloudflare",
+        "aTTENTION rEQUIRED",
+        "Checking your browser before accessing",
+        "Just  a moment",
+        "just a momen",
+        "Ju\u017ft a moment",  # LATIN SMALL LETTER LONG S: the pattern's "s" matches it
+        "Chec\u212aing your browser",  # KELVIN SIGN: the pattern's "k" matches it
+        "Story \u2019quoted\u2019 just a moment",
+        "Federal Cabinet Rejected The Schedule - UrduPoint",
+        "",
+    ],
+)
+def test_a_challenge_title_is_found_as_the_pattern_finds_it(title: str) -> None:
+    from newsbot.site.challenge import CHALLENGE_TITLE_RE, _names_challenge
+
+    assert _names_challenge(title) == (CHALLENGE_TITLE_RE.search(title) is not None)

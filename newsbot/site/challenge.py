@@ -32,11 +32,26 @@ def is_challenge(response: Response) -> bool:
         return False
     head = readable(response).text[:20000]  # plain text search: works on any text answer (JSON too)
     title = PAGE_TITLE_RE.search(head)
-    if title and CHALLENGE_TITLE_RE.search(title.group(1)):
+    if title and _names_challenge(title.group(1)):
         return True
     # "<h1" first: a page has one early (one short scan), and then the markers need no
     # search at all; both tests are plain answers, so their order changes none.
     return "<h1" not in head and CHALLENGE_MARKER_RE.search(head) is not None
+
+
+#: ``CHALLENGE_TITLES``' phrases, for titles searched without the regular expression.
+_CHALLENGE_PHRASES = tuple(CHALLENGE_TITLES.split("|"))
+
+
+def _names_challenge(title: str) -> bool:
+    """``CHALLENGE_TITLE_RE.search(title)``; an ASCII title (most) is lowered and searched
+    for each phrase in C: the case-insensitive pattern tried its three phrases at every
+    character. Only ASCII: there the pattern's letters match their ASCII cases alone
+    (their other Unicode forms, such as U+017F for "s", cannot occur)."""
+    if not title.isascii():
+        return CHALLENGE_TITLE_RE.search(title) is not None
+    lowered = title.lower()
+    return any(phrase in lowered for phrase in _CHALLENGE_PHRASES)
 
 
 def is_challenge_title(title: str) -> bool:
