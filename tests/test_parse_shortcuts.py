@@ -461,3 +461,33 @@ def test_a_challenge_title_is_found_as_the_pattern_finds_it(title: str) -> None:
     from newsbot.site.challenge import CHALLENGE_TITLE_RE, _names_challenge
 
     assert _names_challenge(title) == (CHALLENGE_TITLE_RE.search(title) is not None)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Related Topics",
+        "RELATED\tTOPICS",
+        "related \n\r  topics:",
+        "rElAtEd ToPiCs",
+        "More  Stories\nFrom Sports",
+        "mORE sTORIES fROM World",
+        "Related\u00a0Topics",  # no-break space: no XPath whitespace
+        "RELATED TOP\u0130CS",  # dotted capital I: str.lower gives two characters
+        "\uff32ELATED TOPICS",  # fullwidth R: no ASCII letter
+        "Related \u212aopics",
+    ],
+)
+def test_the_ascii_lowered_page_text_holds_what_the_any_case_search_finds(heading: str) -> None:
+    """``may_hold`` on the page's text lowered as bytes (ASCII letters only) says yes
+    exactly where ``heading_by_text`` (XPath: ASCII letters folded, XPath whitespace)
+    finds the heading, for a page holding no other candidate."""
+    from newsbot.site.pages.html import ALL_TEXT, heading_by_text, may_hold
+
+    pattern = re.compile(r"^(related topics|more stories from\b.*)\W*$", re.I)
+    html = f"<html><body><p>Text.</p><h3>{heading}</h3><a href='/x'>X</a></body></html>"
+    root = page_tree(response(html.encode()))
+    folded = ALL_TEXT(root).encode("utf-8").lower()
+    for needle in ("related topics", "more stories from"):
+        found = heading_by_text(root, needle, pattern) is not None
+        assert may_hold(folded, needle) == found, needle

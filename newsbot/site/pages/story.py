@@ -308,9 +308,10 @@ class StoryPage:
         return [link for link in crumbs[0].iter("a") if link is not crumbs[0]]
 
     @cached_property
-    def lowered_text(self) -> str:
-        """All the page's text, lower-cased: ``may_hold``'s haystack."""
-        return cast(str, ALL_TEXT(self.root)).lower()
+    def lowered_text(self) -> bytes:
+        """All the page's text in UTF-8, its ASCII letters lower-cased: ``may_hold``'s
+        haystack (``bytes.lower`` of the encoded text costs a third of ``str.lower``)."""
+        return cast(str, ALL_TEXT(self.root)).encode("utf-8", "surrogatepass").lower()
 
     def _in_container(self, found: list[etree._Element]) -> list[etree._Element]:
         """Those of ``found`` (index elements, in document order) in the container."""
