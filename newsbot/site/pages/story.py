@@ -347,7 +347,7 @@ class StoryPage:
     @cached_property
     def _known_divs(self) -> tuple[etree._Element | None, etree._Element | None]:
         """The first ``div.news_article`` and the first ``div.detail_txt``, from the index: one
-        loop reads each div's class once for both (two loops read the same divs' twice)."""
+        loop reads each div's class once for both (two loops read the same divs twice)."""
         container = body = None
         for div in self.tags["div"]:
             value = div.get("class")
