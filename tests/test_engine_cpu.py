@@ -51,9 +51,23 @@ def slow_owns(site: Site, url: str) -> bool:
     )
 
 
+def slow_default_port_of_ours(site: Site, url: str) -> bool:
+    """A link to the site with its scheme's own port written out (``:443``), the base
+    naming no port: the same server to a browser (``Site.normalize`` takes it as ours)."""
+    parts = urlsplit(url)
+    if urlsplit(site.base_url).port is not None or not parts.hostname:
+        return False
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return (
+        default is not None
+        and parts.port == default
+        and bare_host(parts.hostname) == bare_host(site.host)
+    )
+
+
 def slow_normalize(site: Site, url: str) -> str | None:
-    """``Site.normalize`` as it was."""
-    if not slow_owns(site, url):
+    """``Site.normalize`` as it was, with the default-port links it now takes as ours."""
+    if not slow_owns(site, url) and not slow_default_port_of_ours(site, url):
         return None
     parts = urlsplit(url)
     query = "" if story_match(url) else parts.query
